@@ -1,0 +1,110 @@
+// apps:* — create, list, rename, report and destroy apps, firing the lifecycle triggers
+// (post-create, pre-delete, post-delete, post-app-rename) that plugins hook into.
+import type { CommandSet } from '../commands/registry.js';
+import { existingApp, out, columns, readLine, requireArgs } from './common.js';
+import { parseAppName } from '../names.js';
+import { log } from '../log.js';
+import { SlipwayError, UsageError, AppNotFound } from '../errors.js';
+import { takeFlags } from '../commands/argv.js';
+
+export const appsCommands: CommandSet = {
+  plugin: 'apps',
+  summary: 'Manage apps',
+  commands: [
+    {
+      name: 'apps',
+      run: async (inv, services, ctx) => appsCommands.commands.find((c) => c.name === 'apps:list')!.run(inv, services, ctx),
+    },
+    {
+      name: 'apps:list',
+      help: { usage: 'apps:list', description: 'List your apps' },
+      async run(inv, services) {
+        const apps = await services.store.apps.list();
+        if (!inv.flags.quiet) inv.io.stdout.write('=====> My Apps\n');
+        for (const app of apps) inv.io.stdout.write(`${app}\n`);
+      },
+    },
+    {
+      name: 'apps:create',
+      help: { usage: 'apps:create <app>', description: 'Create a new app' },
+      async run(inv, services, ctx) {
+        requireArgs(inv.args, 1, 'apps:create <app>');
+        const app = parseAppName(inv.args[0]);
+        log.info1(out(inv), `Creating ${app}...`);
+        await services.store.apps.create(app);
+        await services.plugins.trigger('post-create', [app], ctx);
+      },
+    },
+    {
+      name: 'apps:exists',
+      help: { usage: 'apps:exists <app>', description: 'Checks if an app exists' },
+      async run(inv, services) {
+        requireArgs(inv.args, 1, 'apps:exists <app>');
+        await existingApp(services, inv.args[0]);
+      },
+    },
+    {
+      name: 'apps:destroy',
+      help: { usage: 'apps:destroy <app> [--force]', description: 'Permanently destroy an app' },
+      async run(inv, services, ctx) {
+        const { set, positional } = takeFlags(inv.args, ['--force']);
+        requireArgs(positional, 1, 'apps:destroy <app> [--force]');
+        const app = await existingApp(services, positional[0]);
+        if (!set.has('--force') && !inv.flags.force) {
+          inv.io.stderr.write(' !     WARNING: Potentially Destructive Action\n');
+          inv.io.stderr.write(` !     This command will destroy app ${app}.\n`);
+          inv.io.stderr.write(` !     To proceed, type "${app}"\n\n> `);
+          const answer = await readLine(inv);
+          if (answer.trim() !== app) {
+            throw new SlipwayError('E_CONFIRMATION', 'Confirmation did not match ' + app + '. Aborted.', 1);
+          }
+        }
+        log.info1(out(inv), `Destroying ${app} (including all add-ons)`);
+        await services.plugins.trigger('pre-delete', [app], ctx);
+        await services.runtime.destroy(app, out(inv));
+        await services.store.apps.destroy(app);
+        await services.plugins.trigger('post-delete', [app], ctx);
+      },
+    },
+    {
+      name: 'apps:rename',
+      help: { usage: 'apps:rename <old-app> <new-app>', description: 'Rename an app' },
+      async run(inv, services, ctx) {
+        requireArgs(inv.args, 2, 'apps:rename <old-app> <new-app>');
+        const from = await existingApp(services, inv.args[0]);
+        const to = parseAppName(inv.args[1]);
+        if (from === to) throw new UsageError('The new name must differ from the old one');
+        log.info1(out(inv), `Renaming ${from} to ${to}`);
+        await services.store.apps.rename(from, to);
+        await services.runtime.renamed(from, to, out(inv));
+        await services.plugins.trigger('post-app-rename', [from, to], ctx);
+      },
+    },
+    {
+      name: 'apps:report',
+      help: { usage: 'apps:report [<app>] [<flag>]', description: 'Display report about an app' },
+      async run(inv, services) {
+        const apps = inv.args[0] && !inv.args[0].startsWith('--') ? [await existingApp(services, inv.args[0])] : await services.store.apps.list();
+        const flag = inv.args.find((a) => a.startsWith('--'));
+        for (const app of apps) {
+          const dir = services.store.layout.appDir(app);
+          const info = await import('node:fs/promises').then((fs) => fs.stat(dir)).catch(() => { throw new AppNotFound(app); });
+          const rows: Array<[string, string, string]> = [
+            ['--app-dir', 'App dir', dir],
+            ['--app-created-at', 'App created at', String(Math.floor(info.birthtimeMs / 1000))],
+            ['--app-deploy-source', 'App deploy source', (await services.store.properties.get('apps', app, 'deploy-source')) ?? ''],
+            ['--app-locked', 'App locked', String((await services.store.properties.get('apps', app, 'locked')) === 'true')],
+          ];
+          if (flag) {
+            const row = rows.find(([f]) => f === flag);
+            if (!row) throw new UsageError(`Invalid flag passed, valid flags: ${rows.map(([f]) => f).join(', ')}`);
+            inv.io.stdout.write(`${row[2]}\n`);
+            continue;
+          }
+          inv.io.stdout.write(`=====> ${app} app information\n`);
+          inv.io.stdout.write(columns(rows.map(([, label, value]) => [label, value])));
+        }
+      },
+    },
+  ],
+};

@@ -1,0 +1,60 @@
+// Helpers shared by the core command sets: turn positional args into typed, checked values.
+import type { Services } from '../services.js';
+import type { Out } from '../log.js';
+import type { Invocation } from '../commands/types.js';
+import { parseAppName, type AppName } from '../names.js';
+import { GLOBAL, type Scope } from '../store/index.js';
+import { UsageError } from '../errors.js';
+
+export function out(inv: Invocation): Out {
+  return { stdout: inv.io.stdout, stderr: inv.io.stderr, quiet: inv.flags.quiet };
+}
+
+/** The app named by the first positional, which must exist. */
+export async function existingApp(services: Services, value: string | undefined): Promise<AppName> {
+  const app = parseAppName(value);
+  await services.store.apps.require(app);
+  return app;
+}
+
+/** `--global` or an existing app name, as config commands take. */
+export async function scopeArg(services: Services, value: string | undefined): Promise<Scope> {
+  if (value === GLOBAL) return GLOBAL;
+  return existingApp(services, value);
+}
+
+export function requireArgs(args: string[], count: number, usage: string): void {
+  if (args.length < count) throw new UsageError(`Missing argument. Usage: dokku ${usage}`);
+}
+
+/** Columns as Dokku prints reports: label padded to a common width, then the value. */
+export function columns(rows: Array<[string, string]>, indent = '       '): string {
+  const width = Math.max(0, ...rows.map(([label]) => label.length)) + 1;
+  return rows.map(([label, value]) => `${indent}${`${label}:`.padEnd(width + 1)}${value}`.trimEnd() + '\n').join('');
+}
+
+/** Reads one line from the client (used for confirmations); empty when stdin ends first. */
+export function readLine(inv: Invocation, limit = 4096): Promise<string> {
+  return new Promise((resolve) => {
+    let buffer = '';
+    const stdin = inv.io.stdin;
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.off('end', finish);
+      stdin.off('close', finish);
+      inv.signal.removeEventListener('abort', finish);
+      stdin.pause();
+      const nl = buffer.indexOf('\n');
+      resolve((nl === -1 ? buffer : buffer.slice(0, nl)).replace(/\r$/, ''));
+    };
+    const onData = (chunk: Buffer | string) => {
+      buffer += chunk.toString();
+      if (buffer.includes('\n') || buffer.length > limit) finish();
+    };
+    stdin.on('data', onData);
+    stdin.once('end', finish);
+    stdin.once('close', finish);
+    inv.signal.addEventListener('abort', finish, { once: true });
+    stdin.resume();
+  });
+}

@@ -1,0 +1,77 @@
+// help, NAME:help, version and trace:* — the commands about Slipway itself. Help merges
+// the core command sets with every plugin's `help` output into one aligned listing.
+import type { CommandSet, Registry } from '../commands/registry.js';
+import type { Invocation, HelpLine } from '../commands/types.js';
+import type { Services } from '../services.js';
+import type { RunContext } from '../plugins/host.js';
+import { alignHelp, byUsage } from '../commands/help-format.js';
+import { GLOBAL } from '../store/index.js';
+import { log } from '../log.js';
+import { UsageError } from '../errors.js';
+import { out } from './common.js';
+
+const USAGE = 'Usage: dokku [--quiet|--trace|--force] [--app APP] COMMAND <app> [command-specific-options]';
+
+async function printHelp(inv: Invocation, services: Services, ctx: RunContext, registry: Registry): Promise<void> {
+  const all = inv.args.includes('--all');
+  const pluginHelp = await services.plugins.help(ctx);
+  const write = (text: string) => inv.io.stdout.write(text);
+  write(`${USAGE}\n\n`);
+  if (all) {
+    const lines: HelpLine[] = registry.sets.flatMap((s) => s.commands.flatMap((c) => (c.help ? [c.help] : [])));
+    for (const entry of pluginHelp) lines.push(...entry.commands);
+    write('Commands:\n\n');
+    write(alignHelp(lines.sort(byUsage)));
+    return;
+  }
+  write('Primary help options, type "dokku COMMAND:help" for more details, or dokku help --all to see all commands.\n\n');
+  write('Commands:\n\n');
+  const lines: HelpLine[] = registry.sets.filter((s) => s.plugin !== 'help' && s.summary).map((s) => ({ usage: s.plugin, description: s.summary }));
+  for (const entry of pluginHelp) {
+    lines.push(...(entry.summary.length ? entry.summary : [{ usage: entry.plugin.name, description: entry.plugin.description }]));
+  }
+  const seen = new Set<string>();
+  write(alignHelp(lines.filter((l) => !seen.has(l.usage) && seen.add(l.usage)).sort(byUsage)));
+}
+
+async function setTrace(inv: Invocation, services: Services, on: boolean): Promise<void> {
+  if (on) await services.store.properties.set('trace', GLOBAL, 'enabled', 'true');
+  else await services.store.properties.delete('trace', GLOBAL, 'enabled');
+  log.info1(out(inv), on ? 'Enabling trace mode' : 'Disabling trace mode');
+}
+
+/** `NAME:help` for a core set; plugins answer their own NAME:help through dispatch. */
+function setHelp(inv: Invocation, set: CommandSet): void {
+  const lines = set.commands.flatMap((c) => (c.help ? [c.help] : []));
+  inv.io.stdout.write(`Usage: dokku ${set.plugin}[:COMMAND]\n\n${set.summary}\n\nAdditional commands:\n`);
+  inv.io.stdout.write(alignHelp(lines.sort(byUsage)));
+}
+
+export function helpCommands(registry: Registry): CommandSet {
+  return {
+    plugin: 'help',
+    summary: 'Show help',
+    commands: [
+      { name: 'help', help: { usage: 'help [--all]', description: 'Print the list of commands' }, run: (inv, s, ctx) => printHelp(inv, s, ctx, registry) },
+      { name: 'version', help: { usage: 'version', description: 'Print the Slipway version' }, async run(inv, s) { inv.io.stdout.write(`dokku version ${s.version} (slipway)\n`); } },
+      { name: 'trace:on', help: { usage: 'trace:on', description: 'Enable DOKKU_TRACE for all commands' }, run: (inv, s) => setTrace(inv, s, true) },
+      { name: 'trace:off', help: { usage: 'trace:off', description: 'Disable DOKKU_TRACE' }, run: (inv, s) => setTrace(inv, s, false) },
+      {
+        name: 'trace',
+        async run(inv, s) {
+          const arg = inv.args[0];
+          if (arg !== 'on' && arg !== 'off') throw new UsageError('Usage: dokku trace:on|trace:off');
+          await setTrace(inv, s, arg === 'on');
+        },
+      },
+    ],
+  };
+}
+
+/** Registers `NAME:help` for every core set (after all sets are added). */
+export function addSetHelp(registry: Registry): void {
+  for (const set of [...registry.sets]) {
+    if (registry.find(`${set.plugin}:help`)) continue;
+    registry.add({ plugin: `${set.plugin}-help`, summary: '', commands: [{ name: `${set.plugin}:help`, async run(inv) { setHelp(inv, set); } }] });
+  }
+}

@@ -1,0 +1,79 @@
+// Finds the enabled plugins: the shipped core plugins plus installed ones linked into
+// PLUGIN_ENABLED_PATH. Reads plugin.toml once; a broken plugin is skipped with a warning.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+
+export interface Plugin {
+  name: string;
+  dir: string;
+  core: boolean;
+  version: string;
+  description: string;
+}
+
+export const PLUGIN_NAME = /^[a-z0-9][a-z0-9_.-]*$/;
+
+export async function isExecutable(file: string): Promise<boolean> {
+  try {
+    const stat = await fs.stat(file);
+    return stat.isFile() && (stat.mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+async function readToml(dir: string): Promise<{ version: string; description: string }> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(dir, 'plugin.toml'), 'utf8');
+  } catch {
+    return { version: '', description: '' };
+  }
+  const doc = parseToml(text) as Record<string, unknown>;
+  const plugin = (doc.plugin ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+  return { version: str(plugin.version), description: str(plugin.description) };
+}
+
+async function listDirs(root: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(root)).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+async function load(name: string, dir: string, core: boolean, warn: (line: string) => void): Promise<Plugin | undefined> {
+  if (!PLUGIN_NAME.test(name)) return undefined;
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) return undefined;
+  try {
+    const meta = await readToml(dir);
+    return { name, dir, core, ...meta };
+  } catch (error) {
+    warn(`plugin ${name} skipped: unreadable plugin.toml (${(error as Error).message.split('\n')[0]})`);
+    return undefined;
+  }
+}
+
+/** Enabled plugins in dispatch order: alphabetical, a core plugin shadows an installed one of the same name. */
+export async function discoverPlugins(
+  coreDir: string,
+  enabledDir: string,
+  disabledCore: ReadonlySet<string>,
+  warn: (line: string) => void,
+): Promise<Plugin[]> {
+  const byName = new Map<string, Plugin>();
+  for (const name of await listDirs(enabledDir)) {
+    const plugin = await load(name, path.join(enabledDir, name), false, warn);
+    if (plugin) byName.set(name, plugin);
+  }
+  for (const name of await listDirs(coreDir)) {
+    if (disabledCore.has(name)) { byName.delete(name); continue; }
+    const plugin = await load(name, path.join(coreDir, name), true, warn);
+    if (plugin) byName.set(name, plugin);
+  }
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

@@ -1,0 +1,60 @@
+// Reads Slipway's configuration from the environment once, at the edge.
+// Every other module receives a typed Settings value instead of touching process.env.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ListenAddress { host: string; port: number }
+
+export interface Settings {
+  /** Root of the Slipway checkout or installed package (holds plugins/, bin/, dist/). */
+  packageRoot: string;
+  /** SLIPWAY_HOME: all state. */
+  home: string;
+  /** DOKKU_ROOT: one bare repo and ENV per app. */
+  dokkuRoot: string;
+  /** DOKKU_LIB_ROOT: config, properties, plugins, locks. */
+  libRoot: string;
+  keysDir: string;
+  sshListen: ListenAddress;
+  sshUser: string;
+  httpListen: ListenAddress;
+  gitHttpListen: ListenAddress;
+  scheduler: 'auto' | 'process' | 'docker-local';
+  /** Shipped core plugins (PLUGIN_CORE_AVAILABLE_PATH). */
+  corePluginsDir: string;
+  /** PLUGIN_PATH: installed plugins live in available/, enabled ones are linked from enabled/. */
+  pluginPath: string;
+}
+
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function parseListen(value: string, name: string): ListenAddress {
+  const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(value.trim());
+  if (!match) throw new Error(`${name} must look like HOST:PORT, got '${value}'`);
+  const port = Number(match[2]);
+  if (port < 0 || port > 65535) throw new Error(`${name} has an invalid port: ${match[2]}`);
+  return { host: match[1] || '127.0.0.1', port };
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
+  const home = path.resolve(cwd, env.SLIPWAY_HOME || 'data');
+  const libRoot = path.join(home, 'lib');
+  const scheduler = env.SLIPWAY_SCHEDULER || 'auto';
+  if (scheduler !== 'auto' && scheduler !== 'process' && scheduler !== 'docker-local') {
+    throw new Error(`SLIPWAY_SCHEDULER must be auto, process or docker-local, got '${scheduler}'`);
+  }
+  return {
+    packageRoot,
+    home,
+    dokkuRoot: path.join(home, 'home'),
+    libRoot,
+    keysDir: path.resolve(cwd, env.SLIPWAY_KEYS_DIR || 'keys'),
+    sshListen: parseListen(env.SLIPWAY_SSH_LISTEN || '127.0.0.1:2222', 'SLIPWAY_SSH_LISTEN'),
+    sshUser: env.SLIPWAY_SSH_USER || 'dokku',
+    httpListen: parseListen(env.SLIPWAY_HTTP_LISTEN || '127.0.0.1:8080', 'SLIPWAY_HTTP_LISTEN'),
+    gitHttpListen: parseListen(env.SLIPWAY_GIT_HTTP_LISTEN || '127.0.0.1:8081', 'SLIPWAY_GIT_HTTP_LISTEN'),
+    scheduler,
+    corePluginsDir: path.join(packageRoot, 'plugins'),
+    pluginPath: path.join(libRoot, 'plugins'),
+  };
+}

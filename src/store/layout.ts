@@ -1,0 +1,29 @@
+// Where every piece of state lives, in Dokku's layout so plugins can read it directly.
+// Paths are built only from parsed AppName values, so no path here can leave the data dir.
+import path from 'node:path';
+import type { Settings } from '../settings.js';
+import type { AppName } from '../names.js';
+
+export const GLOBAL = '--global';
+export type Scope = AppName | typeof GLOBAL;
+
+export class Layout {
+  constructor(readonly settings: Settings) {}
+  appDir(app: AppName): string { return path.join(this.settings.dokkuRoot, app); }
+  envFile(scope: Scope): string {
+    return scope === GLOBAL
+      ? path.join(this.settings.libRoot, 'config', GLOBAL, 'ENV')
+      : path.join(this.appDir(scope), 'ENV');
+  }
+  propertiesRoot(): string { return path.join(this.settings.libRoot, 'config'); }
+  propertyDir(plugin: string, scope: Scope): string { return path.join(this.propertiesRoot(), plugin, scope); }
+  lockFile(name: string): string { return path.join(this.settings.libRoot, 'locks', `${name}.lock`); }
+  appLock(scope: Scope): string { return this.lockFile(scope === GLOBAL ? 'global' : `app-${scope}`); }
+  deployLock(app: AppName): string { return this.lockFile(`deploy-${app}`); }
+  keysFile(): string { return path.join(this.settings.keysDir, 'authorized_keys.json'); }
+  hostKeyFile(): string { return path.join(this.settings.keysDir, 'ssh_host_ed25519_key'); }
+  releasesDir(app: AppName): string { return path.join(this.settings.libRoot, 'data', 'releases', app); }
+  logsDir(app: AppName): string { return path.join(this.settings.libRoot, 'data', 'logs', app); }
+  pluginAvailable(): string { return path.join(this.settings.pluginPath, 'available'); }
+  pluginEnabled(): string { return path.join(this.settings.pluginPath, 'enabled'); }
+}
