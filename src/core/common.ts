@@ -58,3 +58,34 @@ export function readLine(inv: Invocation, limit = 4096): Promise<string> {
     stdin.resume();
   });
 }
+
+/**
+ * Reads the client's stdin to its end, up to limit bytes. Uses events rather than
+ * `for await`, which would destroy the SSH channel before the exit status is sent.
+ */
+export function readStdin(inv: Invocation, limit: number, tooLarge: () => Error): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stdin = inv.io.stdin;
+    const cleanup = () => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.off('error', onError);
+      inv.signal.removeEventListener('abort', onEnd);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+      size += buf.length;
+      if (size > limit) { cleanup(); stdin.pause(); reject(tooLarge()); return; }
+      chunks.push(buf);
+    };
+    const onEnd = () => { cleanup(); resolve(Buffer.concat(chunks)); };
+    const onError = (error: Error) => { cleanup(); reject(error); };
+    stdin.on('data', onData);
+    stdin.once('end', onEnd);
+    stdin.once('error', onError);
+    inv.signal.addEventListener('abort', onEnd, { once: true });
+    stdin.resume();
+  });
+}

@@ -7,24 +7,14 @@ import { takeFlags } from '../commands/argv.js';
 import { parseKeyName, parsePublicKey } from '../ssh/public-key.js';
 import { ConflictError, NotFoundError, SlipwayError, UsageError, AccessDenied } from '../errors.js';
 import { log } from '../log.js';
-import { out } from './common.js';
+import { out, readStdin } from './common.js';
 
 const MAX_KEY_INPUT = 16 * 1024;
 
-async function readAll(inv: Invocation): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of inv.io.stdin) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buf.length;
-    if (size > MAX_KEY_INPUT) throw new SlipwayError('E_INVALID_KEY', 'Key input is too large', 1);
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 async function keyText(inv: Invocation, source: string | undefined): Promise<string> {
-  if (source === undefined || source === '-') return readAll(inv);
+  if (source === undefined || source === '-') {
+    return (await readStdin(inv, MAX_KEY_INPUT, () => new SlipwayError('E_INVALID_KEY', 'Key input is too large', 1))).toString('utf8');
+  }
   // Reading a path means reading the server's disk: only the local operator may do that.
   if (inv.identity.remote) throw new AccessDenied('Over SSH, pipe the key on stdin: ssh-keys:add <name> < key.pub');
   try {

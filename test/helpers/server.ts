@@ -1,0 +1,117 @@
+// Starts a real Slipway server (`node dist/src/cli.js serve`) on ephemeral loopback ports with
+// a temp data dir, and drives it with the real OpenSSH client. Stops only what it started.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const cliPath = path.join(repoRoot, 'dist', 'src', 'cli.js');
+
+export interface RunResult { code: number; stdout: string; stderr: string }
+
+export interface ClientKey { name: string; privateKey: string; publicKey: string }
+
+export async function makeKey(dir: string, name: string, type = 'ed25519'): Promise<ClientKey> {
+  const file = path.join(dir, `id_${name}`);
+  const args = ['-q', '-t', type, '-N', '', '-C', name, '-f', file];
+  if (type === 'rsa') args.push('-b', '2048');
+  await execa('ssh-keygen', args);
+  return { name, privateKey: file, publicKey: `${file}.pub` };
+}
+
+export function sshOptions(port: number, key: ClientKey): string[] {
+  return [
+    '-p', String(port), '-i', key.privateKey,
+    '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
+    '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=20',
+  ];
+}
+
+export interface StartOptions { env?: Record<string, string>; home?: string }
+
+export class TestServer {
+  private proc?: ChildProcess;
+  sshPort = 0;
+  output = '';
+  admin!: ClientKey;
+
+  private constructor(readonly dir: string, readonly home: string, readonly keysDir: string, private readonly extraEnv: Record<string, string>) {}
+
+  static async start(options: StartOptions = {}): Promise<TestServer> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-test-'));
+    const home = options.home ?? path.join(dir, 'data');
+    const server = new TestServer(dir, home, path.join(dir, 'keys'), options.env ?? {});
+    server.admin = await makeKey(dir, 'admin');
+    await server.dokku(['ssh-keys:add', '--admin', 'admin', server.admin.publicKey]);
+    await server.boot();
+    return server;
+  }
+
+  env(): Record<string, string> {
+    return {
+      ...process.env as Record<string, string>,
+      SLIPWAY_HOME: this.home,
+      SLIPWAY_KEYS_DIR: this.keysDir,
+      SLIPWAY_SSH_LISTEN: `127.0.0.1:${this.sshPort || 0}`,
+      SLIPWAY_HTTP_LISTEN: '127.0.0.1:0',
+      SLIPWAY_GIT_HTTP_LISTEN: '127.0.0.1:0',
+      SLIPWAY_SCHEDULER: 'process',
+      ...this.extraEnv,
+    };
+  }
+
+  /** Start (or restart, on the same port) the server process and wait for its banner. */
+  async boot(): Promise<void> {
+    const proc = spawn(process.execPath, [cliPath, 'serve'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${this.output}`)), 30_000);
+      const onData = (chunk: Buffer) => {
+        this.output += chunk.toString();
+        const match = /ssh: \S+@[\d.]+:(\d+)/.exec(this.output);
+        if (match) {
+          this.sshPort = Number(match[1]);
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
+      proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${this.output}`)); });
+    });
+  }
+
+  get pid(): number | undefined { return this.proc?.pid; }
+
+  /** Run `ssh dokku@127.0.0.1 ARGS…` with the real OpenSSH client. */
+  async ssh(args: string[], options: { key?: ClientKey; input?: string; user?: string; extra?: string[]; timeout?: number } = {}): Promise<RunResult> {
+    const key = options.key ?? this.admin;
+    const result = await execa('ssh', [...sshOptions(this.sshPort, key), ...(options.extra ?? []), '--', `${options.user ?? 'dokku'}@127.0.0.1`, ...args], {
+      reject: false, input: options.input ?? '', timeout: options.timeout ?? 60_000,
+    });
+    return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /** Run the local CLI against the same data dir (like `dokku …` on the host). */
+  async dokku(args: string[], input = ''): Promise<RunResult> {
+    const result = await execa(process.execPath, [cliPath, ...args], { env: this.env(), reject: false, input });
+    return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill(signal);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.kill('SIGTERM');
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
