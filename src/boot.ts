@@ -11,7 +11,7 @@ import { idleRuntime, type AppRuntime, type Services } from './services.js';
 import { appsCommands } from './core/apps.js';
 import { configCommands, configTriggers } from './core/config.js';
 import { sshKeysCommands } from './core/ssh-keys.js';
-import { helpCommands, addSetHelp } from './core/help.js';
+import { helpCommands } from './core/help.js';
 import { coreTriggers } from './core/triggers.js';
 import type { CommandSet } from './commands/registry.js';
 
@@ -33,7 +33,6 @@ export function boot(settings: Settings, options: { runtime?: AppRuntime; extraS
   const registry = new Registry();
   for (const set of [appsCommands, configCommands, sshKeysCommands, ...(options.extraSets ?? [])]) registry.add(set);
   registry.add(helpCommands(registry));
-  addSetHelp(registry);
   for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services) })) {
     plugins.registerCoreTrigger(name, (args) => fn(args));
   }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Entry point for `slipway`, `dokku` and `plugn`: `serve` starts the server; anything else
 // runs that one command locally, as the host's operator (like running `dokku` on the host).
-import { loadSettings } from './settings.js';
+import { loadSettings, type Settings } from './settings.js';
+import { connectControl, sendRequest } from './control/client.js';
+import { controlSocketPath } from './control/path.js';
 import { boot } from './boot.js';
 import type { Identity } from './commands/types.js';
 import { SlipwayError } from './errors.js';
@@ -35,6 +37,22 @@ async function plugn(argv: string[]): Promise<number> {
   }
 }
 
+/** When a server runs on this data dir, the command runs inside it (so it can restart apps). */
+async function forward(settings: Settings, argv: string[]): Promise<number | null> {
+  const socket = await connectControl(controlSocketPath(settings));
+  if (!socket) return null;
+  const code = await sendRequest(socket, {
+    kind: 'command',
+    argv,
+    user: process.env.SSH_USER,
+    keyName: process.env.SSH_NAME,
+    trace: Boolean(process.env.DOKKU_TRACE),
+    quiet: Boolean(process.env.DOKKU_QUIET_OUTPUT),
+  }, { stdin: process.stdin.isTTY ? undefined : process.stdin, stdout: process.stdout, stderr: process.stderr });
+  process.stdin.destroy();
+  return code;
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '__plugn') return plugn(argv.slice(1));
   if (argv[0] === 'serve') {
@@ -43,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
     return -1;
   }
   const settings = loadSettings();
+  const forwarded = await forward(settings, argv);
+  if (forwarded !== null) return forwarded;
   const { router } = boot(settings);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());

@@ -1,5 +1,5 @@
-// `slipway serve`: starts the SSH door (and, as they land, git HTTP and the proxy), fires the
-// `install` trigger, prints a banner, and shuts down cleanly on SIGINT/SIGTERM.
+// `slipway serve`: wires SSH, the control socket, the git layer and the platform (scheduler,
+// proxy, deploys), fires the `install` trigger, prints a banner, stops cleanly on signals.
 import ssh2 from 'ssh2';
 import type { Settings } from './settings.js';
 import { boot, type Booted } from './boot.js';
@@ -8,10 +8,13 @@ import { SshServer } from './ssh/server.js';
 import { splitCommandLine } from './commands/argv.js';
 import type { ExecRequest } from './ssh/session.js';
 import type { RunContext } from './plugins/host.js';
+import type { Identity } from './commands/types.js';
 import { SlipwayError } from './errors.js';
 import { prefix } from './log.js';
-
-export const GIT_VERBS = new Set(['git-receive-pack', 'git-upload-pack', 'git-upload-archive']);
+import { ControlServer, type ControlHandler } from './control/server.js';
+import { controlSocketPath } from './control/path.js';
+import { startPlatform } from './deploy/platform.js';
+import { startGit, GIT_VERBS, type GitService } from './git/index.js';
 
 export interface RunningServer {
   booted: Booted;
@@ -19,7 +22,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function execHandler(booted: Booted) {
+const operator: Identity = { user: 'root', keyName: 'admin', fingerprint: '', admin: true, remote: false };
+
+function execHandler(booted: Booted, git: GitService) {
   return async (request: ExecRequest): Promise<number> => {
     let argv: string[];
     try {
@@ -29,26 +34,42 @@ function execHandler(booted: Booted) {
       request.io.stderr.write(`${prefix.warn}${message}\n`);
       return 1;
     }
-    if (argv[0] && GIT_VERBS.has(argv[0])) {
-      request.io.stderr.write(`${prefix.warn}git transport is not available on this server yet\n`);
-      return 1;
-    }
+    if (argv[0] && GIT_VERBS.has(argv[0])) return git.handleExec(argv, request);
     return booted.router.run({ argv, identity: request.identity, io: request.io, signal: request.signal });
   };
 }
 
+function controlHandler(booted: Booted, git: GitService): ControlHandler {
+  return (request, io, signal) => {
+    if (request.kind === 'command') {
+      const argv = [...(request.trace ? ['--trace'] : []), ...(request.quiet ? ['--quiet'] : []), ...request.argv];
+      const identity = { ...operator, user: request.user || operator.user, keyName: request.keyName || operator.keyName };
+      return booted.router.run({ argv, identity, io, signal });
+    }
+    return git.handleHook(request, io, signal);
+  };
+}
+
 export async function startServer(settings: Settings, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<RunningServer> {
+  const serverLog = (line: string) => process.stderr.write(`slipway: ${line}\n`);
   const booted = boot(settings);
   const { services } = booted;
+  const platform = await startPlatform(services, serverLog);
+  services.runtime = platform.runtime;
+  for (const set of platform.commandSets) booted.registry.add(set);
+  const git = await startGit(services, platform.deployer, serverLog);
+
   const hostKey = await ensureHostKey(services.store.layout, () => ssh2.utils.generateKeyPairSync('ed25519'));
   const ssh = new SshServer({
     hostKey,
     policy: { user: settings.sshUser, maxAttempts: 6, keys: () => services.store.keys.list() },
-    onExec: execHandler(booted),
+    onExec: execHandler(booted, git),
   });
+  const control = new ControlServer(controlSocketPath(settings), controlHandler(booted, git), serverLog);
+
   const controller = new AbortController();
   const ctx: RunContext = {
-    identity: { user: 'root', keyName: 'admin', fingerprint: '', admin: true, remote: false },
+    identity: operator,
     flags: { trace: false, quiet: false, force: false },
     trace: false,
     io: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, tty: false },
@@ -56,9 +77,11 @@ export async function startServer(settings: Settings, log: (line: string) => voi
   };
   await services.plugins.trigger('install', [], ctx);
   await services.plugins.warm(ctx);
+  await control.listen();
   const address = await ssh.listen(settings.sshListen.host, settings.sshListen.port);
   log(`=====> Slipway ${services.version} listening`);
   log(`       ssh: ${settings.sshUser}@${address.address}:${address.port}`);
+  for (const line of [...git.banner, ...platform.banner]) log(`       ${line}`);
   log(`       data: ${settings.home}`);
   if ((await services.store.keys.list()).length === 0) {
     log(' !     No SSH keys yet. Add the first (admin) key with:');
@@ -70,6 +93,9 @@ export async function startServer(settings: Settings, log: (line: string) => voi
     async close() {
       controller.abort();
       await ssh.close();
+      await control.close();
+      await git.close();
+      await platform.close();
     },
   };
 }

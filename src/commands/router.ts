@@ -9,6 +9,7 @@ import { parseGlobalFlags } from './argv.js';
 import { AccessDenied, CommandNotFound, SlipwayError, userMessage } from '../errors.js';
 import { GLOBAL } from '../store/index.js';
 import { prefix } from '../log.js';
+import { setHelp } from '../core/help.js';
 
 export interface Request {
   argv: string[];
@@ -68,6 +69,11 @@ export class Router {
     if (core) {
       const code = await core.run(invocation, this.services, ctx);
       return typeof code === 'number' ? code : 0;
+    }
+    const helpOf = command.endsWith(':help') ? this.registry.findSet(command.slice(0, -5)) : undefined;
+    if (helpOf) {
+      setHelp(invocation, helpOf);
+      return 0;
     }
     const code = await this.services.plugins.dispatch([command, ...finalArgs], ctx);
     if (code === undefined) throw new CommandNotFound(command);

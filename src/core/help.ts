@@ -41,7 +41,7 @@ async function setTrace(inv: Invocation, services: Services, on: boolean): Promi
 }
 
 /** `NAME:help` for a core set; plugins answer their own NAME:help through dispatch. */
-function setHelp(inv: Invocation, set: CommandSet): void {
+export function setHelp(inv: Invocation, set: CommandSet): void {
   const lines = set.commands.flatMap((c) => (c.help ? [c.help] : []));
   inv.io.stdout.write(`Usage: dokku ${set.plugin}[:COMMAND]\n\n${set.summary}\n\nAdditional commands:\n`);
   inv.io.stdout.write(alignHelp(lines.sort(byUsage)));
@@ -66,12 +66,4 @@ export function helpCommands(registry: Registry): CommandSet {
       },
     ],
   };
-}
-
-/** Registers `NAME:help` for every core set (after all sets are added). */
-export function addSetHelp(registry: Registry): void {
-  for (const set of [...registry.sets]) {
-    if (registry.find(`${set.plugin}:help`)) continue;
-    registry.add({ plugin: `${set.plugin}-help`, summary: '', commands: [{ name: `${set.plugin}:help`, async run(inv) { setHelp(inv, set); } }] });
-  }
 }
