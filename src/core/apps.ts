@@ -4,26 +4,23 @@ import type { CommandSet } from '../commands/registry.js';
 import { existingApp, out, columns, readLine, requireArgs } from './common.js';
 import { parseAppName } from '../names.js';
 import { log } from '../log.js';
-import { SlipwayError, UsageError, AppNotFound } from '../errors.js';
+import { SlipwayError, UsageError } from '../errors.js';
+import type { Invocation } from '../commands/types.js';
+import type { Services } from '../services.js';
 import { takeFlags } from '../commands/argv.js';
+
+async function listApps(inv: Invocation, services: Services): Promise<void> {
+  const apps = await services.store.apps.list();
+  if (!inv.flags.quiet) inv.io.stdout.write('=====> My Apps\n');
+  for (const app of apps) inv.io.stdout.write(`${app}\n`);
+}
 
 export const appsCommands: CommandSet = {
   plugin: 'apps',
   summary: 'Manage apps',
   commands: [
-    {
-      name: 'apps',
-      run: async (inv, services, ctx) => appsCommands.commands.find((c) => c.name === 'apps:list')!.run(inv, services, ctx),
-    },
-    {
-      name: 'apps:list',
-      help: { usage: 'apps:list', description: 'List your apps' },
-      async run(inv, services) {
-        const apps = await services.store.apps.list();
-        if (!inv.flags.quiet) inv.io.stdout.write('=====> My Apps\n');
-        for (const app of apps) inv.io.stdout.write(`${app}\n`);
-      },
-    },
+    { name: 'apps', run: listApps },
+    { name: 'apps:list', help: { usage: 'apps:list', description: 'List your apps' }, run: listApps },
     {
       name: 'apps:create',
       help: { usage: 'apps:create <app>', description: 'Create a new app' },
@@ -88,10 +85,9 @@ export const appsCommands: CommandSet = {
         const flag = inv.args.find((a) => a.startsWith('--'));
         for (const app of apps) {
           const dir = services.store.layout.appDir(app);
-          const info = await import('node:fs/promises').then((fs) => fs.stat(dir)).catch(() => { throw new AppNotFound(app); });
           const rows: Array<[string, string, string]> = [
             ['--app-dir', 'App dir', dir],
-            ['--app-created-at', 'App created at', String(Math.floor(info.birthtimeMs / 1000))],
+            ['--app-created-at', 'App created at', String(Math.floor((await services.store.apps.createdAt(app)).getTime() / 1000))],
             ['--app-deploy-source', 'App deploy source', (await services.store.properties.get('apps', app, 'deploy-source')) ?? ''],
             ['--app-locked', 'App locked', String((await services.store.properties.get('apps', app, 'locked')) === 'true')],
           ];

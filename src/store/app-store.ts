@@ -19,6 +19,15 @@ export class AppStore {
     if (!(await this.exists(app))) throw new AppNotFound(app);
   }
 
+  async createdAt(app: AppName): Promise<Date> {
+    try {
+      return (await fs.stat(this.layout.appDir(app))).birthtime;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new AppNotFound(app);
+      throw error;
+    }
+  }
+
   async list(): Promise<AppName[]> {
     let names: string[];
     try {
