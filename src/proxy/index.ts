@@ -1,0 +1,5 @@
+// The proxy's public face: what deploy/ and the serve command use to route apps.
+// Everything else in this folder is an implementation detail of ReverseProxy.
+export { ReverseProxy, type ProxyOptions } from './reverse-proxy.js';
+export type { AppRoutes } from './route-table.js';
+export type { ErrorSink, Route, StaticRoute, Upstream, UpstreamRoute } from './types.js';
