@@ -1,0 +1,286 @@
+// The one door to the Docker Engine: images (find, import, build, remove) and containers (create,
+// start, stop, inspect, logs, one-off runs). Nothing else in Slipway imports dockerode.
+import Dockerode from 'dockerode';
+import { Readable } from 'node:stream';
+import { ConflictError, SlipwayError } from '../errors.js';
+import { DockerError, ImageNotFound, BuildFailed, hasStatus, isEngineAnswer, engineMessage, dockerFailure } from './errors.js';
+import { resolveEndpoint } from './endpoint.js';
+import { defined } from './query.js';
+import { LABEL, labelFilter, slipwayLabels, type Labels } from './labels.js';
+import { checkImageRef, splitRef } from './refs.js';
+import { readProgress } from './progress.js';
+import { createOptions, type ContainerSpec } from './spec.js';
+import { Containers, type ContainerState, type ContainerSummary, type LogOptions } from './containers.js';
+import { runAttached, type OneOffIo } from './one-off.js';
+import type { LogLine } from './demux.js';
+
+export interface ImageInfo {
+  id: string;
+  tags: string[];
+  labels: Record<string, string>;
+  created: Date;
+}
+
+export interface BuildOptions {
+  /** The first tag names the build; the others are added after it succeeds. */
+  tags: string[];
+  buildArgs?: Readonly<Record<string, string>>;
+  labels?: Labels;
+  /** `host` keeps RUN steps off any bridge; left out, the engine's default network is used. */
+  networkMode?: 'host' | 'none' | 'default';
+  dockerfile?: string;
+  noCache?: boolean;
+}
+
+export interface ImportOptions {
+  /** Dockerfile instructions applied to the imported image, e.g. `CMD ["/bin/sh"]`. */
+  changes?: string[];
+  labels?: Labels;
+}
+
+/** A tar stream: a Node Readable, or any async iterable of bytes (tar-stream's streamx pack). */
+export type TarSource = Readable | AsyncIterable<Uint8Array>;
+
+export interface EngineInfo { version: string; apiVersion: string; storageDriver: string }
+
+interface EngineDetails { Driver?: string }
+
+type PingWithSignal = (options: { abortSignal: AbortSignal }) => Promise<unknown>;
+
+/** Connect to DOCKER_HOST (or the given `unix://` / `tcp://` address); nothing is sent yet. */
+export function connect(dockerHost?: string): DockerClient {
+  const endpoint = resolveEndpoint(dockerHost);
+  return new DockerClient(new Dockerode(endpoint.options), endpoint.host);
+}
+
+export class DockerClient {
+  private readonly containers: Containers;
+
+  constructor(private readonly docker: Dockerode, readonly host: string) {
+    this.containers = new Containers(docker, host);
+  }
+
+  /** True when the engine answers within `timeoutMs`; never throws. */
+  async ping(timeoutMs = 3000): Promise<boolean> {
+    // The typings omit ping's options; dockerode does accept an abortSignal there.
+    const ping = this.docker.ping.bind(this.docker) as unknown as PingWithSignal;
+    try {
+      await ping({ abortSignal: AbortSignal.timeout(timeoutMs) });
+      return true;
+    } catch {
+      return false; // unreachable, refused or too slow all mean the same thing to the caller
+    }
+  }
+
+  async engine(): Promise<EngineInfo> {
+    try {
+      const [version, info] = await Promise.all([this.docker.version(), this.docker.info() as Promise<EngineDetails>]);
+      return { version: version.Version, apiVersion: version.ApiVersion, storageDriver: info.Driver ?? 'unknown' };
+    } catch (error) {
+      throw dockerFailure('read engine version', this.host, error);
+    }
+  }
+
+  // ---- images ----
+
+  /** The image a reference names, or ImageNotFound (E_IMAGE_NOT_FOUND, `<ref> image not found`). */
+  async findImage(ref: string): Promise<ImageInfo> {
+    try {
+      const image = await this.docker.getImage(checkImageRef(ref)).inspect();
+      return { id: image.Id, tags: image.RepoTags ?? [], labels: image.Config.Labels ?? {}, created: new Date(image.Created) };
+    } catch (error) {
+      if (hasStatus(error, 404)) throw new ImageNotFound(ref);
+      throw dockerFailure(`inspect image ${ref}`, this.host, error);
+    }
+  }
+
+  async hasImage(ref: string): Promise<boolean> {
+    try {
+      await this.findImage(ref);
+      return true;
+    } catch (error) {
+      if (error instanceof ImageNotFound) return false;
+      throw error;
+    }
+  }
+
+  /** Create `ref` from a root filesystem tar stream (like `docker import - ref`). */
+  async importImage(tar: TarSource, ref: string, options: ImportOptions = {}): Promise<ImageInfo> {
+    const rootfs = asReadable(tar);
+    const { repo, tag } = splitRef(checkImageRef(ref));
+    const labels = Object.entries(slipwayLabels(options.labels)).map(([k, v]) => `LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`);
+    const changes = [...(options.changes ?? []), ...labels];
+    const result = await this.withSource(rootfs, `import image ${ref}`, async (abortSignal) =>
+      readProgress(await this.docker.importImage(rootfs, { repo, tag, changes, abortSignal }), () => undefined));
+    if (result.error !== undefined) throw new DockerError(`import image ${ref}`, result.error);
+    return this.findImage(ref);
+  }
+
+  /**
+   * Build from a tar stream holding a Dockerfile and its context. Each line of build output goes
+   * to `onLine` as it arrives; a failed step rejects with BuildFailed naming the step.
+   */
+  async buildImage(tar: TarSource, options: BuildOptions, onLine: (line: string) => void): Promise<ImageInfo> {
+    const context = asReadable(tar);
+    const [first, ...more] = options.tags.map(checkImageRef);
+    if (first === undefined) throw new SlipwayError('E_BUILD_TAG_REQUIRED', 'an image build needs at least one tag', 1);
+    const result = await this.withSource(context, `build image ${first}`, async (abortSignal) => {
+      let stream: NodeJS.ReadableStream;
+      try {
+        stream = await this.docker.buildImage(context, defined({
+          t: first,
+          buildargs: { ...options.buildArgs },
+          labels: slipwayLabels(options.labels),
+          networkmode: options.networkMode,
+          dockerfile: options.dockerfile,
+          nocache: options.noCache ?? false,
+          rm: true,
+          forcerm: true, // a failed step leaves no intermediate container behind
+          abortSignal,
+        }));
+      } catch (error) {
+        // The engine refused the build before it started (bad Dockerfile path, unreadable context).
+        if (isEngineAnswer(error)) throw new BuildFailed(engineMessage(error));
+        throw error;
+      }
+      return readProgress(stream, onLine);
+    });
+    if (result.error !== undefined) throw new BuildFailed(result.error, result.lastStep);
+    for (const extra of more) {
+      try {
+        await this.docker.getImage(first).tag(splitRef(extra));
+      } catch (error) {
+        throw dockerFailure(`tag ${first} as ${extra}`, this.host, error);
+      }
+    }
+    return this.findImage(first);
+  }
+
+  async removeImage(ref: string, options: { force?: boolean } = {}): Promise<void> {
+    try {
+      await this.docker.getImage(checkImageRef(ref)).remove({ force: options.force ?? false });
+    } catch (error) {
+      if (hasStatus(error, 404)) throw new ImageNotFound(ref);
+      if (hasStatus(error, 409)) throw new ConflictError('E_IMAGE_IN_USE', `${ref} image is in use: ${engineMessage(error)}`);
+      throw dockerFailure(`remove image ${ref}`, this.host, error);
+    }
+  }
+
+  /** Slipway's images matching every label given (dangling build leftovers included). */
+  async listImages(labels: Labels = {}): Promise<ImageInfo[]> {
+    try {
+      const images = await this.docker.listImages({ filters: labelFilter({ ...labels, [LABEL.managed]: 'true' }) });
+      return images.map((i) => ({
+        id: i.Id,
+        tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+        labels: i.Labels ?? {},
+        created: new Date(i.Created * 1000),
+      }));
+    } catch (error) {
+      throw dockerFailure('list images', this.host, error);
+    }
+  }
+
+  // ---- containers ----
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    return this.containers.create(createOptions(spec), spec);
+  }
+
+  startContainer(id: string): Promise<void> { return this.containers.start(id); }
+
+  stopContainer(id: string, timeoutSeconds?: number): Promise<void> { return this.containers.stop(id, timeoutSeconds); }
+
+  removeContainer(id: string, options: { force?: boolean } = {}): Promise<void> {
+    return this.containers.remove(id, options.force ?? true);
+  }
+
+  /** Slipway's containers (running or not) matching every label given. */
+  listContainers(labels: Labels = {}, options: { all?: boolean } = {}): Promise<ContainerSummary[]> {
+    return this.containers.list(labels, options.all ?? true);
+  }
+
+  inspectContainer(id: string): Promise<ContainerState> { return this.containers.inspect(id); }
+
+  /** Log lines tagged stdout/stderr; with `follow` the stream stays open until destroyed. */
+  containerLogs(id: string, options: LogOptions = {}): Promise<Readable & AsyncIterable<LogLine>> {
+    return this.containers.logs(id, options);
+  }
+
+  /**
+   * Create, attach, start, wait for and remove a container, streaming its output to `io` (and
+   * `io.stdin` to it). Resolves with the exit code; the container is removed whatever happens.
+   */
+  async runOneOff(spec: ContainerSpec, io: OneOffIo): Promise<{ exitCode: number }> {
+    const options = createOptions({ ...spec, restart: 'no', labels: { ...spec.labels, [LABEL.oneOff]: 'true' } });
+    const stdin = io.stdin !== undefined;
+    const id = await this.containers.create(
+      { ...options, AttachStdout: true, AttachStderr: true, AttachStdin: stdin, OpenStdin: stdin, StdinOnce: stdin },
+      spec,
+    );
+    const container = this.docker.getContainer(id);
+    try {
+      return { exitCode: await runAttached(container, io, spec.tty ?? false) };
+    } catch (error) {
+      throw dockerFailure(`run ${spec.image}`, this.host, error);
+    } finally {
+      await this.containers.remove(id, true);
+    }
+  }
+
+  /** Remove Slipway's containers, then images, matching the labels; returns how many went. */
+  async removeByLabels(labels: Labels): Promise<{ containers: number; images: number }> {
+    // An empty filter would match everything Slipway owns: too easy to call by mistake.
+    if (Object.keys(labels).length === 0) throw new SlipwayError('E_USAGE', 'removeByLabels needs at least one label', 1);
+    const containers = await this.listContainers(labels);
+    for (const c of containers) await this.containers.remove(c.id, true);
+    // An image must go before the image it was built from. Creation times only have one-second
+    // resolution, so try newest first and retry whatever still had a child on the next round.
+    let pending = (await this.listImages(labels)).sort((a, b) => b.created.getTime() - a.created.getTime());
+    let removed = 0;
+    while (pending.length > 0) {
+      const blocked: ImageInfo[] = [];
+      let lastConflict: unknown;
+      for (const image of pending) {
+        try {
+          await this.removeImage(image.id, { force: true });
+          removed += 1;
+        } catch (error) {
+          if (error instanceof ImageNotFound) continue; // already gone with a child it parented
+          if (!(error instanceof ConflictError)) throw error;
+          blocked.push(image);
+          lastConflict = error;
+        }
+      }
+      if (blocked.length === pending.length) throw lastConflict;
+      pending = blocked;
+    }
+    return { containers: containers.length, images: removed };
+  }
+
+  /**
+   * Fail with the source stream's error (a broken tar, say) rather than hang on a half-sent body,
+   * and abort the request whenever the work fails so no connection is left open.
+   */
+  private async withSource<T>(source: Readable, action: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const request = new AbortController();
+    let onError: ((error: Error) => void) | undefined;
+    const failed = new Promise<never>((_, reject) => {
+      onError = (error) => reject(new DockerError(action, `reading the input stream: ${error.message}`, { cause: error }));
+      source.once('error', onError);
+    });
+    try {
+      return await Promise.race([work(request.signal), failed]);
+    } catch (error) {
+      request.abort();
+      source.destroy();
+      throw dockerFailure(action, this.host, error);
+    } finally {
+      if (onError) source.off('error', onError);
+    }
+  }
+}
+
+function asReadable(source: TarSource): Readable {
+  return source instanceof Readable ? source : Readable.from(source, { objectMode: false });
+}

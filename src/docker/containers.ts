@@ -1,0 +1,162 @@
+// Container lifecycle against the engine: create, start, stop, remove, list, inspect and logs,
+// with the engine's status codes turned into typed errors (404 → ContainerNotFound, …).
+import type Dockerode from 'dockerode';
+import { Readable } from 'node:stream';
+import { ConflictError } from '../errors.js';
+import { ContainerNotFound, ImageNotFound, dockerFailure, engineMessage, hasStatus } from './errors.js';
+import { defined } from './query.js';
+import { LABEL, labelFilter, type Labels } from './labels.js';
+import { checkContainerName } from './refs.js';
+import { demuxFrames, frameLines, type Frame, type LogLine } from './demux.js';
+import type { ContainerSpec } from './spec.js';
+
+export type HealthStatus = 'none' | 'starting' | 'healthy' | 'unhealthy';
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  /** created, running, exited, restarting, … */
+  state: string;
+  /** Docker's human text: `Up 3 minutes (healthy)`. */
+  status: string;
+  labels: Record<string, string>;
+}
+
+export interface ContainerState {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  running: boolean;
+  status: string;
+  exitCode: number;
+  restartCount: number;
+  startedAt: string;
+  finishedAt: string;
+  health: HealthStatus;
+  /** Output of the latest healthcheck probe, when there is one. */
+  healthOutput?: string;
+  tty: boolean;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Only the last N lines; all of them when left out. */
+  tail?: number;
+  /** Unix seconds. */
+  since?: number;
+}
+
+const HEALTH: ReadonlySet<string> = new Set(['starting', 'healthy', 'unhealthy']);
+
+export class Containers {
+  constructor(private readonly docker: Dockerode, private readonly host: string) {}
+
+  async create(options: Dockerode.ContainerCreateOptions, spec: ContainerSpec): Promise<string> {
+    try {
+      return (await this.docker.createContainer(options)).id;
+    } catch (error) {
+      if (hasStatus(error, 404)) throw new ImageNotFound(spec.image);
+      if (hasStatus(error, 409)) throw new ConflictError('E_CONTAINER_EXISTS', `container ${spec.name ?? ''} already exists`);
+      throw dockerFailure(`create container from ${spec.image}`, this.host, error);
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    await this.call(id, 'start', (c) => unlessStatus(304, c.start()));
+  }
+
+  async stop(id: string, timeoutSeconds?: number): Promise<void> {
+    await this.call(id, 'stop', (c) => unlessStatus(304, c.stop(timeoutSeconds === undefined ? {} : { t: timeoutSeconds })));
+  }
+
+  async remove(id: string, force: boolean): Promise<void> {
+    await this.call(id, 'remove', (c) => c.remove({ force, v: true }));
+  }
+
+  async list(labels: Labels, all: boolean): Promise<ContainerSummary[]> {
+    try {
+      const found = await this.docker.listContainers({ all, filters: labelFilter({ ...labels, [LABEL.managed]: 'true' }) });
+      return found.map((c) => ({
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        image: c.Image,
+        state: c.State,
+        status: c.Status,
+        labels: c.Labels ?? {},
+      }));
+    } catch (error) {
+      throw dockerFailure('list containers', this.host, error);
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerState> {
+    const info = await this.call(id, 'inspect', (c) => c.inspect());
+    const health = info.State.Health;
+    const lastProbe = health?.Log?.at(-1);
+    return {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      image: info.Config.Image,
+      labels: info.Config.Labels ?? {},
+      running: info.State.Running,
+      status: info.State.Status,
+      exitCode: info.State.ExitCode,
+      restartCount: info.RestartCount,
+      startedAt: info.State.StartedAt,
+      finishedAt: info.State.FinishedAt,
+      health: health !== undefined && HEALTH.has(health.Status) ? (health.Status as HealthStatus) : 'none',
+      healthOutput: lastProbe?.Output,
+      tty: info.Config.Tty,
+    };
+  }
+
+  async logs(id: string, options: LogOptions): Promise<Readable & AsyncIterable<LogLine>> {
+    const { tty } = await this.inspect(id);
+    const base = defined({ stdout: true, stderr: true, tail: options.tail, since: options.since });
+    let source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
+    let raw: NodeJS.ReadableStream | undefined;
+    if (options.follow === true) {
+      raw = await this.call(id, 'read logs of', (c) => c.logs({ ...base, follow: true }));
+      source = raw;
+    } else {
+      // Without follow the engine sends a bounded answer that dockerode hands over as one buffer.
+      source = [await this.call(id, 'read logs of', (c) => c.logs({ ...base, follow: false }))];
+    }
+    const frames = tty ? asStdout(source) : demuxFrames(source);
+    const lines = Readable.from(frameLines(frames), { objectMode: true });
+    // A follower waiting for the next line would not notice being destroyed: close the socket too.
+    lines.once('close', () => { if (raw !== undefined && isDestroyable(raw)) raw.destroy(); });
+    return lines;
+  }
+
+  /** One engine call on one container, with Docker's status codes mapped to typed errors. */
+  private async call<T>(id: string, verb: string, fn: (c: Dockerode.Container) => Promise<T>): Promise<T> {
+    const container = this.docker.getContainer(checkContainerName(id));
+    try {
+      return await fn(container);
+    } catch (error) {
+      if (hasStatus(error, 404)) throw new ContainerNotFound(id);
+      if (hasStatus(error, 409)) throw new ConflictError('E_CONTAINER_CONFLICT', `cannot ${verb} container ${id}: ${engineMessage(error)}`);
+      throw dockerFailure(`${verb} container ${id}`, this.host, error);
+    }
+  }
+}
+
+/** 304 from start/stop means the container is already in the state we asked for. */
+async function unlessStatus(status: number, work: Promise<unknown>): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    if (!hasStatus(error, status)) throw error;
+  }
+}
+
+async function* asStdout(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<Frame> {
+  for await (const chunk of source) yield { stream: 'stdout', data: typeof chunk === 'string' ? Buffer.from(chunk) : chunk };
+}
+
+function isDestroyable(stream: NodeJS.ReadableStream): stream is NodeJS.ReadableStream & { destroy(): void } {
+  return typeof (stream as { destroy?: unknown }).destroy === 'function';
+}

@@ -1,0 +1,13 @@
+// Slipway's Docker layer, the only code that talks to dockerode: connect, images, containers.
+// Import from here; the files behind it are free to change.
+export { connect, DockerClient } from './client.js';
+export type { BuildOptions, EngineInfo, ImageInfo, ImportOptions, TarSource } from './client.js';
+export type { ContainerState, ContainerSummary, HealthStatus, LogOptions } from './containers.js';
+export type { ContainerSpec, Healthcheck, RestartPolicy } from './spec.js';
+export type { OneOffIo } from './one-off.js';
+export type { LogLine, StreamName } from './demux.js';
+export { LABEL, slipwayLabels, type Labels } from './labels.js';
+export { DEFAULT_DOCKER_HOST, resolveEndpoint } from './endpoint.js';
+export {
+  BuildFailed, ContainerNotFound, DockerError, DockerUnavailable, ImageNotFound,
+} from './errors.js';

@@ -1,0 +1,49 @@
+// A one-off run's plumbing: attach before start so no output is lost, copy stdin in and the
+// demultiplexed output out (honouring back-pressure), then wait for the exit code.
+import type Dockerode from 'dockerode';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { DockerError } from './errors.js';
+import { demuxFrames, type Frame } from './demux.js';
+
+export interface OneOffIo {
+  stdout: Writable;
+  stderr: Writable;
+  /** Sent to the container's stdin, which is closed when this stream ends. */
+  stdin?: Readable;
+}
+
+interface WaitResult { StatusCode: number; Error?: { Message?: string } | null }
+
+async function copyOut(frames: AsyncIterable<Frame>, io: OneOffIo): Promise<void> {
+  for await (const frame of frames) {
+    const out = frame.stream === 'stderr' ? io.stderr : io.stdout;
+    if (!out.write(frame.data)) await once(out, 'drain');
+  }
+}
+
+async function* raw(source: AsyncIterable<Buffer | string>): AsyncGenerator<Frame> {
+  for await (const chunk of source) yield { stream: 'stdout', data: typeof chunk === 'string' ? Buffer.from(chunk) : chunk };
+}
+
+/** Runs an already created container to completion; the caller removes it. */
+export async function runAttached(container: Dockerode.Container, io: OneOffIo, tty: boolean): Promise<number> {
+  const withStdin = io.stdin !== undefined;
+  const attached = await container.attach({ stream: true, stdout: true, stderr: true, stdin: withStdin, hijack: withStdin });
+  const copied = copyOut(tty ? raw(attached) : demuxFrames(attached), io);
+  try {
+    if (io.stdin !== undefined) io.stdin.pipe(attached);
+    await container.start();
+    const waited: WaitResult = await container.wait();
+    // The attach stream ends when the container exits: wait for the last bytes to be copied.
+    await copied;
+    if (waited.Error?.Message) throw new DockerError('wait for container', waited.Error.Message);
+    return waited.StatusCode;
+  } catch (error) {
+    if ('destroy' in attached && typeof attached.destroy === 'function') attached.destroy();
+    await Promise.allSettled([copied]);
+    throw error;
+  } finally {
+    if (io.stdin !== undefined) io.stdin.unpipe(attached);
+  }
+}

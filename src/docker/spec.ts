@@ -1,0 +1,79 @@
+// What Slipway asks for when it creates a container, and its translation into the engine's
+// create options: host networking, the restart policy, healthcheck units and Slipway's labels.
+import type { ContainerCreateOptions, HealthConfig } from 'dockerode';
+import { SlipwayError } from '../errors.js';
+import { slipwayLabels, type Labels } from './labels.js';
+import { checkContainerName, checkImageRef } from './refs.js';
+
+export type RestartPolicy = 'no' | 'always' | 'unless-stopped' | { onFailure: number };
+
+export interface Healthcheck {
+  /** Docker's form: `['CMD', 'wget', '-q', …]`, `['CMD-SHELL', '…']` or `['NONE']`. */
+  test: string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  startPeriodMs?: number;
+  retries?: number;
+}
+
+export interface ContainerSpec {
+  image: string;
+  name?: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  env?: Readonly<Record<string, string>>;
+  labels?: Labels;
+  workdir?: string;
+  user?: string;
+  /** `host` (the default: test traffic stays on loopback, no bridge needed) or `none`. */
+  network?: 'host' | 'none';
+  /** Default `{ onFailure: 10 }`, Dokku's `on-failure:10`. */
+  restart?: RestartPolicy;
+  healthcheck?: Healthcheck;
+  stopTimeoutSeconds?: number;
+  tty?: boolean;
+}
+
+export const DEFAULT_RESTART: RestartPolicy = { onFailure: 10 };
+
+const MS = 1_000_000; // the engine counts healthcheck durations in nanoseconds
+
+function envList(env: Readonly<Record<string, string>>): string[] {
+  return Object.entries(env).map(([key, value]) => {
+    if (key === '' || key.includes('=') || key.includes('\0') || value.includes('\0')) {
+      throw new SlipwayError('E_INVALID_ENV', `invalid environment variable name ${JSON.stringify(key)}`, 1);
+    }
+    return `${key}=${value}`;
+  });
+}
+
+function restartPolicy(policy: RestartPolicy): { Name: string; MaximumRetryCount?: number } {
+  if (typeof policy === 'string') return { Name: policy };
+  return { Name: 'on-failure', MaximumRetryCount: policy.onFailure };
+}
+
+function healthConfig(h: Healthcheck): HealthConfig {
+  const ns = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms * MS);
+  return { Test: h.test, Interval: ns(h.intervalMs), Timeout: ns(h.timeoutMs), StartPeriod: ns(h.startPeriodMs), Retries: h.retries };
+}
+
+export function createOptions(spec: ContainerSpec): ContainerCreateOptions {
+  const network = spec.network ?? 'host';
+  return {
+    name: spec.name === undefined ? undefined : checkContainerName(spec.name),
+    Image: checkImageRef(spec.image),
+    Cmd: spec.cmd,
+    Entrypoint: spec.entrypoint,
+    Env: envList(spec.env ?? {}),
+    Labels: slipwayLabels(spec.labels),
+    WorkingDir: spec.workdir,
+    User: spec.user,
+    Tty: spec.tty ?? false,
+    StopTimeout: spec.stopTimeoutSeconds,
+    Healthcheck: spec.healthcheck === undefined ? undefined : healthConfig(spec.healthcheck),
+    HostConfig: {
+      NetworkMode: network,
+      RestartPolicy: restartPolicy(spec.restart ?? DEFAULT_RESTART),
+    },
+  };
+}
