@@ -55,6 +55,10 @@ async function forward(settings: Settings, argv: string[]): Promise<number | nul
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '__plugn') return plugn(argv.slice(1));
+  if (argv[0] === '__hook') {
+    const { runHook } = await import('./git/hook-client.js');
+    return runHook(argv.slice(1));
+  }
   if (argv[0] === 'serve') {
     const { serve } = await import('./server.js');
     await serve(loadSettings());

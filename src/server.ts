@@ -15,6 +15,7 @@ import { ControlServer, type ControlHandler } from './control/server.js';
 import { controlSocketPath } from './control/path.js';
 import { startPlatform } from './deploy/platform.js';
 import { startGit, GIT_VERBS, type GitService } from './git/index.js';
+import type { PushDeployer } from './deploy/types.js';
 
 export interface RunningServer {
   booted: Booted;
@@ -50,19 +51,24 @@ function controlHandler(booted: Booted, git: GitService): ControlHandler {
   };
 }
 
-export async function startServer(settings: Settings, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<RunningServer> {
+/** overrides.deployer replaces the platform's deployer (tests drive the git layer with a fake). */
+export interface ServerOverrides { deployer?: PushDeployer }
+
+export async function startServer(settings: Settings, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`), overrides: ServerOverrides = {}): Promise<RunningServer> {
   const serverLog = (line: string) => process.stderr.write(`slipway: ${line}\n`);
   const booted = boot(settings);
   const { services } = booted;
   const platform = await startPlatform(services, serverLog);
   services.runtime = platform.runtime;
+  services.platform = platform.control;
   for (const set of platform.commandSets) booted.registry.add(set);
-  const git = await startGit(services, platform.deployer, serverLog);
+  const git = await startGit(services, overrides.deployer ?? platform.deployer, serverLog);
 
   const hostKey = await ensureHostKey(services.store.layout, () => ssh2.utils.generateKeyPairSync('ed25519'));
   const ssh = new SshServer({
     hostKey,
-    policy: { user: settings.sshUser, maxAttempts: 6, keys: () => services.store.keys.list() },
+    policy: { user: settings.sshUser, maxAttempts: settings.sshLimits.maxAuthTries, keys: () => services.store.keys.list() },
+    limits: settings.sshLimits,
     onExec: execHandler(booted, git),
   });
   const control = new ControlServer(controlSocketPath(settings), controlHandler(booted, git), serverLog);

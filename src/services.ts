@@ -5,6 +5,7 @@ import type { Store } from './store/index.js';
 import type { PluginHost } from './plugins/host.js';
 import type { AppName } from './names.js';
 import type { Out } from './log.js';
+import type { AppPlatform } from './deploy/types.js';
 
 /** Hooks the running platform offers to core commands; the CLI alone has a no-op runtime. */
 export interface AppRuntime {
@@ -21,6 +22,8 @@ export interface Services {
   store: Store;
   plugins: PluginHost;
   runtime: AppRuntime;
+  /** The running server's apps (scheduler, proxy, releases); absent in a local CLI process. */
+  platform?: AppPlatform;
   version: string;
 }
 

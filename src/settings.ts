@@ -24,6 +24,51 @@ export interface Settings {
   corePluginsDir: string;
   /** PLUGIN_PATH: installed plugins live in available/, enabled ones are linked from enabled/. */
   pluginPath: string;
+  /** Limits of the SSH door (README, "Security model"). */
+  sshLimits: SshLimits;
+}
+
+export interface SshLimits {
+  /** SLIPWAY_SSH_LOGIN_GRACE: seconds a connection may stay unauthenticated, counted from the TCP accept. */
+  loginGraceSeconds: number;
+  /** SLIPWAY_SSH_MAX_AUTH_TRIES: authentication requests per connection (the first `none` is free). */
+  maxAuthTries: number;
+  /** SLIPWAY_SSH_IDLE_TIMEOUT: seconds an authenticated connection may stay with no open session; 0 = never. */
+  idleTimeoutSeconds: number;
+  /** SLIPWAY_SSH_MAX_UNAUTHENTICATED: unauthenticated connections in total; the oldest is evicted beyond it. */
+  maxUnauthenticated: number;
+  /** SLIPWAY_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS: the same, per source address. */
+  maxUnauthenticatedPerAddress: number;
+  /** SLIPWAY_SSH_MAX_CONNECTIONS_PER_ADDRESS: authenticated connections per source address. */
+  maxConnectionsPerAddress: number;
+}
+
+export const defaultSshLimits: SshLimits = {
+  loginGraceSeconds: 30,
+  maxAuthTries: 6,
+  idleTimeoutSeconds: 600,
+  maxUnauthenticated: 512,
+  maxUnauthenticatedPerAddress: 128,
+  maxConnectionsPerAddress: 256,
+};
+
+function parseCount(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min) throw new Error(`${name} must be a whole number of at least ${min}, got '${raw}'`);
+  return Number(raw);
+}
+
+export function loadSshLimits(env: NodeJS.ProcessEnv): SshLimits {
+  const d = defaultSshLimits;
+  return {
+    loginGraceSeconds: parseCount(env, 'SLIPWAY_SSH_LOGIN_GRACE', d.loginGraceSeconds, 1),
+    maxAuthTries: parseCount(env, 'SLIPWAY_SSH_MAX_AUTH_TRIES', d.maxAuthTries, 1),
+    idleTimeoutSeconds: parseCount(env, 'SLIPWAY_SSH_IDLE_TIMEOUT', d.idleTimeoutSeconds, 0),
+    maxUnauthenticated: parseCount(env, 'SLIPWAY_SSH_MAX_UNAUTHENTICATED', d.maxUnauthenticated, 1),
+    maxUnauthenticatedPerAddress: parseCount(env, 'SLIPWAY_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS', d.maxUnauthenticatedPerAddress, 1),
+    maxConnectionsPerAddress: parseCount(env, 'SLIPWAY_SSH_MAX_CONNECTIONS_PER_ADDRESS', d.maxConnectionsPerAddress, 1),
+  };
 }
 
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -56,5 +101,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     scheduler,
     corePluginsDir: path.join(packageRoot, 'plugins'),
     pluginPath: path.join(libRoot, 'plugins'),
+    sshLimits: loadSshLimits(env),
   };
 }

@@ -10,6 +10,8 @@ import { AccessDenied, CommandNotFound, SlipwayError, userMessage } from '../err
 import { GLOBAL } from '../store/index.js';
 import { prefix } from '../log.js';
 import { setHelp } from '../core/help.js';
+import { guardCommand } from '../core/acl-guard.js';
+import { commandEvent } from '../core/events.js';
 
 export interface Request {
   argv: string[];
@@ -32,11 +34,15 @@ export class Router {
   constructor(private readonly registry: Registry, private readonly services: Services) {}
 
   async run(request: Request): Promise<number> {
+    const event = await commandEvent(this.services, request.argv, request.identity);
+    let code: number;
     try {
-      return await this.dispatch(request);
+      code = await this.dispatch(request);
     } catch (error) {
-      return this.fail(error, request.io);
+      code = this.fail(error, request.io);
     }
+    await event.finish(code);
+    return code;
   }
 
   private fail(error: unknown, io: CommandIO): number {
@@ -66,6 +72,11 @@ export class Router {
     const core = this.registry.find(command);
     const finalArgs = applyAppFlag(args, flags);
     const invocation: Invocation = { command, args: finalArgs, flags, identity: request.identity, io: request.io, signal: request.signal };
+    if (request.identity.remote) {
+      // Access control (acl:*) for SSH keys: refuse before anything runs, or answer (filtered apps:list).
+      const answered = await guardCommand(this.services, invocation, core !== undefined, ctx);
+      if (answered !== undefined) return answered;
+    }
     if (core) {
       const code = await core.run(invocation, this.services, ctx);
       return typeof code === 'number' ? code : 0;

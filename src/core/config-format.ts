@@ -15,6 +15,15 @@ function doubleQuoted(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\$/g, '\\$').replace(/`/g, '\\`')}"`;
 }
 
+/**
+ * JSON whose strings a shell cannot expand: `$` and backquote become \u escapes (same JSON
+ * value), because bash expands them inside the double quotes JSON strings use, so a value
+ * like `$(cmd)` would run if someone sourced or eval'd the output.
+ */
+function shellInertJson(value: unknown): string {
+  return JSON.stringify(value).replace(/\$/g, '\\u0024').replace(/`/g, '\\u0060');
+}
+
 export function pretty(env: EnvMap): string {
   const keys = [...env.keys()].sort();
   const width = Math.max(0, ...keys.map((k) => k.length + 1)) + 2;
@@ -36,8 +45,8 @@ export function formatEnv(env: EnvMap, format: ExportFormat): string {
     case 'pretty':
       return pretty(env);
     case 'json':
-      return JSON.stringify(Object.fromEntries(keys.map((k) => [k, value(k)]))) + '\n';
+      return shellInertJson(Object.fromEntries(keys.map((k) => [k, value(k)]))) + '\n';
     case 'json-list':
-      return JSON.stringify(keys.map((k) => ({ name: k, value: value(k) }))) + '\n';
+      return shellInertJson(keys.map((k) => ({ name: k, value: value(k) }))) + '\n';
   }
 }

@@ -8,6 +8,7 @@ import { parseKeyName, parsePublicKey } from '../ssh/public-key.js';
 import { ConflictError, NotFoundError, SlipwayError, UsageError, AccessDenied } from '../errors.js';
 import { log } from '../log.js';
 import { out, readStdin } from './common.js';
+import { shown } from '../names.js';
 
 const MAX_KEY_INPUT = 16 * 1024;
 
@@ -64,7 +65,7 @@ export const sshKeysCommands: CommandSet = {
         const byFingerprint = values.has('--fingerprint') || target.startsWith('SHA256:');
         await services.store.keys.update((keys) => {
           const next = keys.filter((k) => (byFingerprint ? k.fingerprint !== target : k.name !== target));
-          if (next.length === keys.length) throw new NotFoundError('E_KEY_NOT_FOUND', `No public key found for ${byFingerprint ? 'fingerprint' : 'name'} ${target.slice(0, 80)}`);
+          if (next.length === keys.length) throw new NotFoundError('E_KEY_NOT_FOUND', `No public key found for ${byFingerprint ? 'fingerprint' : 'name'} ${shown(target, 80)}`);
           return next;
         });
         log.info1(out(inv), `Removed key ${target}`);

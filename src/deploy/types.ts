@@ -4,6 +4,8 @@ import type { AppName } from '../names.js';
 import type { Out } from '../log.js';
 import type { AppRuntime } from '../services.js';
 import type { CommandSet } from '../commands/registry.js';
+import type { ReleaseRecord, Scale } from '../store/index.js';
+import type { InstanceInfo, LogQuery, RunIO } from '../scheduler/types.js';
 
 export interface PushRequest {
   app: AppName;
@@ -33,9 +35,47 @@ export interface PushDeployer {
 /** What `slipway serve` starts besides SSH: built by src/deploy/platform.ts. */
 export interface Platform {
   runtime: AppRuntime;
+  /** Set as services.platform so the ps/logs/run/… commands reach the running apps. */
+  control: AppPlatform;
   deployer: PushDeployer;
   commandSets: CommandSet[];
   /** Lines for the start banner, e.g. `http: 127.0.0.1:8080 (proxy)`. */
   banner: string[];
   close(): Promise<void>;
+}
+
+/** An app's state as ps:report and tests see it. */
+export interface AppStatus {
+  /** The release that should be serving, if the app was ever deployed. */
+  release?: ReleaseRecord;
+  /** Processes (or the static site) are serving; false after ps:stop or before a deploy. */
+  running: boolean;
+  static: boolean;
+  instances: InstanceInfo[];
+  /** Older generations still finishing their grace period after a switch. */
+  retiring: number;
+}
+
+/**
+ * What the ps/logs/run/releases/domains commands ask of the running server (services.platform).
+ * Every method that changes processes takes the app's deploy lock and fails fast when it is held.
+ */
+export interface AppPlatform {
+  readonly scheduler: string;
+  /** The port the proxy listens on (for `urls`). */
+  readonly httpPort: number;
+  start(app: AppName, out: Out, signal: AbortSignal): Promise<void>;
+  stop(app: AppName, out: Out): Promise<void>;
+  restart(app: AppName, out: Out, signal: AbortSignal): Promise<void>;
+  /** Build the current release's revision again and deploy it. */
+  rebuild(app: AppName, out: Out, signal: AbortSignal, keyName: string): Promise<void>;
+  /** Set instance counts (only the types given) and apply them if the app runs. */
+  scale(app: AppName, changes: Scale, out: Out, signal: AbortSignal): Promise<void>;
+  /** Redeploy an older release's build (the previous deployed one when version is undefined). */
+  rollback(app: AppName, version: number | undefined, out: Out, signal: AbortSignal, keyName: string): Promise<void>;
+  status(app: AppName): Promise<AppStatus>;
+  logs(app: AppName, query: LogQuery, write: (line: string) => void, signal: AbortSignal): Promise<void>;
+  run(app: AppName, command: string, io: RunIO, signal: AbortSignal): Promise<number>;
+  /** Domains changed: publish the app's route again with its new hostnames. */
+  routesChanged(app: AppName): Promise<void>;
 }

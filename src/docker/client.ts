@@ -3,7 +3,7 @@
 import Dockerode from 'dockerode';
 import { Readable } from 'node:stream';
 import { ConflictError, SlipwayError } from '../errors.js';
-import { DockerError, ImageNotFound, BuildFailed, hasStatus, isEngineAnswer, engineMessage, dockerFailure } from './errors.js';
+import { ContainerNotFound, DockerError, ImageNotFound, BuildFailed, hasStatus, isEngineAnswer, engineMessage, dockerFailure } from './errors.js';
 import { resolveEndpoint } from './endpoint.js';
 import { defined } from './query.js';
 import { LABEL, labelFilter, slipwayLabels, type Labels } from './labels.js';
@@ -13,12 +13,16 @@ import { createOptions, type ContainerSpec } from './spec.js';
 import { Containers, type ContainerState, type ContainerSummary, type LogOptions } from './containers.js';
 import { runAttached, type OneOffIo } from './one-off.js';
 import type { LogLine } from './demux.js';
+import { imageConfig, type ImageConfig } from './image-config.js';
+import { Volumes, type VolumeInfo } from './volumes.js';
 
 export interface ImageInfo {
   id: string;
   tags: string[];
   labels: Record<string, string>;
   created: Date;
+  /** How the image runs (CMD, ENTRYPOINT, HEALTHCHECK); only from findImage, not listImages. */
+  config?: ImageConfig;
 }
 
 export interface BuildOptions {
@@ -55,9 +59,11 @@ export function connect(dockerHost?: string): DockerClient {
 
 export class DockerClient {
   private readonly containers: Containers;
+  private readonly volumes: Volumes;
 
   constructor(private readonly docker: Dockerode, readonly host: string) {
     this.containers = new Containers(docker, host);
+    this.volumes = new Volumes(docker, host);
   }
 
   /** True when the engine answers within `timeoutMs`; never throws. */
@@ -87,7 +93,10 @@ export class DockerClient {
   async findImage(ref: string): Promise<ImageInfo> {
     try {
       const image = await this.docker.getImage(checkImageRef(ref)).inspect();
-      return { id: image.Id, tags: image.RepoTags ?? [], labels: image.Config.Labels ?? {}, created: new Date(image.Created) };
+      return {
+        id: image.Id, tags: image.RepoTags ?? [], labels: image.Config.Labels ?? {}, created: new Date(image.Created),
+        config: imageConfig(image.Config),
+      };
     } catch (error) {
       if (hasStatus(error, 404)) throw new ImageNotFound(ref);
       throw dockerFailure(`inspect image ${ref}`, this.host, error);
@@ -202,6 +211,28 @@ export class DockerClient {
 
   inspectContainer(id: string): Promise<ContainerState> { return this.containers.inspect(id); }
 
+  /** The engine's own inspect document, unparsed (what `docker inspect` prints). */
+  inspectContainerRaw(id: string): Promise<unknown> { return this.containers.inspectRaw(id); }
+
+  /** Whether a network of that name exists (`bridge` is absent on a daemon started with --bridge=none). */
+  async hasNetwork(name: string): Promise<boolean> {
+    try {
+      const networks = await this.docker.listNetworks({ filters: { name: [name] } });
+      return networks.some((n) => n.Name === name);
+    } catch (error) {
+      throw dockerFailure('list networks', this.host, error);
+    }
+  }
+
+  // ---- volumes ----
+
+  listVolumes(labels: Labels = {}): Promise<VolumeInfo[]> { return this.volumes.list(labels); }
+
+  /** Create a labelled named volume unless that name exists; true when this call created it. */
+  ensureVolume(name: string, labels: Labels = {}): Promise<boolean> { return this.volumes.ensure(name, labels); }
+
+  removeVolume(name: string): Promise<void> { return this.volumes.remove(name); }
+
   /** Log lines tagged stdout/stderr; with `follow` the stream stays open until destroyed. */
   containerLogs(id: string, options: LogOptions = {}): Promise<Readable & AsyncIterable<LogLine>> {
     return this.containers.logs(id, options);
@@ -219,17 +250,25 @@ export class DockerClient {
       spec,
     );
     const container = this.docker.getContainer(id);
+    // The caller went away: removing the running container ends the attach and the wait.
+    const onAbort = (): void => { this.containers.remove(id, true).catch(() => undefined); };
+    io.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      if (io.signal?.aborted) throw new DockerError(`run ${spec.image}`, 'aborted before it started');
       return { exitCode: await runAttached(container, io, spec.tty ?? false) };
     } catch (error) {
       throw dockerFailure(`run ${spec.image}`, this.host, error);
     } finally {
-      await this.containers.remove(id, true);
+      io.signal?.removeEventListener('abort', onAbort);
+      await this.containers.remove(id, true).catch((error: unknown) => {
+        // Already gone, or being removed by the abort above.
+        if (!(error instanceof ContainerNotFound) && io.signal?.aborted !== true) throw error;
+      });
     }
   }
 
-  /** Remove Slipway's containers, then images, matching the labels; returns how many went. */
-  async removeByLabels(labels: Labels): Promise<{ containers: number; images: number }> {
+  /** Remove Slipway's containers, then images, then volumes matching the labels; returns how many went. */
+  async removeByLabels(labels: Labels): Promise<{ containers: number; images: number; volumes: number }> {
     // An empty filter would match everything Slipway owns: too easy to call by mistake.
     if (Object.keys(labels).length === 0) throw new SlipwayError('E_USAGE', 'removeByLabels needs at least one label', 1);
     const containers = await this.listContainers(labels);
@@ -255,7 +294,9 @@ export class DockerClient {
       if (blocked.length === pending.length) throw lastConflict;
       pending = blocked;
     }
-    return { containers: containers.length, images: removed };
+    const volumes = await this.listVolumes(labels);
+    for (const volume of volumes) await this.removeVolume(volume.name);
+    return { containers: containers.length, images: removed, volumes: volumes.length };
   }
 
   /**

@@ -38,6 +38,12 @@ export interface ContainerState {
   /** Output of the latest healthcheck probe, when there is one. */
   healthOutput?: string;
   tty: boolean;
+  /** The main process on the host, while it runs. */
+  pid?: number;
+  /** Environment the container was created with (`KEY=value`). */
+  env?: string[];
+  /** Published ports: `5000/tcp` → the host ports bound to it. */
+  ports?: Record<string, Array<{ hostIp: string; hostPort: number }>>;
 }
 
 export interface LogOptions {
@@ -46,6 +52,8 @@ export interface LogOptions {
   tail?: number;
   /** Unix seconds. */
   since?: number;
+  /** Ask the engine for each line's time: it comes back in LogLine.time. */
+  timestamps?: boolean;
 }
 
 const HEALTH: ReadonlySet<string> = new Set(['starting', 'healthy', 'unhealthy']);
@@ -109,12 +117,20 @@ export class Containers {
       health: health !== undefined && HEALTH.has(health.Status) ? (health.Status as HealthStatus) : 'none',
       healthOutput: lastProbe?.Output,
       tty: info.Config.Tty,
+      pid: info.State.Pid > 0 ? info.State.Pid : undefined,
+      env: info.Config.Env ?? [],
+      ports: publishedPorts(info.NetworkSettings?.Ports),
     };
+  }
+
+  /** The engine's inspect document as it is (for `ps:inspect`). */
+  async inspectRaw(id: string): Promise<unknown> {
+    return this.call(id, 'inspect', (c) => c.inspect());
   }
 
   async logs(id: string, options: LogOptions): Promise<Readable & AsyncIterable<LogLine>> {
     const { tty } = await this.inspect(id);
-    const base = defined({ stdout: true, stderr: true, tail: options.tail, since: options.since });
+    const base = defined({ stdout: true, stderr: true, tail: options.tail, since: options.since, timestamps: options.timestamps });
     let source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
     let raw: NodeJS.ReadableStream | undefined;
     if (options.follow === true) {
@@ -125,7 +141,7 @@ export class Containers {
       source = [await this.call(id, 'read logs of', (c) => c.logs({ ...base, follow: false }))];
     }
     const frames = tty ? asStdout(source) : demuxFrames(source);
-    const lines = Readable.from(frameLines(frames), { objectMode: true });
+    const lines = Readable.from(options.timestamps === true ? timedLines(frameLines(frames)) : frameLines(frames), { objectMode: true });
     // A follower waiting for the next line would not notice being destroyed: close the socket too.
     lines.once('close', () => { if (raw !== undefined && isDestroyable(raw)) raw.destroy(); });
     return lines;
@@ -155,6 +171,26 @@ async function unlessStatus(status: number, work: Promise<unknown>): Promise<voi
 
 async function* asStdout(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<Frame> {
   for await (const chunk of source) yield { stream: 'stdout', data: typeof chunk === 'string' ? Buffer.from(chunk) : chunk };
+}
+
+/** With `timestamps` each line starts with the engine's RFC 3339 time and a space. */
+async function* timedLines(lines: AsyncIterable<LogLine>): AsyncGenerator<LogLine> {
+  for await (const line of lines) {
+    const space = line.text.indexOf(' ');
+    const time = space > 0 ? line.text.slice(0, space) : '';
+    if (/^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)$/.test(time)) yield { ...line, time, text: line.text.slice(space + 1) };
+    else yield line;
+  }
+}
+
+type PortMap = Record<string, Array<{ HostIp: string; HostPort: string }> | null> | undefined;
+
+function publishedPorts(ports: PortMap): Record<string, Array<{ hostIp: string; hostPort: number }>> {
+  const result: Record<string, Array<{ hostIp: string; hostPort: number }>> = {};
+  for (const [port, bindings] of Object.entries(ports ?? {})) {
+    result[port] = (bindings ?? []).map((b) => ({ hostIp: b.HostIp, hostPort: Number(b.HostPort) }));
+  }
+  return result;
 }
 
 function isDestroyable(stream: NodeJS.ReadableStream): stream is NodeJS.ReadableStream & { destroy(): void } {

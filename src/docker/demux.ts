@@ -4,7 +4,12 @@ import { LineSplitter } from './lines.js';
 
 export type StreamName = 'stdout' | 'stderr';
 export interface Frame { stream: StreamName; data: Buffer }
-export interface LogLine { stream: StreamName; text: string }
+export interface LogLine {
+  stream: StreamName;
+  text: string;
+  /** RFC 3339 time the engine recorded, when the logs were asked for with timestamps. */
+  time?: string;
+}
 
 const HEADER = 8;
 

@@ -3,7 +3,10 @@
 export { connect, DockerClient } from './client.js';
 export type { BuildOptions, EngineInfo, ImageInfo, ImportOptions, TarSource } from './client.js';
 export type { ContainerState, ContainerSummary, HealthStatus, LogOptions } from './containers.js';
-export type { ContainerSpec, Healthcheck, RestartPolicy } from './spec.js';
+export type { ContainerSpec, Healthcheck, PortBinding, RestartPolicy } from './spec.js';
+export type { ImageConfig } from './image-config.js';
+export type { VolumeInfo } from './volumes.js';
+export { checkVolumeName } from './volumes.js';
 export type { OneOffIo } from './one-off.js';
 export type { LogLine, StreamName } from './demux.js';
 export { LABEL, slipwayLabels, type Labels } from './labels.js';

@@ -11,6 +11,8 @@ export interface OneOffIo {
   stderr: Writable;
   /** Sent to the container's stdin, which is closed when this stream ends. */
   stdin?: Readable;
+  /** Aborting removes the container, which kills the command and ends the run. */
+  signal?: AbortSignal;
 }
 
 interface WaitResult { StatusCode: number; Error?: { Message?: string } | null }

@@ -25,14 +25,22 @@ export interface ContainerSpec {
   labels?: Labels;
   workdir?: string;
   user?: string;
-  /** `host` (the default: test traffic stays on loopback, no bridge needed) or `none`. */
-  network?: 'host' | 'none';
+  /** `host` (the default: test traffic stays on loopback, no bridge needed), `none` or `bridge`. */
+  network?: 'host' | 'none' | 'bridge';
+  /** Published ports (bridge network only): `hostIp:hostPort` → the container's `port/tcp`. */
+  ports?: PortBinding[];
+  /** Bind mounts and named volumes, Docker's `source:target[:ro]` form. */
+  binds?: string[];
   /** Default `{ onFailure: 10 }`, Dokku's `on-failure:10`. */
   restart?: RestartPolicy;
   healthcheck?: Healthcheck;
   stopTimeoutSeconds?: number;
   tty?: boolean;
+  /** Run the engine's init (tini) as PID 1: signals reach the app, which PID 1 would ignore. */
+  init?: boolean;
 }
+
+export interface PortBinding { containerPort: number; hostIp: string; hostPort: number }
 
 export const DEFAULT_RESTART: RestartPolicy = { onFailure: 10 };
 
@@ -57,8 +65,21 @@ function healthConfig(h: Healthcheck): HealthConfig {
   return { Test: h.test, Interval: ns(h.intervalMs), Timeout: ns(h.timeoutMs), StartPeriod: ns(h.startPeriodMs), Retries: h.retries };
 }
 
+function portBindings(ports: PortBinding[]): Record<string, Array<{ HostIp: string; HostPort: string }>> {
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const p of ports) {
+    (bindings[`${p.containerPort}/tcp`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  }
+  return bindings;
+}
+
 export function createOptions(spec: ContainerSpec): ContainerCreateOptions {
   const network = spec.network ?? 'host';
+  const ports = spec.ports ?? [];
+  // With host networking a port is just a PORT the process listens on: publishing means nothing.
+  if (ports.length > 0 && network !== 'bridge') {
+    throw new SlipwayError('E_DOCKER_PORTS', 'ports can only be published from a bridge network', 1);
+  }
   return {
     name: spec.name === undefined ? undefined : checkContainerName(spec.name),
     Image: checkImageRef(spec.image),
@@ -71,9 +92,13 @@ export function createOptions(spec: ContainerSpec): ContainerCreateOptions {
     Tty: spec.tty ?? false,
     StopTimeout: spec.stopTimeoutSeconds,
     Healthcheck: spec.healthcheck === undefined ? undefined : healthConfig(spec.healthcheck),
+    ExposedPorts: ports.length === 0 ? undefined : Object.fromEntries(ports.map((p) => [`${p.containerPort}/tcp`, {}])),
     HostConfig: {
       NetworkMode: network,
       RestartPolicy: restartPolicy(spec.restart ?? DEFAULT_RESTART),
+      PortBindings: ports.length === 0 ? undefined : portBindings(ports),
+      Binds: spec.binds === undefined || spec.binds.length === 0 ? undefined : spec.binds,
+      Init: spec.init,
     },
   };
 }

@@ -1,10 +1,16 @@
-// The git layer as the server sees it: exec handling for git verbs over SSH, the control
-// handler for hooks, and the HTTP transport. (Placeholder until the git layer lands.)
+// The git layer as the server sees it: git verbs over SSH, the control handler for the
+// pre-receive hook, and the smart-HTTP transport, all sharing one transport and push registry.
 import type { Services } from '../services.js';
 import type { PushDeployer } from '../deploy/types.js';
 import type { ExecRequest } from '../ssh/session.js';
 import type { ControlHandler } from '../control/server.js';
 import { prefix } from '../log.js';
+import { SlipwayError, UsageError, userMessage } from '../errors.js';
+import { PushRegistry } from './pushes.js';
+import { GitTransport } from './transport.js';
+import { HookHandler } from './hook.js';
+import { GitHttpServer } from './http.js';
+import { parseRepoArg } from './repo-name.js';
 
 export const GIT_VERBS = new Set(['git-receive-pack', 'git-upload-pack', 'git-upload-archive']);
 
@@ -17,17 +23,42 @@ export interface GitService {
   close(): Promise<void>;
 }
 
-export async function startGit(_services: Services, _deployer: PushDeployer, _log: (line: string) => void): Promise<GitService> {
+export async function startGit(services: Services, deployer: PushDeployer, log: (line: string) => void): Promise<GitService> {
+  const pushes = new PushRegistry();
+  const transport = new GitTransport(services, pushes, log);
+  const hooks = new HookHandler(services, deployer, pushes, transport, log);
+  const http = new GitHttpServer(services, transport, log);
+  const { host, port } = services.settings.gitHttpListen;
+  const address = await http.listen(host, port);
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
   return {
-    async handleExec(_argv, request) {
-      request.io.stderr.write(`${prefix.warn}git transport is not available on this server yet\n`);
-      return 1;
+    async handleExec(argv, request) {
+      const { io, identity, signal } = request;
+      try {
+        if (argv.length !== 2) throw new UsageError(`Usage: ${argv[0]} '<app>'`);
+        const app = parseRepoArg(argv[1]);
+        const verb = argv[0].slice('git-'.length) as 'receive-pack' | 'upload-pack' | 'upload-archive';
+        await transport.authorize(verb, app, identity, io.stderr, signal);
+        const streams = { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr };
+        return verb === 'receive-pack'
+          ? await transport.push(app, 'ssh', identity, streams, signal)
+          : await transport.read(verb, app, 'ssh', streams, signal);
+      } catch (error) {
+        // The only place SSH git errors become text: one line on stderr (stdout is git's).
+        if (!(error instanceof SlipwayError)) log(`git ${argv[0]} failed: ${error instanceof Error ? error.stack : String(error)}`);
+        io.stderr.write(`${prefix.warn}${userMessage(error)}\n`);
+        return error instanceof SlipwayError ? error.exitCode || 1 : 1;
+      }
     },
-    async handleHook(_request, io) {
-      io.stderr.write(`${prefix.warn}git hooks are not available on this server yet\n`);
-      return 1;
+    async handleHook(request, io, signal) {
+      if (request.kind !== 'pre-receive') {
+        io.stderr.write(`${prefix.warn}not a git hook request\n`);
+        return 1;
+      }
+      return hooks.handle(request, io, signal);
     },
-    banner: [],
-    async close() { /* nothing started */ },
+    banner: [`git-http: http://${shownHost}:${address.port}`],
+    close: () => http.close(),
   };
 }

@@ -23,7 +23,8 @@ export async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
-async function readToml(dir: string): Promise<{ version: string; description: string }> {
+/** `[plugin] version, description` from plugin.toml; empty strings when absent, throws when it does not parse. */
+export async function readPluginMeta(dir: string): Promise<{ version: string; description: string }> {
   let text: string;
   try {
     text = await fs.readFile(path.join(dir, 'plugin.toml'), 'utf8');
@@ -50,7 +51,7 @@ async function load(name: string, dir: string, core: boolean, warn: (line: strin
   const stat = await fs.stat(dir).catch(() => undefined);
   if (!stat?.isDirectory()) return undefined;
   try {
-    const meta = await readToml(dir);
+    const meta = await readPluginMeta(dir);
     return { name, dir, core, ...meta };
   } catch (error) {
     warn(`plugin ${name} skipped: unreadable plugin.toml (${(error as Error).message.split('\n')[0]})`);

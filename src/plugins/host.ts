@@ -21,6 +21,16 @@ export interface RunContext {
 
 export type CoreTrigger = (args: string[], ctx: RunContext) => Promise<string>;
 
+/** Told about every trigger fired (the events log listens); must not throw. */
+export type TriggerObserver = (name: string, args: string[], ctx: RunContext) => void;
+
+/** Trigger names: lowercase words; `commands` is the command entry point, never a trigger. */
+export const TRIGGER_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+export function isTriggerName(name: string): boolean {
+  return TRIGGER_NAME.test(name) && name !== 'commands';
+}
+
 export class TriggerFailed extends SlipwayError {
   constructor(readonly trigger: string, readonly plugin: string, exitCode: number) {
     super('E_TRIGGER_FAILED', `${trigger} trigger of plugin ${plugin} failed (exit ${exitCode})`, exitCode || 1);
@@ -53,6 +63,7 @@ export class PluginHost {
   private snapshot?: Snapshot;
   private building?: Promise<Snapshot>;
   private readonly coreTriggers = new Map<string, CoreTrigger[]>();
+  private readonly observers: TriggerObserver[] = [];
 
   constructor(
     private readonly settings: Settings,
@@ -65,6 +76,16 @@ export class PluginHost {
   /** Forget cached plugin data: call after installing, enabling or removing plugins. */
   invalidate(): void {
     this.snapshot = undefined;
+  }
+
+  onTrigger(observer: TriggerObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** Names of the shipped plugins (folders in the core plugin dir), enabled or not. */
+  async corePluginNames(): Promise<string[]> {
+    const items = await fs.readdir(this.settings.corePluginsDir, { withFileTypes: true }).catch(() => []);
+    return items.filter((i) => i.isDirectory()).map((i) => i.name).sort();
   }
 
   registerCoreTrigger(name: string, fn: CoreTrigger): void {
@@ -189,7 +210,8 @@ export class PluginHost {
    * non-zero exit stops the chain with TriggerFailed.
    */
   async trigger(name: string, args: string[], ctx: RunContext, options: { capture?: boolean } = {}): Promise<string> {
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new SlipwayError('E_BAD_TRIGGER', `invalid trigger name: ${name}`);
+    if (!isTriggerName(name)) throw new SlipwayError('E_BAD_TRIGGER', `invalid trigger name: ${name}`);
+    for (const observe of this.observers) observe(name, args, ctx);
     let output = '';
     for (const fn of this.coreTriggers.get(name) ?? []) {
       const text = await fn(args, ctx);
@@ -207,5 +229,21 @@ export class PluginHost {
       if (result.exitCode !== 0) throw new TriggerFailed(name, plugin.name, result.exitCode);
     }
     return output;
+  }
+
+  /**
+   * Run one plugin's own trigger executable, enabled or not (install, update and uninstall of
+   * that plugin). False when it has none; TriggerFailed when it exits non-zero.
+   */
+  async triggerOf(plugin: { name: string; dir: string }, name: string, args: string[], ctx: RunContext): Promise<boolean> {
+    if (!isTriggerName(name)) throw new SlipwayError('E_BAD_TRIGGER', `invalid trigger name: ${name}`);
+    const file = path.join(plugin.dir, name);
+    if (!(await isExecutable(file))) return false;
+    for (const observe of this.observers) observe(name, args, ctx);
+    const result = await runExecutable(file, args, {
+      env: this.env(ctx), stdout: ctx.io.stdout, stderr: ctx.io.stderr, stdin: undefined, signal: ctx.signal,
+    });
+    if (result.exitCode !== 0) throw new TriggerFailed(name, plugin.name, result.exitCode);
+    return true;
   }
 }

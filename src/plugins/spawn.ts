@@ -21,6 +21,14 @@ export interface SpawnResult { exitCode: number; stdout: string }
 
 const KILL_GRACE_MS = 2000;
 
+/**
+ * Captured stdout (trigger answers, help) is held in memory, so it is bounded: a script that
+ * prints more is killed with its group and reported as killed (exit 137, nothing captured), so
+ * its caller treats it like any failed script (a help-less plugin, a failed trigger) instead of
+ * the server growing without limit. The detail goes to the server log.
+ */
+export const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
+
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (!pid) return;
   try {
@@ -46,7 +54,9 @@ export async function runExecutable(file: string, args: string[], options: Spawn
     buffer: false,
     encoding: 'buffer',
   });
-  let captured = '';
+  const chunks: Buffer[] = [];
+  let capturedBytes = 0;
+  let overflow = false;
   const onAbort = () => {
     killGroup(child.pid, 'SIGTERM');
     setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
@@ -58,12 +68,30 @@ export async function runExecutable(file: string, args: string[], options: Spawn
     child.stdin.on('error', () => { /* the script closed its stdin early: not an error for us */ });
   }
   if (child.stdout) {
-    if (options.stdout === 'capture') child.stdout.on('data', (chunk: Buffer) => { captured += chunk.toString('utf8'); });
+    if (options.stdout === 'capture') {
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (overflow) return;
+        capturedBytes += chunk.length;
+        if (capturedBytes > MAX_CAPTURE_BYTES) {
+          overflow = true;
+          chunks.length = 0;
+          killGroup(child.pid, 'SIGKILL');
+          return;
+        }
+        chunks.push(chunk);
+      });
+    }
     else if (options.stdout !== 'ignore') child.stdout.pipe(options.stdout, { end: false });
   }
   child.stderr?.pipe(options.stderr, { end: false });
   try {
     const result = await child;
+    if (overflow) {
+      process.stderr.write(`slipway: ${file} printed more than ${MAX_CAPTURE_BYTES} bytes to a captured stdout; killed\n`);
+      return { exitCode: 128 + 9, stdout: '' };
+    }
+    // Decoded once at the end: a multi-byte character may straddle two chunks.
+    const captured = Buffer.concat(chunks).toString('utf8');
     if (result.exitCode !== undefined) return { exitCode: result.exitCode, stdout: captured };
     // Killed by a signal: report it the way a shell would.
     return { exitCode: 128 + (result.signal ? signalNumber(result.signal) : 9), stdout: captured };

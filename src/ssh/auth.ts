@@ -6,8 +6,15 @@ import type { AuthContext } from 'ssh2';
 import type { StoredKey } from '../store/index.js';
 import type { Identity } from '../commands/types.js';
 
-/** Signature algorithms refused even for a known key: SHA-1 RSA and DSA. */
-const REFUSED_SIGNATURE_ALGOS = new Set(['ssh-rsa', 'ssh-dss']);
+/**
+ * Signatures refused even for a known key: DSA, and RSA with SHA-1 (`ssh-rsa`). ssh2 reports
+ * every RSA request as key algo `ssh-rsa`; only `hashAlgo` (sha256/sha512 for rsa-sha2-*) tells
+ * a SHA-2 signature from a SHA-1 one, so the check must look at both.
+ */
+function refusedAlgorithm(keyAlgo: string, hashAlgo: string | undefined): boolean {
+  if (keyAlgo === 'ssh-dss') return true;
+  return keyAlgo === 'ssh-rsa' && hashAlgo !== 'sha256' && hashAlgo !== 'sha512';
+}
 
 export interface AuthPolicy {
   user: string;
@@ -34,8 +41,10 @@ export async function decide(ctx: AuthContext, policy: AuthPolicy): Promise<Auth
     return sameBlob(blob, offered.data);
   });
   if (!stored) return { kind: 'reject' };
-  if (REFUSED_SIGNATURE_ALGOS.has(offered.algo)) return { kind: 'reject' };
-  if (!ctx.signature || !ctx.blob) return { kind: 'pk-ok' };
+  if (refusedAlgorithm(offered.algo, ctx.hashAlgo)) return { kind: 'reject' };
+  // A query (no signature) may be answered PK_OK; anything else must carry a verifiable signature.
+  if (!ctx.signature) return { kind: 'pk-ok' };
+  if (!ctx.blob) return { kind: 'reject' };
   const parsed = ssh2.utils.parseKey(`${stored.type} ${stored.data}`);
   if (parsed instanceof Error || Array.isArray(parsed)) return { kind: 'reject' };
   if (parsed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return { kind: 'reject' };

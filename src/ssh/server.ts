@@ -1,30 +1,38 @@
-// The SSH front door: ssh2 Server with an ed25519 host key, publickey auth only, per-address
-// connection limits and login timeouts; authenticated sessions go to the exec handler.
+// The SSH front door: ssh2 Server with an ed25519 host key, publickey auth only, connection
+// limits counted from the TCP accept (limits.ts), login and idle timeouts; authenticated sessions
+// go to the exec handler with the identity of the one key whose signature logged them in.
+import net from 'node:net';
 import ssh2 from 'ssh2';
 import type { Connection, ClientInfo } from 'ssh2';
 import type { AddressInfo } from 'node:net';
 import type { Identity } from '../commands/types.js';
 import { decide, type AuthPolicy } from './auth.js';
 import { handleSession, type ExecHandler } from './session.js';
+import { ConnectionLimiter } from './limits.js';
+import { defaultSshLimits, type SshLimits } from '../settings.js';
 
 export interface SshServerOptions {
   hostKey: string;
   policy: AuthPolicy;
   onExec: ExecHandler;
-  /** Seconds a connection may stay unauthenticated. */
-  loginGraceSeconds?: number;
-  maxConnectionsPerAddress?: number;
+  /** Timeouts and caps; SLIPWAY_SSH_* settings, defaults in settings.ts. */
+  limits?: Partial<SshLimits>;
   log?: (line: string) => void;
 }
 
 export class SshServer {
   private readonly server: ssh2.Server;
-  private readonly perAddress = new Map<string, number>();
+  /** Accepts TCP itself so limits apply before ssh2 sees a byte (ssh2 reports a client only after its ident line). */
+  private readonly tcp: net.Server;
+  private readonly limiter: ConnectionLimiter;
+  private readonly limits: SshLimits;
   private readonly clients = new Set<Connection>();
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: SshServerOptions) {
     this.log = options.log ?? ((line) => process.stderr.write(`slipway ssh: ${line}\n`));
+    this.limits = { ...defaultSshLimits, maxAuthTries: options.policy.maxAttempts, ...options.limits };
+    this.limiter = new ConnectionLimiter(this.limits, this.log);
     this.server = new ssh2.Server({
       hostKeys: [options.hostKey],
       ident: 'Slipway',
@@ -34,40 +42,48 @@ export class SshServer {
         serverHostKey: ['ssh-ed25519'],
       },
     }, (client, info) => this.onConnection(client, info));
+    this.tcp = net.createServer((socket) => {
+      this.limiter.admit(socket);
+      this.server.injectSocket(socket);
+    });
   }
 
   private onConnection(client: Connection, info: ClientInfo): void {
     const address = info.ip;
-    const count = (this.perAddress.get(address) ?? 0) + 1;
-    this.perAddress.set(address, count);
     this.clients.add(client);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.clients.delete(client);
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left <= 0) this.perAddress.delete(address);
-      else this.perAddress.set(address, left);
-    };
-    client.on('close', release);
-    client.on('end', release);
+    client.on('close', () => this.clients.delete(client));
     client.on('error', (error) => this.log(`client ${address}: ${error.message}`));
-    if (count > (this.options.maxConnectionsPerAddress ?? 64)) {
-      this.log(`too many connections from ${address}; closing`);
-      client.end();
-      return;
-    }
-    const grace = setTimeout(() => client.end(), (this.options.loginGraceSeconds ?? 30) * 1000);
-    grace.unref();
     let attempts = 0;
-    let identity: Identity | undefined;
+    let noneSeen = false;
+    let closing = false;
+    // Set only for the synchronous span of the accept() that follows a verified signature: ssh2
+    // emits 'ready' inside that call, so the session is bound to exactly that key and no other.
+    let verified: Identity | undefined;
     client.on('authentication', (ctx) => {
-      attempts++;
-      if (attempts > this.options.policy.maxAttempts) { ctx.reject([], false); client.end(); return; }
+      if (closing) { ctx.reject([], false); return; }
+      // OpenSSH opens with a `none` probe; that first one is free, every other request counts.
+      if (ctx.method === 'none' && !noneSeen) noneSeen = true;
+      else attempts++;
+      if (attempts > this.limits.maxAuthTries) {
+        closing = true;
+        this.log(`client ${address}: more than ${this.limits.maxAuthTries} authentication attempts; closing`);
+        client.end();
+        return;
+      }
       decide(ctx, this.options.policy).then((outcome) => {
-        if (outcome.kind === 'accept') { identity = outcome.identity; ctx.accept(); }
-        else if (outcome.kind === 'pk-ok') ctx.accept();
+        if (closing) { ctx.reject([], false); return; }
+        if (outcome.kind === 'accept') {
+          if (!this.limiter.mayAuthenticate(info.ip, info.port)) {
+            this.log(`refusing login from ${address}: SLIPWAY_SSH_MAX_CONNECTIONS_PER_ADDRESS (${this.limits.maxConnectionsPerAddress}) reached`);
+            closing = true;
+            ctx.reject([], false);
+            client.end();
+            return;
+          }
+          verified = outcome.identity;
+          ctx.accept();
+          verified = undefined;
+        } else if (outcome.kind === 'pk-ok') ctx.accept();
         else ctx.reject(['publickey']);
       }, (error: unknown) => {
         this.log(`auth error: ${error instanceof Error ? error.message : String(error)}`);
@@ -75,10 +91,17 @@ export class SshServer {
       });
     });
     client.on('ready', () => {
-      clearTimeout(grace);
-      const who = identity;
-      if (!who) { client.end(); return; }
-      client.on('session', (accept) => handleSession(accept(), who, address, this.options.onExec, this.log));
+      const who = verified;
+      if (!who || !this.limiter.authenticate(info.ip, info.port)) { client.end(); return; }
+      const idle = this.idleTimer(client, address);
+      client.on('session', (accept) => {
+        const session = accept();
+        idle.opened();
+        let open = true;
+        session.once('close', () => { if (open) { open = false; idle.closed(); } });
+        handleSession(session, who, address, this.options.onExec, this.log);
+      });
+      client.once('close', () => idle.stop());
     });
     // Port forwarding and other global requests are refused.
     client.on('request', (_accept, reject) => reject?.());
@@ -86,18 +109,43 @@ export class SshServer {
     client.on('openssh.streamlocal', (_accept, reject) => reject());
   }
 
+  /** Closes a logged-in connection that has had no open session for idleTimeoutSeconds (0: never). */
+  private idleTimer(client: Connection, address: string): { opened(): void; closed(): void; stop(): void } {
+    const ms = this.limits.idleTimeoutSeconds * 1000;
+    let sessions = 0;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      if (ms <= 0 || sessions > 0 || stopped) return;
+      timer = setTimeout(() => {
+        this.log(`client ${address}: idle for ${this.limits.idleTimeoutSeconds}s with no session; closing`);
+        client.end();
+      }, ms);
+      timer.unref();
+    };
+    const disarm = () => { if (timer) clearTimeout(timer); timer = undefined; };
+    arm();
+    return {
+      opened() { sessions++; disarm(); },
+      closed() { sessions = Math.max(0, sessions - 1); arm(); },
+      stop() { stopped = true; disarm(); },
+    };
+  }
+
   listen(host: string, port: number): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
+      this.tcp.once('error', reject);
+      this.tcp.listen(port, host, () => {
+        this.tcp.off('error', reject);
+        this.tcp.on('error', (error) => this.log(`listener: ${error.message}`));
+        resolve(this.tcp.address() as AddressInfo);
       });
     });
   }
 
   close(): Promise<void> {
     for (const client of this.clients) client.end();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    this.limiter.closeUnauthenticated();
+    return new Promise((resolve) => this.tcp.close(() => resolve()));
   }
 }

@@ -27,6 +27,27 @@ export async function writeFileAtomic(file: string, data: string | Buffer, mode 
   await syncDir(dir);
 }
 
+/**
+ * Removes the temp files a writer of `file` left behind when it died between open and rename.
+ * Call it only while holding the lock every writer of `file` takes, so no live writer owns one.
+ */
+export async function removeStaleTemps(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(prefix.length))) {
+      await fs.rm(path.join(dir, name), { force: true });
+    }
+  }
+}
+
 async function syncDir(dir: string): Promise<void> {
   const handle = await fs.open(dir, 'r');
   try {

@@ -2,7 +2,7 @@
 // Every change is a read-modify-write under the scope's lock, written atomically.
 import { Layout, type Scope } from './layout.js';
 import { parseEnv, serializeEnv, type EnvMap } from './env-file.js';
-import { readFileOr, writeFileAtomic } from './atomic.js';
+import { readFileOr, removeStaleTemps, writeFileAtomic } from './atomic.js';
 import { withLock } from './lock.js';
 
 export class ConfigStore {
@@ -16,7 +16,10 @@ export class ConfigStore {
   async update(scope: Scope, mutate: (env: EnvMap) => boolean): Promise<EnvMap> {
     return withLock(this.layout.appLock(scope), async () => {
       const env = await this.read(scope);
-      if (mutate(env)) await writeFileAtomic(this.layout.envFile(scope), serializeEnv(env));
+      if (mutate(env)) {
+        await removeStaleTemps(this.layout.envFile(scope));
+        await writeFileAtomic(this.layout.envFile(scope), serializeEnv(env));
+      }
       return env;
     });
   }

@@ -3,6 +3,8 @@
 
 export type EnvMap = Map<string, string>;
 
+const KEY_AT = /[A-Za-z_][A-Za-z0-9_]*/y;
+
 export function quoteShellValue(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
@@ -26,7 +28,9 @@ export function parseEnv(text: string): EnvMap {
     if (text[i] === '\n') { i++; continue; }
     if (text[i] === '#') { while (i < n && text[i] !== '\n') i++; continue; }
     if (text.startsWith('export ', i)) { i += 7; skipBlank(); }
-    const keyMatch = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i, i + 256));
+    // Sticky match at i: no length cap, so a long key is read back instead of silently dropped.
+    KEY_AT.lastIndex = i;
+    const keyMatch = KEY_AT.exec(text);
     if (!keyMatch || text[i + keyMatch[0].length] !== '=') {
       while (i < n && text[i] !== '\n') i++;
       continue;

@@ -6,10 +6,25 @@ import { ConfigStore } from './config-store.js';
 import { PropertyStore } from './properties.js';
 import { AppStore } from './app-store.js';
 import { KeyStore } from './key-store.js';
+import { ReleaseStore } from './release-store.js';
+import { PsStore } from './ps-store.js';
+import { DomainStore } from './domain-store.js';
+import { LogStore } from './log-files.js';
+import { ProcessRecordStore } from './process-records.js';
+import { GitStore } from './git-store.js';
+import { PluginStore } from './plugin-store.js';
+import { AclStore } from './acl-store.js';
+import { EventStore } from './event-store.js';
 
 export { GLOBAL, type Scope, Layout } from './layout.js';
 export type { EnvMap } from './env-file.js';
 export { type StoredKey, ensureHostKey } from './key-store.js';
+export type { ReleaseRecord, ReleaseStatus } from './release-store.js';
+export { type Scale, parseScaleText, formatScale } from './ps-store.js';
+export type { RotatingLog } from './log-files.js';
+export type { ProcessRecord } from './process-records.js';
+export type { StoredToken } from './git-store.js';
+export type { PluginOrigin } from './plugin-store.js';
 
 export class Store {
   readonly layout: Layout;
@@ -17,6 +32,15 @@ export class Store {
   readonly properties: PropertyStore;
   readonly apps: AppStore;
   readonly keys: KeyStore;
+  readonly releases: ReleaseStore;
+  readonly ps: PsStore;
+  readonly domains: DomainStore;
+  readonly logs: LogStore;
+  readonly processes: ProcessRecordStore;
+  readonly git: GitStore;
+  readonly plugins: PluginStore;
+  readonly acl: AclStore;
+  readonly events: EventStore;
 
   constructor(readonly settings: Settings) {
     this.layout = new Layout(settings);
@@ -24,5 +48,14 @@ export class Store {
     this.properties = new PropertyStore(this.layout);
     this.apps = new AppStore(this.layout, this.properties);
     this.keys = new KeyStore(this.layout);
+    this.releases = new ReleaseStore(this.layout);
+    this.ps = new PsStore(this.properties);
+    this.domains = new DomainStore(this.layout);
+    this.logs = new LogStore(this.layout);
+    this.processes = new ProcessRecordStore(this.layout);
+    this.git = new GitStore(this.layout);
+    this.plugins = new PluginStore(this.layout);
+    this.acl = new AclStore(this.layout, this.properties);
+    this.events = new EventStore(this.layout);
   }
 }

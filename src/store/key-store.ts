@@ -1,7 +1,7 @@
 // The authorized-keys store: one JSON file of {name, fingerprint, key} written atomically.
 // Keys are parsed and checked by ssh/ before they reach here; this module only persists them.
 import { Layout } from './layout.js';
-import { readFileOr, writeFileAtomic } from './atomic.js';
+import { readFileOr, removeStaleTemps, writeFileAtomic } from './atomic.js';
 import { withLock } from './lock.js';
 
 export interface StoredKey {
@@ -29,6 +29,7 @@ export class KeyStore {
   async update(mutate: (keys: StoredKey[]) => StoredKey[]): Promise<StoredKey[]> {
     return withLock(this.layout.lockFile('ssh-keys'), async () => {
       const next = mutate(await this.list());
+      await removeStaleTemps(this.layout.keysFile());
       await writeFileAtomic(this.layout.keysFile(), JSON.stringify(next, null, 2) + '\n');
       return next;
     });

@@ -24,6 +24,20 @@ export class Layout {
   hostKeyFile(): string { return path.join(this.settings.keysDir, 'ssh_host_ed25519_key'); }
   releasesDir(app: AppName): string { return path.join(this.settings.libRoot, 'data', 'releases', app); }
   logsDir(app: AppName): string { return path.join(this.settings.libRoot, 'data', 'logs', app); }
+  releaseDir(app: AppName, version: number): string { return path.join(this.releasesDir(app), `v${version}`); }
+  releasesIndex(app: AppName): string { return path.join(this.releasesDir(app), 'releases.json'); }
+  /** Dokku's vhost files: the app's domains, and the global domain(s) apps default to. */
+  appVhostFile(app: AppName): string { return path.join(this.appDir(app), 'VHOST'); }
+  globalVhostFile(): string { return path.join(this.settings.dokkuRoot, 'VHOST'); }
+  buildCacheDir(): string { return path.join(this.settings.libRoot, 'data', 'cache'); }
+  /** Pids of processes the process scheduler started, so a restarted server can reap orphans. */
+  processesFile(): string { return path.join(this.settings.libRoot, 'data', 'run', 'processes.json'); }
+  repoHooksDir(app: AppName): string { return path.join(this.appDir(app), 'hooks'); }
+  gitTokensFile(): string { return path.join(this.settings.libRoot, 'data', 'git', 'tokens.json'); }
   pluginAvailable(): string { return path.join(this.settings.pluginPath, 'available'); }
   pluginEnabled(): string { return path.join(this.settings.pluginPath, 'enabled'); }
+  /** Markers that switch a shipped (core) plugin off: one empty file per plugin name. */
+  pluginDisabled(): string { return path.join(this.settings.pluginPath, 'disabled'); }
+  eventsDir(): string { return path.join(this.settings.libRoot, 'events'); }
+  eventsLog(): string { return path.join(this.eventsDir(), 'events.log'); }
 }

@@ -30,6 +30,27 @@ export function sshOptions(port: number, key: ClientKey): string[] {
   ];
 }
 
+/** GIT_SSH_COMMAND for the real git client: the test key, no agent, no known_hosts, no prompts. */
+export function gitSshCommand(key: ClientKey): string {
+  const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+  return ['ssh', '-i', q(key.privateKey), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
+    '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=20'].join(' ');
+}
+
+/** Environment for running the real git client against a test server over SSH. */
+export function gitClientEnv(key: ClientKey, home: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    LANG: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.invalid',
+    GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.invalid',
+    GIT_SSH_COMMAND: gitSshCommand(key),
+  };
+}
+
 export interface StartOptions { env?: Record<string, string>; home?: string }
 
 export class TestServer {
@@ -85,6 +106,13 @@ export class TestServer {
   }
 
   get pid(): number | undefined { return this.proc?.pid; }
+
+  /** The proxy's port, from the banner line `http: http://HOST:PORT (proxy)`. */
+  get httpPort(): number {
+    const match = /http: http:\/\/[\d.]+:(\d+) \(proxy\)/.exec(this.output);
+    if (!match) throw new Error(`no proxy banner line in:\n${this.output}`);
+    return Number(match[1]);
+  }
 
   /** Run `ssh dokku@127.0.0.1 ARGS…` with the real OpenSSH client. */
   async ssh(args: string[], options: { key?: ClientKey; input?: string; user?: string; extra?: string[]; timeout?: number } = {}): Promise<RunResult> {

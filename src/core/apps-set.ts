@@ -1,0 +1,48 @@
+// apps:set — app and global properties of the apps plugin (Dokku's property layout):
+// `--global disable-autocreation true|false` stops a push from creating an unknown app.
+import type { CommandSet } from '../commands/registry.js';
+import { out, requireArgs, scopeArg } from './common.js';
+import { log } from '../log.js';
+import { UsageError } from '../errors.js';
+import { GLOBAL } from '../store/index.js';
+import { shown } from '../names.js';
+
+const USAGE = 'apps:set (<app>|--global) <key> [<value>]';
+const GLOBAL_KEYS: Record<string, (value: string) => boolean> = {
+  'disable-autocreation': (v) => v === 'true' || v === 'false',
+};
+const APP_KEYS: Record<string, (value: string) => boolean> = {
+  'deploy-source': (v) => /^[A-Za-z0-9._:/@+-]{1,200}$/.test(v),
+  'deploy-source-metadata': (v) => /^[\x20-\x7e]{1,1000}$/.test(v),
+};
+
+export const appsSetCommands: CommandSet = {
+  plugin: 'apps',
+  // No summary: the `apps` line of `help` comes from the main apps set.
+  summary: '',
+  commands: [
+    {
+      name: 'apps:set',
+      help: { usage: USAGE, description: 'Set or clear an app property (--global: disable-autocreation)' },
+      async run(inv, services) {
+        requireArgs(inv.args, 2, USAGE);
+        const scope = await scopeArg(services, inv.args[0]);
+        const key = inv.args[1];
+        const keys = scope === GLOBAL ? GLOBAL_KEYS : APP_KEYS;
+        const valid = keys[key];
+        if (!valid) {
+          throw new UsageError(`Invalid key '${shown(key)}' for ${scope === GLOBAL ? '--global' : 'an app'}; valid keys: ${Object.keys(keys).join(', ')}`);
+        }
+        const value = inv.args[2] ?? '';
+        if (value === '') {
+          log.info1(out(inv), `Unsetting ${key}`);
+          await services.store.properties.delete('apps', scope, key);
+          return;
+        }
+        if (!valid(value)) throw new UsageError(`Invalid value for ${key}: ${shown(value)}`);
+        log.info1(out(inv), `Setting ${key} to ${value}`);
+        await services.store.properties.set('apps', scope, key, value);
+      },
+    },
+  ],
+};

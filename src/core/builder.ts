@@ -1,0 +1,82 @@
+// builder:* — which builder an app uses (Dokku's `builder` property `selected`): `dockerfile`,
+// `native`, or empty for detection at deploy time (a Dockerfile wins when Docker answers).
+import type { CommandSet } from '../commands/registry.js';
+import type { Invocation } from '../commands/types.js';
+import type { Services } from '../services.js';
+import { columns, existingApp, out, requireArgs, scopeArg } from './common.js';
+import { log } from '../log.js';
+import { UsageError } from '../errors.js';
+import { GLOBAL } from '../store/index.js';
+import { shown, type AppName } from '../names.js';
+import { defaultBuilders } from '../build/registry.js';
+import { connect } from '../docker/index.js';
+import { DOCKERFILE_BUILDER } from '../build/dockerfile.js';
+
+const SET_USAGE = 'builder:set (<app>|--global) selected [dockerfile|native]';
+const PLUGIN = 'builder';
+
+async function builderSet(inv: Invocation, services: Services): Promise<void> {
+  requireArgs(inv.args, 2, SET_USAGE);
+  const scope = await scopeArg(services, inv.args[0]);
+  const key = inv.args[1];
+  if (key !== 'selected') throw new UsageError(`Invalid key '${shown(key)}'. Usage: dokku ${SET_USAGE}`);
+  const value = inv.args[2] ?? '';
+  if (value === '') {
+    log.info1(out(inv), 'Unsetting selected (the builder is detected at deploy time)');
+    await services.store.properties.delete(PLUGIN, scope, key);
+    return;
+  }
+  const names = defaultBuilders().names();
+  if (!names.includes(value)) throw new UsageError(`Invalid builder '${shown(value)}'; available: ${names.join(', ')}`);
+  log.info1(out(inv), `Setting selected to ${value}`);
+  await services.store.properties.set(PLUGIN, scope, key, value);
+  if (value === DOCKERFILE_BUILDER) {
+    const docker = connect();
+    if (!(await docker.ping())) log.warn(out(inv), `Docker is not reachable at ${docker.host}: deploys will fail until it is`);
+  }
+}
+
+async function reportRows(services: Services, app: AppName): Promise<Array<[string, string]>> {
+  const own = (await services.store.properties.get(PLUGIN, app, 'selected')) ?? '';
+  const global = (await services.store.properties.get(PLUGIN, GLOBAL, 'selected')) ?? '';
+  const last = (await services.store.releases.current(app))?.builder ?? '';
+  return [
+    ['Builder computed selected', own || global],
+    ['Builder global selected', global],
+    ['Builder selected', own],
+    ['Builder last used', last],
+  ];
+}
+
+/** `--builder-selected` → `Builder selected`: Dokku's single-value report flags. */
+export function reportFlag(flag: string | undefined, rows: Array<[string, string]>): string | undefined {
+  if (flag === undefined || !flag.startsWith('--')) return undefined;
+  const asFlag = (label: string): string => `--${label.toLowerCase().replace(/ /g, '-')}`;
+  const row = rows.find(([label]) => asFlag(label) === flag);
+  if (!row) throw new UsageError(`Invalid flag passed, valid flags: ${rows.map(([label]) => asFlag(label)).join(', ')}`);
+  return row[1];
+}
+
+export async function builderReport(services: Services, app: AppName): Promise<string> {
+  return `=====> ${app} builder information\n${columns(await reportRows(services, app))}`;
+}
+
+async function report(inv: Invocation, services: Services): Promise<void> {
+  const [first, flag] = inv.args;
+  const apps: AppName[] = first === undefined || first.startsWith('--') ? await services.store.apps.list() : [await existingApp(services, first)];
+  const wanted = first?.startsWith('--') ? first : flag;
+  for (const app of apps) {
+    const rows = await reportRows(services, app);
+    const value = reportFlag(wanted, rows);
+    inv.io.stdout.write(value === undefined ? `=====> ${app} builder information\n${columns(rows)}` : `${value}\n`);
+  }
+}
+
+export const builderCommands: CommandSet = {
+  plugin: 'builder',
+  summary: 'Choose how apps are built (dockerfile, native)',
+  commands: [
+    { name: 'builder:set', help: { usage: SET_USAGE, description: 'Pin the builder of an app (empty: detect it at deploy time)' }, run: builderSet },
+    { name: 'builder:report', help: { usage: 'builder:report [<app>] [<flag>]', description: 'Display the builder settings of an app, or all apps' }, run: report },
+  ],
+};

@@ -1,0 +1,35 @@
+// logs APP [-t] [-n N] [-p TYPE]: an app's process output, `TIME app[web.1]: text` lines;
+// -t keeps following until the client disconnects.
+import type { CommandSet } from '../commands/registry.js';
+import { existingApp } from './common.js';
+import { requirePlatform } from './runtime.js';
+import { takeFlags } from '../commands/argv.js';
+import { UsageError } from '../errors.js';
+
+const USAGE = 'logs <app> [-n|--num NUM] [-p|--ps TYPE] [-t|--tail] [-q|--quiet]';
+
+export const logsCommands: CommandSet = {
+  plugin: 'logs',
+  summary: 'Show the output of an app\'s processes',
+  commands: [
+    {
+      name: 'logs',
+      help: { usage: USAGE, description: 'Display recent log output (-t follows it)' },
+      async run(inv, services) {
+        const { set, values, positional } = takeFlags(inv.args, ['-t', '--tail', '-q', '--quiet', '-n=', '--num=', '-p=', '--ps=']);
+        const app = await existingApp(services, positional[0]);
+        if (positional.length > 1) throw new UsageError(`Too many arguments. Usage: dokku ${USAGE}`);
+        const num = values.get('-n') ?? values.get('--num') ?? '100';
+        if (!/^\d+$/.test(num)) throw new UsageError('-n takes a number of lines');
+        const type = values.get('-p') ?? values.get('--ps');
+        if (type !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError('-p takes a process type, e.g. web');
+        const quiet = set.has('-q') || set.has('--quiet');
+        const write = (line: string) => {
+          // --quiet: the raw output, without the timestamp and process prefix.
+          inv.io.stdout.write(`${quiet ? line.replace(/^\S+ app\[[^\]]*\]: /, '') : line}\n`);
+        };
+        await requirePlatform(services).logs(app, { lines: Number(num), follow: set.has('-t') || set.has('--tail'), type }, write, inv.signal);
+      },
+    },
+  ],
+};

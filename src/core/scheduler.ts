@@ -1,0 +1,83 @@
+// scheduler:* — which engine runs an app (Dokku's `scheduler` property `selected`): `process`
+// (local processes) or `docker-local` (containers). Unset, the server's default runs it, unless
+// the release needs the other one (an image needs docker-local, a native build process).
+import type { CommandSet } from '../commands/registry.js';
+import type { Invocation } from '../commands/types.js';
+import type { Services } from '../services.js';
+import { columns, existingApp, out, requireArgs, scopeArg } from './common.js';
+import { reportFlag } from './builder.js';
+import { log } from '../log.js';
+import { UsageError } from '../errors.js';
+import { GLOBAL } from '../store/index.js';
+import { shown, type AppName } from '../names.js';
+import { defaultSchedulers } from '../scheduler/registry.js';
+import { dockerLocalEngine } from '../scheduler/docker-local/engine.js';
+import { canRun, detectDefault } from '../scheduler/docker-local/per-app.js';
+
+const SET_USAGE = 'scheduler:set (<app>|--global) selected [process|docker-local]';
+const PLUGIN = 'scheduler';
+
+/** What the running server uses by default; a bare CLI works it out the way the server would. */
+async function serverDefault(services: Services): Promise<{ name: string; reason: string }> {
+  if (services.platform) return { name: services.platform.scheduler, reason: 'the running server\'s default' };
+  return detectDefault(services.settings.scheduler, () => dockerLocalEngine.available({ store: services.store, log: () => undefined }));
+}
+
+async function schedulerSet(inv: Invocation, services: Services): Promise<void> {
+  requireArgs(inv.args, 2, SET_USAGE);
+  const scope = await scopeArg(services, inv.args[0]);
+  const key = inv.args[1];
+  if (key !== 'selected') throw new UsageError(`Invalid key '${shown(key)}'. Usage: dokku ${SET_USAGE}`);
+  const value = inv.args[2] ?? '';
+  if (value === '') {
+    log.info1(out(inv), 'Unsetting selected');
+    await services.store.properties.delete(PLUGIN, scope, key);
+    return;
+  }
+  const names = defaultSchedulers().names();
+  if (!names.includes(value)) throw new UsageError(`Invalid scheduler '${shown(value)}'; available: ${names.join(', ')}`);
+  log.info1(out(inv), `Setting selected to ${value}`);
+  await services.store.properties.set(PLUGIN, scope, key, value);
+  log.verbose(out(inv), 'Takes effect on the next deploy, ps:restart or ps:rebuild');
+  if (value === 'docker-local' && !(await dockerLocalEngine.available({ store: services.store, log: () => undefined }))) {
+    log.warn(out(inv), 'Docker does not answer here: deploys will fail until it does');
+  }
+}
+
+async function reportRows(services: Services, app: AppName): Promise<Array<[string, string]>> {
+  const own = (await services.store.properties.get(PLUGIN, app, 'selected')) ?? '';
+  const global = (await services.store.properties.get(PLUGIN, GLOBAL, 'selected')) ?? '';
+  const fallback = await serverDefault(services);
+  const release = await services.store.releases.current(app);
+  let computed = own || global || fallback.name;
+  if (!own && !global && release && !release.static) {
+    const artifact = { app, version: release.version, dir: '', image: release.image, processTypes: release.processTypes };
+    if (!canRun(computed, artifact)) computed = release.image === undefined ? 'process' : 'docker-local';
+  }
+  return [
+    ['Scheduler computed selected', computed],
+    ['Scheduler global selected', global],
+    ['Scheduler selected', own],
+    ['Scheduler default', `${fallback.name} (${fallback.reason})`],
+  ];
+}
+
+async function report(inv: Invocation, services: Services): Promise<void> {
+  const [first, flag] = inv.args;
+  const apps: AppName[] = first === undefined || first.startsWith('--') ? await services.store.apps.list() : [await existingApp(services, first)];
+  const wanted = first?.startsWith('--') ? first : flag;
+  for (const app of apps) {
+    const rows = await reportRows(services, app);
+    const value = reportFlag(wanted, rows);
+    inv.io.stdout.write(value === undefined ? `=====> ${app} scheduler information\n${columns(rows)}` : `${value}\n`);
+  }
+}
+
+export const schedulerCommands: CommandSet = {
+  plugin: 'scheduler',
+  summary: 'Choose what runs apps (process, docker-local)',
+  commands: [
+    { name: 'scheduler:set', help: { usage: SET_USAGE, description: 'Pin the scheduler of an app (empty: the server default)' }, run: schedulerSet },
+    { name: 'scheduler:report', help: { usage: 'scheduler:report [<app>] [<flag>]', description: 'Display the scheduler settings of an app, or all apps' }, run: report },
+  ],
+};

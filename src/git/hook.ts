@@ -1,0 +1,134 @@
+// The server side of the pre-receive hook: checks every ref the push would move, stores
+// non-deploy branches and tags, and runs the deploy for the deploy branch. A non-zero exit
+// makes git refuse the whole push, so no ref moves when a deploy fails.
+import path from 'node:path';
+import type { Services } from '../services.js';
+import type { PushDeployer, PushRequest } from '../deploy/types.js';
+import type { HookRequest } from '../control/protocol.js';
+import type { CommandIO } from '../commands/types.js';
+import type { Out } from '../log.js';
+import { log, prefix } from '../log.js';
+import { SlipwayError, userMessage } from '../errors.js';
+import { shown } from '../names.js';
+import { MAX_UPDATES, RefRefused, parsePushOption, parseRefUpdate, type RefUpdate } from './refs.js';
+import { deployBranch } from './repo.js';
+import { MAX_PUSH_OPTIONS, QUARANTINE_VARS } from './hook-env.js';
+import type { PushRecord, PushRegistry } from './pushes.js';
+import type { GitTransport } from './transport.js';
+
+
+function isInside(dir: string, candidate: string): boolean {
+  const relative = path.relative(dir, candidate);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** Keeps only the quarantine variables, and only (normalised) paths inside this repo's objects dir. */
+export function quarantineEnv(raw: Record<string, string>, repoDir: string): Record<string, string> {
+  const objects = path.join(repoDir, 'objects');
+  const env: Record<string, string> = {};
+  for (const name of QUARANTINE_VARS) {
+    const value = raw[name];
+    if (value === undefined || value === '') continue;
+    const paths = (name === 'GIT_ALTERNATE_OBJECT_DIRECTORIES' ? value.split(':') : [value]).map((p) => path.resolve(repoDir, p));
+    for (const p of paths) {
+      if (!isInside(objects, p)) throw new RefRefused(`Refusing ${name}: not inside this repository`);
+    }
+    env[name] = paths.join(':');
+  }
+  return env;
+}
+
+/** GIT_PUSH_OPTION_COUNT / GIT_PUSH_OPTION_n, as git gives them to the hook. */
+export function pushOptions(raw: Record<string, string>): string[] {
+  const count = Number(raw.GIT_PUSH_OPTION_COUNT ?? '0');
+  if (!Number.isInteger(count) || count < 0 || count > MAX_PUSH_OPTIONS) throw new RefRefused('Refusing push options: bad count');
+  return Array.from({ length: count }, (_, i) => parsePushOption(raw[`GIT_PUSH_OPTION_${i}`] ?? ''));
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    && Object.values(value).every((v) => typeof v === 'string');
+}
+
+function parseUpdates(value: unknown): RefUpdate[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_UPDATES) throw new RefRefused('Refusing push: no valid ref updates');
+  return value.map((entry: unknown) => {
+    const u = entry as Partial<Record<'oldRev' | 'newRev' | 'ref', unknown>>;
+    if (typeof u?.oldRev !== 'string' || typeof u.newRev !== 'string' || typeof u.ref !== 'string') {
+      throw new RefRefused('Refusing push: malformed ref update');
+    }
+    return parseRefUpdate(u.oldRev, u.newRev, u.ref);
+  });
+}
+
+export class HookHandler {
+  constructor(
+    private readonly services: Services,
+    private readonly deployer: PushDeployer,
+    private readonly pushes: PushRegistry,
+    private readonly transport: GitTransport,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async handle(request: HookRequest, io: CommandIO, signal: AbortSignal): Promise<number> {
+    // Only a hook started by a receive-pack this server spawned knows a live push id.
+    const record = request.kind === 'pre-receive' ? this.pushes.claim(request.pushId) : undefined;
+    if (!record || request.app !== path.basename(record.repoDir)) {
+      io.stderr.write(`${prefix.warn}This push was not started by this Slipway server; refused\n`);
+      return 1;
+    }
+    try {
+      await this.preReceive(record, request, io, signal);
+      return 0;
+    } catch (error) {
+      if (!(error instanceof SlipwayError)) this.log(`pre-receive for ${record.app} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      if (!(error instanceof SlipwayError) || error.message) io.stderr.write(`${prefix.warn}${userMessage(error)}\n`);
+      return error instanceof SlipwayError ? error.exitCode || 1 : 1;
+    }
+  }
+
+  private async preReceive(record: PushRecord, request: HookRequest, io: CommandIO, signal: AbortSignal): Promise<void> {
+    const out: Out = { stdout: io.stdout, stderr: io.stderr };
+    const rawEnv = isStringRecord(request.gitEnv) ? request.gitEnv : {};
+    // Everything is checked before anything runs: one bad ref refuses the whole push.
+    const updates = parseUpdates(request.updates);
+    const options = pushOptions(rawEnv);
+    const gitEnv = quarantineEnv(rawEnv, record.repoDir);
+    const branch = await deployBranch(this.services, record.app);
+    const deploys = updates.filter((u) => u.kind === 'branch' && u.name === branch);
+    for (const u of deploys) {
+      if (u.deletion) throw new RefRefused(`Refusing to delete the deploy branch (${branch}) of ${record.app}`);
+    }
+    if (options.length) log.verbose(out, `Push options: ${options.join(' ')}`);
+    for (const u of updates) {
+      if (u.kind === 'branch' && u.name === branch) continue;
+      const what = u.kind === 'branch' ? 'Branch' : 'Tag';
+      if (u.deletion) log.info1(out, `${what} ${u.name} deleted`);
+      else if (u.kind === 'branch') log.info1(out, `Branch ${u.name} is not the deploy branch (${branch}): stored, not deployed`);
+      else log.info1(out, `Tag ${u.name} stored, not deployed`);
+    }
+    for (const u of deploys) await this.deploy(record, u, gitEnv, out, signal);
+  }
+
+  private async deploy(record: PushRecord, update: RefUpdate, gitEnv: Record<string, string>, out: Out, signal: AbortSignal): Promise<void> {
+    const push: PushRequest = {
+      app: record.app,
+      ref: update.ref,
+      oldRev: update.oldRev,
+      newRev: update.newRev,
+      repoDir: record.repoDir,
+      gitEnv,
+      pusher: { keyName: record.identity.keyName, fingerprint: record.identity.fingerprint },
+    };
+    // pre-receive-app (APP IMAGE_SOURCE_TYPE TMP_WORK_DIR REV) is the pipeline's to fire: only
+    // the builder knows the source type and has extracted the tree into a work dir.
+    await this.deployer.deploy(push, out, signal);
+    const ctx = await this.transport.triggerContext(record.identity, out.stdout, signal);
+    try {
+      await this.services.plugins.trigger('receive-app', [record.app, update.newRev], ctx);
+    } catch (error) {
+      // The new release already serves: refusing the ref now would make git disagree with it.
+      log.warn(out, `receive-app trigger failed after the deploy of ${shown(update.newRev, 12)}: ${userMessage(error)}`);
+    }
+  }
+}

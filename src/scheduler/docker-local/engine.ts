@@ -1,0 +1,306 @@
+// The `docker-local` scheduler: runs each process of a release as a container of its image on
+// this host's engine (`APP.TYPE.N`, restart on-failure:10, the app's config as env, PORT set),
+// behind the same proxy as the process engine, and removes what it created when asked.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Store } from '../../store/index.js';
+import type { AppName } from '../../names.js';
+import type { Generation, GenerationSpec, LogQuery, OneOffSpec, ReleaseArtifact, RunIO, Scheduler } from '../types.js';
+import type { SchedulerContext, SchedulerEngine } from '../registry.js';
+import {
+  ContainerNotFound, DockerUnavailable, LABEL, connect, type ContainerSpec, type DockerClient, type ImageConfig,
+} from '../../docker/index.js';
+import { ConflictError, DeployFailed, SlipwayError } from '../../errors.js';
+import { PortPool, LOOPBACK } from '../process/ports.js';
+import { DockerGeneration, DockerInstance, type InstancePlan } from './generation.js';
+import { containerCmd } from './command.js';
+import { containerNames, instanceId, ownLabels, processLabels, SCHEDULER_NAME } from './naming.js';
+import { dockerLocalOptions, type DockerLocalOptions } from './options.js';
+import { readMounts, formatMount } from './mounts.js';
+import { waitHealthy } from './health.js';
+import { containerLogs, type LogSource } from './logs.js';
+
+const DEFAULT_KILL_AFTER_MS = 10_000;
+const REFRESH_MS = 1_000;
+
+function imageOf(release: ReleaseArtifact): string {
+  if (release.image === undefined) {
+    throw new DeployFailed(
+      `${release.app} v${release.version} has no image: the docker-local scheduler runs images from the dockerfile builder`,
+    );
+  }
+  return release.image;
+}
+
+export class DockerLocalScheduler implements Scheduler {
+  readonly name = SCHEDULER_NAME;
+  private readonly live = new Map<AppName, Set<DockerGeneration>>();
+  private readonly ports = new PortPool();
+  private readonly closing = new AbortController();
+  private sequence = 0;
+  private refresher?: NodeJS.Timeout;
+  private refreshing = false;
+
+  constructor(
+    private readonly docker: DockerClient,
+    private readonly store: Store,
+    private readonly log: (line: string) => void,
+    private readonly options: DockerLocalOptions,
+    private readonly instance: string,
+  ) {}
+
+  /** Remove containers a previous server of this installation left behind. */
+  async reapOrphans(): Promise<void> {
+    for (const c of await this.docker.listContainers(ownLabels(this.instance))) {
+      this.log(`removing container ${c.name} left by a previous server`);
+      await this.docker.removeContainer(c.id, { force: true }).catch((error: Error) => this.log(`cannot remove ${c.name}: ${error.message}`));
+    }
+  }
+
+  async start(spec: GenerationSpec): Promise<Generation> {
+    const { release } = spec;
+    const app = release.app;
+    const image = imageOf(release);
+    const config = (await this.docker.findImage(image)).config;
+    if (config === undefined) throw new DeployFailed(`cannot read how to run ${image}`);
+    const binds = await this.binds(app);
+    const tag = `g${(++this.sequence).toString(36)}${Date.now().toString(36)}`;
+    const members: DockerInstance[] = [];
+    const generation = new DockerGeneration(`${app}.v${release.version}.${tag}`, app, release.version, { ...spec.scale }, image, members);
+    try {
+      for (const type of Object.keys(release.processTypes).sort()) {
+        for (let index = 1; index <= (spec.scale[type] ?? 0); index++) {
+          const plan: InstancePlan = { type, index, dyno: `${type}.${index}`, host: LOOPBACK };
+          if (type === 'web') plan.port = await this.ports.allocate();
+          members.push(new DockerInstance(plan));
+        }
+      }
+      const set = this.live.get(app) ?? new Set<DockerGeneration>();
+      this.live.set(app, set);
+      set.add(generation);
+      for (const member of members) await this.launch(generation, member, release, spec.env, config, binds, tag);
+      this.ensureRefresher();
+      const web = members.filter((m) => m.plan.type === 'web');
+      if (config.healthcheck !== undefined && web.length > 0) {
+        await waitHealthy(this.docker, web, config.healthcheck, this.closing.signal);
+      }
+      return generation;
+    } catch (error) {
+      generation.stopping = this.stopGeneration(generation, 0, 0);
+      await generation.stopping;
+      throw error;
+    }
+  }
+
+  private async binds(app: AppName): Promise<string[]> {
+    const mounts = await readMounts(this.store, app);
+    for (const m of mounts) {
+      // A volume Slipway creates carries the app's label (apps:destroy removes it); one the user
+      // made beforehand is used as it is and left alone.
+      if (m.kind === 'volume') await this.docker.ensureVolume(m.source, { [LABEL.app]: app });
+    }
+    return mounts.map(formatMount);
+  }
+
+  private containerSpec(
+    generation: DockerGeneration, member: DockerInstance, release: ReleaseArtifact, env: Record<string, string>,
+    config: ImageConfig, binds: string[],
+  ): ContainerSpec {
+    const { plan } = member;
+    const bridge = this.options.network === 'bridge';
+    const containerEnv: Record<string, string> = { ...env, DYNO: plan.dyno, PS: plan.dyno };
+    if (plan.port !== undefined) containerEnv.PORT = String(bridge ? this.options.containerPort : plan.port);
+    const command = release.processTypes[plan.type] ?? '';
+    return {
+      image: generation.image,
+      cmd: containerCmd(config, command),
+      env: containerEnv,
+      labels: processLabels(this.instance, { app: release.app, type: plan.type, dyno: plan.dyno, version: release.version, generation: generation.id }),
+      network: this.options.network,
+      ports: bridge && plan.port !== undefined ? [{ containerPort: this.options.containerPort, hostIp: LOOPBACK, hostPort: plan.port }] : undefined,
+      binds,
+      restart: { onFailure: 10 },
+      init: true,
+    };
+  }
+
+  private async launch(
+    generation: DockerGeneration, member: DockerInstance, release: ReleaseArtifact, env: Record<string, string>,
+    config: ImageConfig, binds: string[], tag: string,
+  ): Promise<void> {
+    const spec = this.containerSpec(generation, member, release, env, config, binds);
+    const [name, suffixed] = containerNames(release.app, member.plan.dyno, tag);
+    try {
+      member.containerId = await this.docker.createContainer({ ...spec, name });
+      member.name = name;
+    } catch (error) {
+      // The previous generation still holds `APP.TYPE.N`: this one runs beside it under its own name.
+      if (!(error instanceof ConflictError && error.code === 'E_CONTAINER_EXISTS')) throw error;
+      member.containerId = await this.docker.createContainer({ ...spec, name: suffixed });
+      member.name = suffixed;
+    }
+    await this.docker.startContainer(member.containerId);
+    member.state = await this.docker.inspectContainer(member.containerId);
+    member.statusText = '';
+    this.followOutput(member).catch((error: Error) => this.log(`${release.app} ${member.id}: cannot follow output: ${error.message}`));
+  }
+
+  /** Keep the last lines of a container's output (shown when a deploy fails). */
+  private async followOutput(member: DockerInstance): Promise<void> {
+    if (member.containerId === undefined) return;
+    const stream = await this.docker.containerLogs(member.containerId, { follow: true });
+    member.follower = stream;
+    try {
+      for await (const line of stream) member.remember(line.text);
+    } catch {
+      // Removed while followed: the stream just ends.
+    }
+  }
+
+  private ensureRefresher(): void {
+    if (this.refresher) return;
+    this.refresher = setInterval(() => { void this.refresh(); }, REFRESH_MS);
+    this.refresher.unref();
+  }
+
+  /** One list call per tick; a container whose status text changed is inspected again. */
+  private async refresh(): Promise<void> {
+    if (this.refreshing) return;
+    const members = [...this.live.values()].flatMap((set) => [...set]).filter((g) => !g.stopping).flatMap((g) => g.members);
+    if (members.length === 0) {
+      clearInterval(this.refresher);
+      this.refresher = undefined;
+      return;
+    }
+    this.refreshing = true;
+    try {
+      const byId = new Map((await this.docker.listContainers(ownLabels(this.instance))).map((c) => [c.id, c]));
+      for (const member of members) {
+        if (member.containerId === undefined || member.gone) continue;
+        const summary = byId.get(member.containerId);
+        if (summary === undefined) { member.gone = true; continue; }
+        if (summary.status === member.statusText) continue;
+        member.statusText = summary.status;
+        try {
+          member.state = await this.docker.inspectContainer(member.containerId);
+        } catch (error) {
+          if (error instanceof ContainerNotFound) member.gone = true;
+          else throw error;
+        }
+      }
+    } catch (error) {
+      this.log(`docker-local: cannot read container states: ${(error as Error).message}`);
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  stop(generation: Generation, options: { graceMs?: number; killAfterMs?: number } = {}): Promise<void> {
+    const gen = this.own(generation);
+    gen.stopping ??= this.stopGeneration(gen, options.graceMs ?? 0, options.killAfterMs ?? DEFAULT_KILL_AFTER_MS);
+    return gen.stopping;
+  }
+
+  private own(generation: Generation): DockerGeneration {
+    if (!(generation instanceof DockerGeneration)) throw new Error(`generation ${generation.id} does not belong to the docker-local scheduler`);
+    return generation;
+  }
+
+  private async stopGeneration(gen: DockerGeneration, graceMs: number, killAfterMs: number): Promise<void> {
+    if (graceMs > 0 && !this.closing.signal.aborted) {
+      await sleep(graceMs, undefined, { signal: this.closing.signal }).catch(() => undefined);
+    }
+    const seconds = Math.max(0, Math.ceil(killAfterMs / 1000));
+    await Promise.all(gen.members.map(async (member) => {
+      const id = member.containerId;
+      try {
+        if (id !== undefined) {
+          if (seconds > 0) await this.docker.stopContainer(id, seconds).catch(ignoreGone);
+          await this.docker.removeContainer(id, { force: true }).catch(ignoreGone);
+        }
+      } catch (error) {
+        this.log(`${gen.app} ${member.id}: cannot remove container ${member.name ?? id}: ${(error as Error).message}`);
+      } finally {
+        member.follower?.destroy();
+        this.ports.release(member.plan.port);
+      }
+    }));
+    const set = this.live.get(gen.app);
+    set?.delete(gen);
+    if (set?.size === 0) this.live.delete(gen.app);
+  }
+
+  generations(app: AppName): Generation[] {
+    return [...(this.live.get(app) ?? [])].filter((g) => !g.stopping);
+  }
+
+  logs(app: AppName, query: LogQuery, write: (line: string) => void, signal: AbortSignal): Promise<void> {
+    const sources = async (): Promise<LogSource[]> => [...(this.live.get(app) ?? [])]
+      .filter((g) => !g.stopping)
+      .flatMap((g) => g.members)
+      .flatMap((m) => (m.containerId === undefined ? [] : [{ id: m.containerId, dyno: m.plan.dyno }]));
+    return containerLogs({ docker: this.docker, sources, query, write, signal });
+  }
+
+  async run(spec: OneOffSpec, io: RunIO, signal: AbortSignal): Promise<number> {
+    const { release } = spec;
+    const image = imageOf(release);
+    const config = (await this.docker.findImage(image)).config;
+    if (config === undefined) throw new SlipwayError('E_DOCKER', `cannot read how to run ${image}`, 1);
+    const suffix = randomBytes(3).toString('hex');
+    const dyno = `run.${suffix}`;
+    const result = await this.docker.runOneOff({
+      image,
+      name: `${release.app}.run.${suffix}`,
+      cmd: containerCmd(config, spec.command),
+      env: { ...spec.env, DYNO: dyno, PS: dyno },
+      labels: processLabels(this.instance, { app: release.app, type: 'run', dyno, version: release.version, generation: dyno }),
+      network: this.options.network,
+      binds: await this.binds(release.app),
+      init: true,
+    }, { stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, signal });
+    return result.exitCode;
+  }
+
+  async destroy(app: AppName): Promise<void> {
+    await Promise.all([...(this.live.get(app) ?? [])].map((g) => this.stop(g, { killAfterMs: 5_000 })));
+    // One-offs still running, and anything else of the app this installation started.
+    for (const c of await this.docker.listContainers({ ...ownLabels(this.instance), [LABEL.app]: app })) {
+      await this.docker.removeContainer(c.id, { force: true }).catch(ignoreGone);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    clearInterval(this.refresher);
+    this.refresher = undefined;
+    const all = [...this.live.values()].flatMap((set) => [...set]);
+    await Promise.all(all.map((g) => this.stop(g, { killAfterMs: 5_000 })));
+  }
+}
+
+function ignoreGone(error: unknown): void {
+  if (!(error instanceof ContainerNotFound)) throw error;
+}
+
+export const dockerLocalEngine: SchedulerEngine = {
+  name: SCHEDULER_NAME,
+  async available() {
+    try {
+      return await connect().ping(3_000);
+    } catch {
+      return false; // DOCKER_HOST does not even parse: not available here
+    }
+  },
+  async create(ctx: SchedulerContext) {
+    const options = dockerLocalOptions();
+    const docker = connect();
+    if (!(await docker.ping(5_000))) throw new DockerUnavailable(docker.host);
+    if (options.network === 'bridge' && !(await docker.hasNetwork('bridge'))) {
+      ctx.log(`docker-local: the engine at ${docker.host} has no bridge network; set SLIPWAY_DOCKER_NETWORK=host`);
+    }
+    const scheduler = new DockerLocalScheduler(docker, ctx.store, ctx.log, options, instanceId(ctx.store.settings.home));
+    await scheduler.reapOrphans();
+    return scheduler;
+  },
+};

@@ -1,0 +1,75 @@
+// Process groups: every app process leads its own group, so signals reach the whole tree
+// (sh → npm → node). Also reads a pid's kernel start time to recognise our own processes later.
+import fs from 'node:fs';
+
+/** Signal a whole group; false when it no longer exists. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return false;
+    if (code === 'EPERM') return true; // exists, but not ours to signal: treat as alive
+    throw error;
+  }
+}
+
+/**
+ * Whether the group still has a running member. kill(-pgid, 0) also counts zombies, and a
+ * member orphaned by its parent's death stays a zombie until init reaps it (slowly, in some
+ * containers), so /proc is asked for members that are not zombies.
+ */
+export function groupAlive(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is the state, fields[2] the process group.
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+  }
+  return false;
+}
+
+/** Resolves when the group is gone or timeoutMs passed (true when gone). */
+export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 10;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 200);
+  }
+  return true;
+}
+
+/** SIGTERM the group, SIGKILL whatever is left after killAfterMs. */
+export async function stopGroup(pgid: number, killAfterMs: number): Promise<void> {
+  if (!signalGroup(pgid, 'SIGTERM')) return;
+  if (await waitGroupGone(pgid, killAfterMs)) return;
+  signalGroup(pgid, 'SIGKILL');
+  await waitGroupGone(pgid, 5_000);
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks); '' when unknown. */
+export function processStartTime(pid: number): string {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,66 @@
+// Scheduler engines by name: `process` (built in), later `docker-local`. SLIPWAY_SCHEDULER picks
+// one; `auto` takes the first engine that says it is available, in registration order.
+import type { Store } from '../store/index.js';
+import type { Scheduler } from './types.js';
+import { SlipwayError } from '../errors.js';
+import { processEngine } from './process/engine.js';
+import { dockerLocalEngine } from './docker-local/engine.js';
+import { PerAppScheduler } from './docker-local/per-app.js';
+
+export interface SchedulerContext {
+  store: Store;
+  /** Server log (not a user's terminal). */
+  log: (line: string) => void;
+}
+
+export interface SchedulerEngine {
+  name: string;
+  /** Whether `auto` may pick this engine here (e.g. a Docker daemon answers). */
+  available(ctx: SchedulerContext): Promise<boolean>;
+  create(ctx: SchedulerContext): Promise<Scheduler>;
+}
+
+export class SchedulerRegistry {
+  private readonly engines: SchedulerEngine[] = [];
+
+  register(engine: SchedulerEngine): void {
+    if (this.engines.some((e) => e.name === engine.name)) throw new Error(`scheduler ${engine.name} registered twice`);
+    this.engines.push(engine);
+  }
+
+  names(): string[] {
+    return this.engines.map((e) => e.name);
+  }
+
+  /**
+   * The default engine (picked as create() picks it) behind a scheduler that runs each app on
+   * the engine chosen with scheduler:set, creating other engines when an app first needs them.
+   */
+  async createPerApp(choice: string, ctx: SchedulerContext): Promise<Scheduler> {
+    return new PerAppScheduler(this.engines, ctx, await this.create(choice, ctx));
+  }
+
+  async create(choice: string, ctx: SchedulerContext): Promise<Scheduler> {
+    if (choice !== 'auto') {
+      const engine = this.engines.find((e) => e.name === choice);
+      if (!engine) {
+        throw new SlipwayError('E_SCHEDULER', `Unknown scheduler ${choice} (available: ${this.names().join(', ')})`, 1);
+      }
+      return engine.create(ctx);
+    }
+    // `process` always works, so it is tried last whatever the registration order.
+    const ordered = [...this.engines.filter((e) => e.name !== 'process'), ...this.engines.filter((e) => e.name === 'process')];
+    for (const engine of ordered) {
+      if (await engine.available(ctx)) return engine.create(ctx);
+    }
+    throw new SlipwayError('E_SCHEDULER', 'No scheduler is available', 1);
+  }
+}
+
+/** The engines this build ships; the Docker engine registers `docker-local` here. */
+export function defaultSchedulers(): SchedulerRegistry {
+  const registry = new SchedulerRegistry();
+  registry.register(processEngine);
+  registry.register(dockerLocalEngine);
+  return registry;
+}

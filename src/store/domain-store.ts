@@ -1,0 +1,62 @@
+// Domains in Dokku's files: $DOKKU_ROOT/APP/VHOST (the app's hostnames, one per line) and
+// $DOKKU_ROOT/VHOST (global domains; an app without its own file answers on APP.GLOBAL).
+import type { Layout } from './layout.js';
+import type { AppName } from '../names.js';
+import { readFileOr, writeFileAtomic } from './atomic.js';
+import { withLock } from './lock.js';
+
+export const DEFAULT_GLOBAL_DOMAIN = 'localhost';
+
+function parseLines(text: string): string[] {
+  return [...new Set(text.split('\n').map((l) => l.trim().toLowerCase()).filter((l) => l && !l.startsWith('#')))];
+}
+
+export class DomainStore {
+  constructor(private readonly layout: Layout) {}
+
+  /** Global domains; `localhost` when none were ever set. */
+  async global(): Promise<string[]> {
+    const text = await readFileOr(this.layout.globalVhostFile(), '\0');
+    return text === '\0' ? [DEFAULT_GLOBAL_DOMAIN] : parseLines(text);
+  }
+
+  async setGlobal(domains: string[]): Promise<void> {
+    await withLock(this.layout.lockFile('global-vhost'), () =>
+      writeFileAtomic(this.layout.globalVhostFile(), domains.map((d) => `${d}\n`).join(''), 0o644));
+  }
+
+  /** The app's default vhosts: APP.DOMAIN for each global domain (Dokku's domains:setup). */
+  async defaults(app: AppName): Promise<string[]> {
+    return (await this.global()).map((domain) => `${app}.${domain}`);
+  }
+
+  /** Hostnames the app answers on: its VHOST file, or the defaults when it has none. */
+  async app(app: AppName): Promise<string[]> {
+    const text = await readFileOr(this.layout.appVhostFile(app), '\0');
+    return text === '\0' ? this.defaults(app) : parseLines(text);
+  }
+
+  /** After apps:rename: OLD.DOMAIN entries in the app's own VHOST file become NEW.DOMAIN. */
+  async renameDefaults(from: AppName, to: AppName): Promise<void> {
+    const file = this.layout.appVhostFile(to);
+    const domains = await this.global();
+    await withLock(this.layout.appLock(to), async () => {
+      const text = await readFileOr(file, '\0');
+      if (text === '\0') return;
+      const renamed = parseLines(text).map((d) => {
+        const i = domains.findIndex((g) => d === `${from}.${g}`);
+        return i === -1 ? d : `${to}.${domains[i]}`;
+      });
+      await writeFileAtomic(file, renamed.map((d) => `${d}\n`).join(''), 0o644);
+    });
+  }
+
+  /** Read-modify-write of the app's hostnames under its lock. */
+  async updateApp(app: AppName, mutate: (domains: string[]) => string[]): Promise<string[]> {
+    return withLock(this.layout.appLock(app), async () => {
+      const next = [...new Set(mutate(await this.app(app)))];
+      await writeFileAtomic(this.layout.appVhostFile(app), next.map((d) => `${d}\n`).join(''), 0o644);
+      return next;
+    });
+  }
+}

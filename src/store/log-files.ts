@@ -1,0 +1,118 @@
+// Per-process log files under $DOKKU_LIB_ROOT/data/logs/APP: ID.log, rotated to ID.log.1 at a size
+// cap, and a bounded tail reader that merges every process's lines by their timestamp prefix.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Layout } from './layout.js';
+import type { AppName } from '../names.js';
+
+export const LOG_SIZE_CAP = 1024 * 1024;
+const TAIL_CHUNK = 64 * 1024;
+/** A tail never reads more than this per file, whatever N asks for. */
+const TAIL_MAX_BYTES = 4 * LOG_SIZE_CAP;
+
+/** Appends lines to one file; past the cap the file becomes ID.log.1 and a new one starts. */
+export class RotatingLog {
+  private stream?: fs.WriteStream;
+  private size = 0;
+
+  constructor(readonly file: string, private readonly cap = LOG_SIZE_CAP) {}
+
+  write(line: string): void {
+    if (!this.stream) this.open();
+    const data = line.endsWith('\n') ? line : `${line}\n`;
+    this.stream!.write(data);
+    this.size += Buffer.byteLength(data);
+    if (this.size >= this.cap) this.rotate();
+  }
+
+  private open(): void {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    try {
+      this.size = fs.statSync(this.file).size;
+    } catch {
+      this.size = 0;
+    }
+    // Opened synchronously: a rotation in the same tick must find the file on disk.
+    const fd = fs.openSync(this.file, 'a', 0o640);
+    this.stream = fs.createWriteStream(this.file, { fd });
+    this.stream.on('error', (error) => process.stderr.write(`slipway: log ${this.file}: ${error.message}\n`));
+  }
+
+  private rotate(): void {
+    // Buffered data still lands in the renamed file: the stream keeps its descriptor.
+    this.stream?.end();
+    this.stream = undefined;
+    try {
+      fs.renameSync(this.file, `${this.file}.1`);
+    } catch (error) {
+      process.stderr.write(`slipway: cannot rotate ${this.file}: ${(error as Error).message}\n`);
+    }
+  }
+
+  close(): Promise<void> {
+    const stream = this.stream;
+    this.stream = undefined;
+    if (!stream) return Promise.resolve();
+    return new Promise((resolve) => stream.end(resolve));
+  }
+}
+
+/** The last `count` lines of a file, reading backwards in chunks (never the whole file). */
+async function lastLines(file: string, count: number): Promise<string[]> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    let position = size;
+    let text = '';
+    while (position > 0 && size - position < TAIL_MAX_BYTES) {
+      const length = Math.min(TAIL_CHUNK, position);
+      position -= length;
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, position);
+      text = buffer.toString('utf8') + text;
+      if (text.split('\n').length > count + 1) break;
+    }
+    const lines = text.split('\n').filter((l) => l !== '');
+    if (position > 0) lines.shift(); // probably cut in the middle
+    return lines.slice(-count);
+  } finally {
+    await handle.close();
+  }
+}
+
+export class LogStore {
+  constructor(private readonly layout: Layout) {}
+
+  file(app: AppName, id: string): string {
+    return path.join(this.layout.logsDir(app), `${id}.log`);
+  }
+
+  open(app: AppName, id: string): RotatingLog {
+    return new RotatingLog(this.file(app, id));
+  }
+
+  /** The last `count` lines across the app's processes (only `type` when given), oldest first. */
+  async tail(app: AppName, count: number, type?: string): Promise<string[]> {
+    const names = await fsp.readdir(this.layout.logsDir(app)).catch(() => [] as string[]);
+    const ids = names.filter((n) => n.endsWith('.log')).map((n) => n.slice(0, -4))
+      .filter((id) => type === undefined || id === type || id.startsWith(`${type}.`));
+    const lines: string[] = [];
+    for (const id of ids) {
+      const file = this.file(app, id);
+      const recent = await lastLines(file, count);
+      const older = recent.length < count ? await lastLines(`${file}.1`, count - recent.length) : [];
+      lines.push(...older, ...recent);
+    }
+    // Lines start with an ISO timestamp, so a stable string sort is a time sort.
+    const keyed = lines.map((line, i) => ({ line, i, at: line.slice(0, line.indexOf(' ')) }));
+    keyed.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.i - b.i));
+    return keyed.map((e) => e.line).slice(-count);
+  }
+}
