@@ -1,41 +1,10 @@
 #!/usr/bin/env node
-// Entry point for `slipway`, `dokku` and `plugn`: `serve` starts the server; anything else
-// runs that one command locally, as the host's operator (like running `dokku` on the host).
+// Entry point for `slipway`, `dokku` and `plugn`: `serve` starts the server; any other command
+// runs inside the running server over the control socket, or in this process when none runs.
+// Imports stay lazy so git hooks and forwarded commands start fast.
 import { loadSettings, type Settings } from './settings.js';
 import { connectControl, sendRequest } from './control/client.js';
 import { controlSocketPath } from './control/path.js';
-import { boot } from './boot.js';
-import type { Identity } from './commands/types.js';
-import { SlipwayError } from './errors.js';
-import { TriggerFailed, type RunContext } from './plugins/host.js';
-
-function localIdentity(env: NodeJS.ProcessEnv): Identity {
-  return { user: env.SSH_USER || 'root', keyName: env.SSH_NAME || 'admin', fingerprint: '', admin: true, remote: false };
-}
-
-async function plugn(argv: string[]): Promise<number> {
-  if (argv[0] !== 'trigger' || !argv[1]) {
-    process.stderr.write('usage: plugn trigger NAME [ARGS…]\n');
-    return 1;
-  }
-  const { services } = boot(loadSettings());
-  const controller = new AbortController();
-  const ctx: RunContext = {
-    identity: localIdentity(process.env),
-    flags: { trace: Boolean(process.env.DOKKU_TRACE), quiet: Boolean(process.env.DOKKU_QUIET_OUTPUT), force: false },
-    trace: Boolean(process.env.DOKKU_TRACE),
-    io: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, tty: Boolean(process.stdout.isTTY) },
-    signal: controller.signal,
-  };
-  try {
-    await services.plugins.trigger(argv[1], argv.slice(2), ctx);
-    return 0;
-  } catch (error) {
-    if (error instanceof TriggerFailed) return error.exitCode;
-    if (error instanceof SlipwayError) { process.stderr.write(` !     ${error.message}\n`); return error.exitCode; }
-    throw error;
-  }
-}
 
 /** When a server runs on this data dir, the command runs inside it (so it can restart apps). */
 async function forward(settings: Settings, argv: string[]): Promise<number | null> {
@@ -53,6 +22,19 @@ async function forward(settings: Settings, argv: string[]): Promise<number | nul
   return code;
 }
 
+async function plugn(argv: string[]): Promise<number> {
+  if (argv[0] !== 'trigger' || !argv[1]) {
+    process.stderr.write('usage: plugn trigger NAME [ARGS…]\n');
+    return 1;
+  }
+  const settings = loadSettings();
+  // Inside a running server every trigger is registered (platform ones too): fire it there.
+  const forwarded = await forward(settings, ['plugin:trigger', ...argv.slice(1)]);
+  if (forwarded !== null) return forwarded;
+  const { triggerLocally } = await import('./cli/local.js');
+  return triggerLocally(settings, argv[1], argv.slice(2));
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '__plugn') return plugn(argv.slice(1));
   if (argv[0] === '__hook') {
@@ -67,19 +49,8 @@ async function main(argv: string[]): Promise<number> {
   const settings = loadSettings();
   const forwarded = await forward(settings, argv);
   if (forwarded !== null) return forwarded;
-  const { router } = boot(settings);
-  const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
-  process.once('SIGTERM', () => controller.abort());
-  const inherited: string[] = [];
-  if (process.env.DOKKU_TRACE) inherited.push('--trace');
-  if (process.env.DOKKU_QUIET_OUTPUT) inherited.push('--quiet');
-  return router.run({
-    argv: [...inherited, ...argv],
-    identity: localIdentity(process.env),
-    io: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, tty: Boolean(process.stdout.isTTY) },
-    signal: controller.signal,
-  });
+  const { runLocally } = await import('./cli/local.js');
+  return runLocally(settings, argv);
 }
 
 main(process.argv.slice(2)).then(
