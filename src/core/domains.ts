@@ -3,6 +3,7 @@
 import type { CommandSet } from '../commands/registry.js';
 import type { Invocation } from '../commands/types.js';
 import type { Services } from '../services.js';
+import type { RunContext } from '../plugins/host.js';
 import type { AppName } from '../names.js';
 import { existingApp, out, requireArgs, columns } from './common.js';
 import { log } from '../log.js';
@@ -29,7 +30,9 @@ async function ensureFree(services: Services, app: AppName, domains: string[]): 
   }
 }
 
-async function change(inv: Invocation, services: Services, usage: string, apply: (current: string[], given: string[]) => string[], verb: string): Promise<void> {
+const ACTIONS: Record<string, string> = { Added: 'add', Removed: 'remove', Set: 'set', Cleared: 'clear' };
+
+async function change(inv: Invocation, services: Services, ctx: RunContext, usage: string, apply: (current: string[], given: string[]) => string[], verb: string): Promise<void> {
   requireArgs(inv.args, verb === 'Cleared' ? 1 : 2, usage);
   const app = await existingApp(services, inv.args[0]);
   const given = inv.args.slice(1).map(parseDomain);
@@ -37,6 +40,8 @@ async function change(inv: Invocation, services: Services, usage: string, apply:
   await services.store.domains.updateApp(app, (current) => apply(current, given));
   log.info1(out(inv), verb === 'Cleared' ? `Cleared domains in ${app}` : `${verb} ${given.join(' ')} ${verb === 'Removed' ? 'from' : 'to'} ${app}`);
   await services.platform?.routesChanged(app);
+  // Dokku's post-domains-update: APP ACTION DOMAINS… (action add, remove, set or clear).
+  await services.plugins.trigger('post-domains-update', [app, ACTIONS[verb], ...given], ctx);
 }
 
 export const domainsCommands: CommandSet = {
@@ -46,22 +51,22 @@ export const domainsCommands: CommandSet = {
     {
       name: 'domains:add',
       help: { usage: 'domains:add <app> <domain> [<domain> ...]', description: 'Add domains to an app' },
-      run: (inv, services) => change(inv, services, 'domains:add <app> <domain> [<domain> ...]', (c, g) => [...c, ...g], 'Added'),
+      run: (inv, services, ctx) => change(inv, services, ctx, 'domains:add <app> <domain> [<domain> ...]', (c, g) => [...c, ...g], 'Added'),
     },
     {
       name: 'domains:remove',
       help: { usage: 'domains:remove <app> <domain> [<domain> ...]', description: 'Remove domains from an app' },
-      run: (inv, services) => change(inv, services, 'domains:remove <app> <domain> [<domain> ...]', (c, g) => c.filter((d) => !g.includes(d)), 'Removed'),
+      run: (inv, services, ctx) => change(inv, services, ctx, 'domains:remove <app> <domain> [<domain> ...]', (c, g) => c.filter((d) => !g.includes(d)), 'Removed'),
     },
     {
       name: 'domains:set',
       help: { usage: 'domains:set <app> <domain> [<domain> ...]', description: 'Replace the domains of an app' },
-      run: (inv, services) => change(inv, services, 'domains:set <app> <domain> [<domain> ...]', (_c, g) => g, 'Set'),
+      run: (inv, services, ctx) => change(inv, services, ctx, 'domains:set <app> <domain> [<domain> ...]', (_c, g) => g, 'Set'),
     },
     {
       name: 'domains:clear',
       help: { usage: 'domains:clear <app>', description: 'Remove every domain of an app' },
-      run: (inv, services) => change(inv, services, 'domains:clear <app>', () => [], 'Cleared'),
+      run: (inv, services, ctx) => change(inv, services, ctx, 'domains:clear <app>', () => [], 'Cleared'),
     },
     {
       name: 'domains:set-global',

@@ -156,6 +156,7 @@ export class AppController {
       await this.routes.apply(app, { kind: 'stopped' });
       this.live.set(app, { release, target: { kind: 'stopped' } });
     });
+    await fire({ plugins: this.services.plugins, out, signal: new AbortController().signal, keyName: 'admin' }, 'post-stop', [app]);
   }
 
   /** Start a fresh generation of the current release (new config); nothing when not running. */

@@ -73,6 +73,8 @@ export class DeployPipeline implements PushDeployer {
       const selected = (await this.store.properties.get('builder', app, 'selected')) || (await this.store.properties.get('builder', GLOBAL, 'selected'));
       const builder = await this.builders.select(dir, selected, out);
       const scope = { plugins: this.services.plugins, out, signal, keyName: source.keyName };
+      // Dokku's pre-receive-app: APP IMAGE_SOURCE_TYPE TMP_WORK_DIR REV, once the tree is readable.
+      await fire(scope, 'pre-receive-app', [app, builder.name, dir, rev]);
       log.info1(out, `Building ${app} with the ${builder.name} builder`);
       await fire(scope, 'pre-build', [app, builder.name, dir]);
       const cacheDir = this.store.layout.buildCacheDir();

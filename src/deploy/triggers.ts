@@ -3,6 +3,7 @@
 //
 // | trigger        | fired                                                    | arguments                      |
 // | -------------- | -------------------------------------------------------- | ------------------------------ |
+// | `pre-receive-app` | tree extracted, builder chosen (push, rebuild)        | `APP BUILDER BUILD_DIR REV`    |
 // | `pre-build`    | after the tree is extracted, before the builder runs     | `APP BUILDER BUILD_DIR`        |
 // | `post-build`   | after a successful build, before the release is recorded | `APP BUILDER BUILD_DIR`        |
 // | `pre-deploy`   | before new processes start (deploy, rollback, restart,   | `APP vN`                       |
@@ -10,13 +11,15 @@
 // | `check-deploy` | per web process, after the built-in checks passed        | `APP DYNO PROC_TYPE PORT HOST` |
 // | `post-deploy`  | after the proxy switched to the new processes            | `APP PORT HOST vN`             |
 //
+// | `post-stop`    | after ps:stop stopped every process                      | `APP`                          |
+//
 // A failing `post-deploy` switches traffic back to the previous processes.
 import { Readable } from 'node:stream';
 import type { PluginHost, RunContext } from '../plugins/host.js';
 import type { Out } from '../log.js';
 import { DeployFailed, SlipwayError } from '../errors.js';
 
-export type DeployTrigger = 'pre-build' | 'post-build' | 'pre-deploy' | 'check-deploy' | 'post-deploy';
+export type DeployTrigger = 'pre-receive-app' | 'post-stop' | 'pre-build' | 'post-build' | 'pre-deploy' | 'check-deploy' | 'post-deploy';
 
 export interface TriggerScope {
   plugins: PluginHost;

@@ -17,7 +17,7 @@ describe('deploy triggers', function () {
     failFlag = path.join(h.dir, 'fail-post-deploy');
     const plugin = path.join(h.services.settings.pluginPath, 'available', 'recorder');
     fs.mkdirSync(plugin, { recursive: true });
-    for (const trigger of ['pre-build', 'post-build', 'pre-deploy', 'check-deploy', 'post-deploy']) {
+    for (const trigger of ['pre-receive-app', 'pre-build', 'post-build', 'pre-deploy', 'check-deploy', 'post-deploy', 'post-stop', 'post-domains-update']) {
       const fail = trigger === 'post-deploy' ? `[ -e '${failFlag}' ] && { echo "post-deploy says no"; exit 3; }\n` : '';
       fs.writeFileSync(path.join(plugin, trigger), `#!/bin/sh\necho "${trigger} $*" >> '${calls}'\n${fail}echo "hello from ${trigger}"\n`, { mode: 0o755 });
     }
@@ -26,19 +26,34 @@ describe('deploy triggers', function () {
   });
   after(async () => { await h?.stop(); });
 
-  it('fires pre-build, post-build, pre-deploy, check-deploy, post-deploy in order with their arguments', async () => {
+  it('fires pre-receive-app, pre-build, post-build, pre-deploy, check-deploy, post-deploy in order with their arguments', async () => {
     const app = await h.createApp('hooked');
-    const output = await h.deploy(app, await Repo.from('node-app', h.dir));
+    const repo = await Repo.from('node-app', h.dir);
+    const output = await h.deploy(app, repo);
     assert.match(output, /^hello from pre-build$/m);
     const lines = fs.readFileSync(calls, 'utf8').trim().split('\n');
     const dir = h.services.store.layout.releaseDir(app, 1);
     const port = (await h.platform.control.status(app)).instances[0].port;
+    const rev = repo.head;
     assert.deepEqual(lines, [
+      `pre-receive-app hooked native ${dir} ${rev}`,
       `pre-build hooked native ${dir}`,
       `post-build hooked native ${dir}`,
       'pre-deploy hooked v1',
       `check-deploy hooked web.1 web ${port} 127.0.0.1`,
       `post-deploy hooked ${port} 127.0.0.1 v1`,
+    ]);
+  });
+
+  it('fires post-stop after ps:stop and post-domains-update after domains changes', async () => {
+    fs.writeFileSync(calls, '');
+    assert.equal((await h.command(['domains:add', 'hooked', 'hooked.example.test'])).code, 0);
+    assert.equal((await h.command(['domains:remove', 'hooked', 'hooked.example.test'])).code, 0);
+    assert.equal((await h.command(['ps:stop', 'hooked'])).code, 0);
+    assert.deepEqual(fs.readFileSync(calls, 'utf8').trim().split('\n'), [
+      'post-domains-update hooked add hooked.example.test',
+      'post-domains-update hooked remove hooked.example.test',
+      'post-stop hooked',
     ]);
   });
 
