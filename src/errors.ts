@@ -39,7 +39,9 @@ export class DeployFailed extends SlipwayError {
 
 export class CommandNotFound extends SlipwayError {
   constructor(readonly command: string) {
-    super('E_COMMAND_NOT_FOUND', `\`${command}\` is not a dokku command.`, 1);
+    // Shown bounded and printable: the name is untrusted input (newlines, 10 kB names).
+    const clean = command.replace(/[^\x20-\x7e]/g, '?');
+    super('E_COMMAND_NOT_FOUND', `\`${clean.length > 60 ? `${clean.slice(0, 60)}…` : clean}\` is not a dokku command.`, 1);
   }
 }
 

@@ -117,6 +117,7 @@ export class SshServer {
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       if (ms <= 0 || sessions > 0 || stopped) return;
+      if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         this.log(`client ${address}: idle for ${this.limits.idleTimeoutSeconds}s with no session; closing`);
         client.end();

@@ -86,6 +86,7 @@ export class TestServer {
 
   /** Start (or restart, on the same port) the server process and wait for its banner. */
   async boot(): Promise<void> {
+    this.output = '';
     const proc = spawn(process.execPath, [cliPath, 'serve'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     await new Promise<void>((resolve, reject) => {
@@ -133,7 +134,9 @@ export class TestServer {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
+      // A server that ignores SIGTERM (stuck start-up) is killed outright after 10 s.
+      const force = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      proc.once('exit', () => { clearTimeout(force); resolve(); });
       proc.kill(signal);
     });
   }

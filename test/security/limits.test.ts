@@ -2,6 +2,7 @@
 // timeout, per-address caps, and floods of silent connections that must not lock out a real
 // OpenSSH client coming from the same address.
 import assert from 'node:assert/strict';
+import ssh2 from 'ssh2';
 import { TestServer } from '../helpers/server.js';
 import { closed, connect, connectWith, exec, isClosed, loadKey, silentSockets, tryAuth, until } from '../helpers/ssh-client.js';
 import { commandPlugin, installPlugin } from '../helpers/fixtures.js';
@@ -43,7 +44,6 @@ describe('security: SSH limits', function () {
     });
 
     it('closes a connection that finished the handshake but never authenticates', async () => {
-      const ssh2 = (await import('ssh2')).default;
       const client = new ssh2.Client();
       client.on('error', () => { /* closed by the server: expected */ });
       const gone = closed(client);
