@@ -43,6 +43,8 @@ interface Snapshot {
   signature: string;
   plugins: Plugin[];
   commandIndex?: Map<string, Plugin>;
+  /** Trigger name → plugins that have an executable of that name, found once per snapshot. */
+  triggerOwners?: Map<string, Promise<Plugin[]>>;
   help?: PluginHelp[];
 }
 
@@ -205,6 +207,22 @@ export class PluginHost {
   }
 
   /**
+   * The plugins implementing a trigger, in plugin order. Cached with the plugin snapshot so a
+   * trigger fired on every command (user-auth) does not stat every plugin each time.
+   */
+  private async triggerOwners(name: string): Promise<Plugin[]> {
+    const snapshot = await this.current();
+    snapshot.triggerOwners ??= new Map();
+    let owners = snapshot.triggerOwners.get(name);
+    if (!owners) {
+      owners = Promise.all(snapshot.plugins.map((p) => isExecutable(path.join(p.dir, name))))
+        .then((found) => snapshot.plugins.filter((_p, i) => found[i]));
+      snapshot.triggerOwners.set(name, owners);
+    }
+    return owners;
+  }
+
+  /**
    * Fire a trigger: core handlers first, then each enabled plugin's executable of that name,
    * in plugin order. Stdout is the answer (captured, or streamed to the user); the first
    * non-zero exit stops the chain with TriggerFailed.
@@ -218,9 +236,8 @@ export class PluginHost {
       if (options.capture) output += text;
       else if (text) ctx.io.stdout.write(text);
     }
-    for (const plugin of (await this.current()).plugins) {
+    for (const plugin of await this.triggerOwners(name)) {
       const file = path.join(plugin.dir, name);
-      if (!(await isExecutable(file))) continue;
       const result = await runExecutable(file, args, {
         env: this.env(ctx), stdout: options.capture ? 'capture' : ctx.io.stdout, stderr: ctx.io.stderr,
         stdin: undefined, signal: ctx.signal,
