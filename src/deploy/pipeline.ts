@@ -48,9 +48,12 @@ export class DeployPipeline implements PushDeployer {
       return;
     }
     await this.store.apps.require(push.app);
-    await withDeployLock(this.store, push.app, () => this.buildAndRelease({
-      app: push.app, rev: push.newRev, repoDir: push.repoDir, gitEnv: push.gitEnv, keyName: push.pusher.keyName,
-    }, out, signal));
+    await withDeployLock(this.store, push.app, async () => {
+      await push.checkRef?.();
+      await this.buildAndRelease({
+        app: push.app, rev: push.newRev, repoDir: push.repoDir, gitEnv: push.gitEnv, keyName: push.pusher.keyName,
+      }, out, signal);
+    }, { holdUntil: push.landed });
   }
 
   /** ps:rebuild: build the current release's revision again from the app's repo. */

@@ -21,6 +21,13 @@ export interface PushRequest {
    */
   gitEnv: Record<string, string>;
   pusher: { keyName: string; fingerprint: string };
+  /**
+   * Called under the deploy lock before anything is built: throws when the ref is no longer at
+   * oldRev (another push landed since this one was advertised), so git would refuse it anyway.
+   */
+  checkRef?: () => Promise<void>;
+  /** Settles when git is done updating refs; a successful deploy keeps the deploy lock until then. */
+  landed?: Promise<unknown>;
 }
 
 export interface PushDeployer {

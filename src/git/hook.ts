@@ -10,8 +10,8 @@ import type { Out } from '../log.js';
 import { log, prefix } from '../log.js';
 import { SlipwayError, userMessage } from '../errors.js';
 import { shown } from '../names.js';
-import { MAX_UPDATES, RefRefused, parsePushOption, parseRefUpdate, type RefUpdate } from './refs.js';
-import { deployBranch } from './repo.js';
+import { MAX_UPDATES, RefRefused, isZeroRev, parsePushOption, parseRefUpdate, type RefUpdate } from './refs.js';
+import { deployBranch, revParse } from './repo.js';
 import { MAX_PUSH_OPTIONS, QUARANTINE_VARS } from './hook-env.js';
 import type { PushRecord, PushRegistry } from './pushes.js';
 import type { GitTransport } from './transport.js';
@@ -119,6 +119,16 @@ export class HookHandler {
       repoDir: record.repoDir,
       gitEnv,
       pusher: { keyName: record.identity.keyName, fingerprint: record.identity.fingerprint },
+      checkRef: async () => {
+        // Under the deploy lock: a push that landed meanwhile moved the ref, and git would
+        // refuse this update after the deploy had already switched traffic.
+        const now = await revParse(record.repoDir, update.ref);
+        const moved = now === undefined ? !isZeroRev(update.oldRev) : now !== update.oldRev;
+        if (moved) {
+          throw new RefRefused(`${update.name} of ${record.app} ${now ? `moved to ${now.slice(0, 7)}` : 'was deleted'} while this push was on its way; fetch and push again`);
+        }
+      },
+      landed: record.landed,
     };
     // pre-receive-app (APP IMAGE_SOURCE_TYPE TMP_WORK_DIR REV) is the pipeline's to fire: only
     // the builder knows the source type and has extracted the tree into a work dir.

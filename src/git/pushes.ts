@@ -11,14 +11,20 @@ export interface PushRecord {
   identity: Identity;
   /** Set when the hook has claimed this push: a second hook request is refused. */
   claimed: boolean;
+  /** Resolves when the push is closed: receive-pack has exited, so its ref updates are done. */
+  landed: Promise<void>;
 }
 
 export class PushRegistry {
   private readonly live = new Map<string, PushRecord>();
+  private readonly closers = new WeakMap<PushRecord, () => void>();
 
   open(app: AppName, repoDir: string, identity: Identity): PushRecord {
-    const record: PushRecord = { id: randomBytes(24).toString('hex'), app, repoDir, identity, claimed: false };
+    let closed!: () => void;
+    const landed = new Promise<void>((resolve) => { closed = resolve; });
+    const record: PushRecord = { id: randomBytes(24).toString('hex'), app, repoDir, identity, claimed: false, landed };
     this.live.set(record.id, record);
+    this.closers.set(record, closed);
     return record;
   }
 
@@ -33,5 +39,6 @@ export class PushRegistry {
 
   close(record: PushRecord): void {
     this.live.delete(record.id);
+    this.closers.get(record)?.();
   }
 }

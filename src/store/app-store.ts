@@ -2,7 +2,7 @@
 // Create, rename and destroy run under the app's lock so they never race a config write.
 import fs from 'node:fs/promises';
 import { Layout } from './layout.js';
-import { withLock } from './lock.js';
+import { tryLock, withLock } from './lock.js';
 import { exists } from './atomic.js';
 import { PropertyStore } from './properties.js';
 import { isValidAppName, type AppName } from '../names.js';
@@ -45,6 +45,11 @@ export class AppStore {
     return apps;
   }
 
+  /** For withLock's removeWhen: an app that does not exist keeps no lock files. */
+  private gone(app: AppName): () => Promise<boolean> {
+    return async () => !(await this.exists(app));
+  }
+
   async create(app: AppName): Promise<void> {
     await withLock(this.layout.appLock(app), async () => {
       await fs.mkdir(this.layout.settings.dokkuRoot, { recursive: true });
@@ -56,7 +61,7 @@ export class AppStore {
         }
         throw error;
       }
-    });
+    }, { removeWhen: this.gone(app) });
   }
 
   async destroy(app: AppName): Promise<void> {
@@ -65,7 +70,9 @@ export class AppStore {
       await fs.rm(this.layout.releasesDir(app), { recursive: true, force: true });
       await fs.rm(this.layout.logsDir(app), { recursive: true, force: true });
       await fs.rm(this.layout.appDir(app), { recursive: true, force: true });
-    });
+      // The deploy lock goes too, unless a deploy-lock holder still runs (it removes it itself).
+      tryLock(this.layout.deployLock(app))?.remove();
+    }, { removeWhen: this.gone(app) });
   }
 
   async rename(from: AppName, to: AppName): Promise<void> {
@@ -80,6 +87,7 @@ export class AppStore {
       for (const [src, dest] of moves) {
         if (await exists(src)) await fs.rename(src, dest);
       }
-    }));
+      tryLock(this.layout.deployLock(from))?.remove();
+    }, { removeWhen: this.gone(to) }), { removeWhen: this.gone(from) });
   }
 }

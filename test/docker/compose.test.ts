@@ -42,14 +42,19 @@ describe('docker-compose.yml', function () {
     }
   });
 
-  it('is valid for docker-compose config, with the server image, its ports and its data volume', async function () {
+  it('is valid for docker-compose config, with the server image, host networking, its listen addresses and its data volume', async function () {
     const file = path.join(repoRoot, 'docker-compose.yml');
     const checked = await execa('docker-compose', ['-f', file, 'config'], { cwd: repoRoot, reject: false, env: { ...process.env, DOCKER_HOST: '' } });
     assert.equal(checked.exitCode, 0, checked.stderr);
     const config = checked.stdout;
     assert.match(config, /^ {2}slipway:$/m);
     assert.match(config, /^ {4}image: slipway\/server:latest$/m);
-    for (const target of [2222, 8080, 8081]) assert.match(config, new RegExp(`^ {6}target: ${target}$`, 'm'));
+    // Host networking: the proxy inside must reach app containers published on the host's loopback.
+    assert.match(config, /^ {4}network_mode: host$/m);
+    for (const [name, port] of [['SSH', 2222], ['HTTP', 8080], ['GIT_HTTP', 8081]] as const) {
+      assert.match(config, new RegExp(`SLIPWAY_${name}_LISTEN: 0\\.0\\.0\\.0:${port}$`, 'm'));
+    }
+    assert.match(config, /SLIPWAY_DOCKER_NETWORK: host$/m);
     assert.match(config, /^ {4}- slipway-data:\/var\/lib\/slipway:rw$/m);
   });
 });
