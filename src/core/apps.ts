@@ -1,7 +1,8 @@
 // apps:* — create, list, rename, report and destroy apps, firing the lifecycle triggers
 // (post-create, pre-delete, post-delete, post-app-rename) that plugins hook into.
 import type { CommandSet } from '../commands/registry.js';
-import { existingApp, out, columns, readLine, requireArgs } from './common.js';
+import { existingApp, out, readLine, requireArgs } from './common.js';
+import { runReport } from './report.js';
 import { parseAppName } from '../names.js';
 import { log } from '../log.js';
 import { SlipwayError, UsageError } from '../errors.js';
@@ -80,27 +81,12 @@ export const appsCommands: CommandSet = {
     {
       name: 'apps:report',
       help: { usage: 'apps:report [<app>] [<flag>]', description: 'Display report about an app' },
-      async run(inv, services) {
-        const apps = inv.args[0] && !inv.args[0].startsWith('--') ? [await existingApp(services, inv.args[0])] : await services.store.apps.list();
-        const flag = inv.args.find((a) => a.startsWith('--'));
-        for (const app of apps) {
-          const dir = services.store.layout.appDir(app);
-          const rows: Array<[string, string, string]> = [
-            ['--app-dir', 'App dir', dir],
-            ['--app-created-at', 'App created at', String(Math.floor((await services.store.apps.createdAt(app)).getTime() / 1000))],
-            ['--app-deploy-source', 'App deploy source', (await services.store.properties.get('apps', app, 'deploy-source')) ?? ''],
-            ['--app-locked', 'App locked', String((await services.store.properties.get('apps', app, 'locked')) === 'true')],
-          ];
-          if (flag) {
-            const row = rows.find(([f]) => f === flag);
-            if (!row) throw new UsageError(`Invalid flag passed, valid flags: ${rows.map(([f]) => f).join(', ')}`);
-            inv.io.stdout.write(`${row[2]}\n`);
-            continue;
-          }
-          inv.io.stdout.write(`=====> ${app} app information\n`);
-          inv.io.stdout.write(columns(rows.map(([, label, value]) => [label, value])));
-        }
-      },
+      run: (inv, services) => runReport(inv, services, 'app', async (app) => [
+        ['App dir', services.store.layout.appDir(app)],
+        ['App created at', String(Math.floor((await services.store.apps.createdAt(app)).getTime() / 1000))],
+        ['App deploy source', (await services.store.properties.get('apps', app, 'deploy-source')) ?? ''],
+        ['App locked', String((await services.store.properties.get('apps', app, 'locked')) === 'true')],
+      ]),
     },
   ],
 };

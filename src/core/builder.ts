@@ -1,9 +1,10 @@
 // builder:* — which builder an app uses (Dokku's `builder` property `selected`): `dockerfile`,
 // `native`, or empty for detection at deploy time (a Dockerfile wins when Docker answers).
+import { runReport } from './report.js';
 import type { CommandSet } from '../commands/registry.js';
 import type { Invocation } from '../commands/types.js';
 import type { Services } from '../services.js';
-import { columns, existingApp, out, requireArgs, scopeArg } from './common.js';
+import { out, requireArgs, scopeArg } from './common.js';
 import { log } from '../log.js';
 import { UsageError } from '../errors.js';
 import { GLOBAL } from '../store/index.js';
@@ -48,28 +49,10 @@ async function reportRows(services: Services, app: AppName): Promise<Array<[stri
   ];
 }
 
-/** `--builder-selected` → `Builder selected`: Dokku's single-value report flags. */
-export function reportFlag(flag: string | undefined, rows: Array<[string, string]>): string | undefined {
-  if (flag === undefined || !flag.startsWith('--')) return undefined;
-  const asFlag = (label: string): string => `--${label.toLowerCase().replace(/ /g, '-')}`;
-  const row = rows.find(([label]) => asFlag(label) === flag);
-  if (!row) throw new UsageError(`Invalid flag passed, valid flags: ${rows.map(([label]) => asFlag(label)).join(', ')}`);
-  return row[1];
-}
 
-export async function builderReport(services: Services, app: AppName): Promise<string> {
-  return `=====> ${app} builder information\n${columns(await reportRows(services, app))}`;
-}
 
-async function report(inv: Invocation, services: Services): Promise<void> {
-  const [first, flag] = inv.args;
-  const apps: AppName[] = first === undefined || first.startsWith('--') ? await services.store.apps.list() : [await existingApp(services, first)];
-  const wanted = first?.startsWith('--') ? first : flag;
-  for (const app of apps) {
-    const rows = await reportRows(services, app);
-    const value = reportFlag(wanted, rows);
-    inv.io.stdout.write(value === undefined ? `=====> ${app} builder information\n${columns(rows)}` : `${value}\n`);
-  }
+function report(inv: Invocation, services: Services): Promise<void> {
+  return runReport(inv, services, 'builder', (app) => reportRows(services, app));
 }
 
 export const builderCommands: CommandSet = {

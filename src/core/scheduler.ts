@@ -1,11 +1,11 @@
 // scheduler:* — which engine runs an app (Dokku's `scheduler` property `selected`): `process`
 // (local processes) or `docker-local` (containers). Unset, the server's default runs it, unless
 // the release needs the other one (an image needs docker-local, a native build process).
+import { runReport } from './report.js';
 import type { CommandSet } from '../commands/registry.js';
 import type { Invocation } from '../commands/types.js';
 import type { Services } from '../services.js';
-import { columns, existingApp, out, requireArgs, scopeArg } from './common.js';
-import { reportFlag } from './builder.js';
+import { out, requireArgs, scopeArg } from './common.js';
 import { log } from '../log.js';
 import { UsageError } from '../errors.js';
 import { GLOBAL } from '../store/index.js';
@@ -62,15 +62,8 @@ async function reportRows(services: Services, app: AppName): Promise<Array<[stri
   ];
 }
 
-async function report(inv: Invocation, services: Services): Promise<void> {
-  const [first, flag] = inv.args;
-  const apps: AppName[] = first === undefined || first.startsWith('--') ? await services.store.apps.list() : [await existingApp(services, first)];
-  const wanted = first?.startsWith('--') ? first : flag;
-  for (const app of apps) {
-    const rows = await reportRows(services, app);
-    const value = reportFlag(wanted, rows);
-    inv.io.stdout.write(value === undefined ? `=====> ${app} scheduler information\n${columns(rows)}` : `${value}\n`);
-  }
+function report(inv: Invocation, services: Services): Promise<void> {
+  return runReport(inv, services, 'scheduler', (app) => reportRows(services, app));
 }
 
 export const schedulerCommands: CommandSet = {
