@@ -1,5 +1,6 @@
 // Runs the real git binaries: argv array, a clean environment we build (never the client's),
 // its own process group, streams piped with backpressure, the whole group killed on abort.
+import { signalGroup } from '../os/process-group.js';
 import { execa, type ResultPromise } from 'execa';
 import type { Readable, Writable } from 'node:stream';
 
@@ -33,14 +34,6 @@ export function baseGitEnv(extra: Record<string, string> = {}, host: NodeJS.Proc
   return { ...env, ...extra };
 }
 
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is already gone.
-  }
-}
 
 export async function runGit(options: GitProcess): Promise<GitResult> {
   const child: ResultPromise = execa('git', options.args, {
@@ -73,8 +66,8 @@ export async function runGit(options: GitProcess): Promise<GitResult> {
     // it is doing (a hook mid-deploy included), so a dead client never moves a ref.
     if (input && child.stdin) { input.unpipe(child.stdin); child.stdin.end(); }
     timers.push(setTimeout(() => {
-      killGroup(child.pid, 'SIGTERM');
-      timers.push(setTimeout(() => killGroup(child.pid, 'SIGKILL'), TERM_GRACE_MS));
+      signalGroup(child.pid, 'SIGTERM');
+      timers.push(setTimeout(() => signalGroup(child.pid, 'SIGKILL'), TERM_GRACE_MS));
     }, EOF_GRACE_MS));
   };
   if (options.signal?.aborted) onAbort();
@@ -88,7 +81,7 @@ export async function runGit(options: GitProcess): Promise<GitResult> {
     for (const timer of timers) clearTimeout(timer);
     if (input && child.stdin) input.unpipe(child.stdin);
     // Nothing git started (index-pack, the hook) may outlive an aborted request.
-    if (options.signal?.aborted) killGroup(child.pid, 'SIGKILL');
+    if (options.signal?.aborted) signalGroup(child.pid, 'SIGKILL');
   }
 }
 

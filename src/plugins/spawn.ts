@@ -1,5 +1,6 @@
 // Runs one plugin executable: argv array (no shell), its own process group, streams piped
 // with backpressure, and the whole group killed when the client goes away.
+import { signalGroup } from '../os/process-group.js';
 import { execa, type ResultPromise } from 'execa';
 import type { Readable, Writable } from 'node:stream';
 
@@ -29,14 +30,6 @@ const KILL_GRACE_MS = 2000;
  */
 export const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
 
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is already gone: nothing left to stop.
-  }
-}
 
 export async function runExecutable(file: string, args: string[], options: SpawnOptions): Promise<SpawnResult> {
   const [cmd, cmdArgs] = options.helpAll
@@ -58,8 +51,8 @@ export async function runExecutable(file: string, args: string[], options: Spawn
   let capturedBytes = 0;
   let overflow = false;
   const onAbort = () => {
-    killGroup(child.pid, 'SIGTERM');
-    setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+    signalGroup(child.pid, 'SIGTERM');
+    setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
   };
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -75,7 +68,7 @@ export async function runExecutable(file: string, args: string[], options: Spawn
         if (capturedBytes > MAX_CAPTURE_BYTES) {
           overflow = true;
           chunks.length = 0;
-          killGroup(child.pid, 'SIGKILL');
+          signalGroup(child.pid, 'SIGKILL');
           return;
         }
         chunks.push(chunk);
@@ -99,7 +92,7 @@ export async function runExecutable(file: string, args: string[], options: Spawn
     options.signal?.removeEventListener('abort', onAbort);
     if (options.stdin && child.stdin) options.stdin.unpipe(child.stdin);
     // Descendants that outlived the script (backgrounded jobs) must not outlive the request.
-    if (options.signal?.aborted) killGroup(child.pid, 'SIGKILL');
+    if (options.signal?.aborted) signalGroup(child.pid, 'SIGKILL');
   }
 }
 

@@ -1,19 +1,9 @@
 // Process groups: every app process leads its own group, so signals reach the whole tree
 // (sh → npm → node). Also reads a pid's kernel start time to recognise our own processes later.
+import { signalGroup } from '../../os/process-group.js';
 import fs from 'node:fs';
 
-/** Signal a whole group; false when it no longer exists. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') return false;
-    if (code === 'EPERM') return true; // exists, but not ours to signal: treat as alive
-    throw error;
-  }
-}
+export { signalGroup };
 
 /**
  * Whether the group still has a running member. kill(-pgid, 0) also counts zombies, and a
