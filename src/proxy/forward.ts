@@ -1,17 +1,21 @@
-// Forwards one HTTP request to an app's upstreams: round-robin, one retry on the next upstream
-// when the first could not have seen the request, and bodies streamed both ways, never buffered.
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { clientResponseHeaders, hasBody, upstreamRequestHeaders } from './headers.js';
+// Forwards one HTTP request to an app's upstreams through keep-alive undici pools: round-robin,
+// one retry on the next upstream when the first could not have seen the request, and bodies
+// streamed both ways (with backpressure), never buffered. One handler object per request.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { clientResponseHeadersFromBuffers, hasBody, upstreamRequestHeaders } from './headers.js';
 import { messages, sendPage } from './pages.js';
+import type { UpstreamPools } from './pools.js';
 import type { ErrorSink, UpstreamRoute } from './types.js';
 
 /** One retry: enough to step over a dead upstream or a stale keep-alive socket without stampeding. */
 const MAX_ATTEMPTS = 2;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+/** A connection that died before any answer: on a reused keep-alive socket, the request was not seen. */
+const CUT_BEFORE_ANSWER = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
 
 export interface ForwardContext {
-  readonly agent: http.Agent;
+  readonly pools: UpstreamPools;
   readonly onError: ErrorSink;
 }
 
@@ -22,84 +26,122 @@ export function nextUpstream(route: UpstreamRoute): number {
   return index;
 }
 
-export function forward(req: IncomingMessage, res: ServerResponse, route: UpstreamRoute, ctx: ForwardContext): void {
-  const headers = upstreamRequestHeaders(req, false);
-  const withBody = hasBody(req);
-  let current: http.ClientRequest | undefined;
+class Forwarding implements Dispatcher.DispatchHandlers {
+  private index = 0;
+  private attempt = 0;
+  /** Set once a socket is up and the request is being written (undici's onConnect). */
+  private abort: ((error?: Error) => void) | undefined = undefined;
+  private responded = false;
+  private resume: (() => void) | undefined = undefined;
+  /** Body bytes the upstream announced (Content-Length), or -1: lets a one-chunk body end the response at once. */
+  private expected = -1;
 
-  req.on('error', () => current?.destroy());
-  res.on('close', () => {
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly route: UpstreamRoute,
+    private readonly ctx: ForwardContext,
+    private readonly headers: string[],
+    private readonly withBody: boolean,
+  ) {
     // The client left before the answer was complete: stop the upstream work too.
-    if (!res.writableFinished) current?.destroy();
-  });
+    res.on('close', this.onClientClose);
+  }
 
-  const attempt = (index: number, number: number): void => {
-    const upstream = route.upstreams[index];
-    let connected = false;
-    let bodySent = false;
-    let responded = false;
-    const proxyReq = http.request({
-      host: upstream.host,
-      port: upstream.port,
-      method: req.method,
-      path: req.url,
-      headers,
-      agent: ctx.agent,
-    });
-    current = proxyReq;
+  start(index: number): void {
+    this.index = index;
+    this.attempt++;
+    this.abort = undefined;
+    // The body is only read once a socket is up, so a refused connection leaves it unread
+    // and the request can still go to another upstream.
+    this.ctx.pools.get(this.route.upstreams[index]).dispatch({
+      method: (this.req.method ?? 'GET') as Dispatcher.HttpMethod,
+      path: this.req.url ?? '/',
+      headers: this.headers,
+      body: this.withBody ? this.req : null,
+    }, this);
+  }
 
-    const onConnect = (): void => {
-      connected = true;
-      // The body is only read once a socket is up, so a refused connection leaves it unread
-      // and the request can still go to another upstream.
-      if (withBody) {
-        bodySent = true;
-        req.pipe(proxyReq);
-      }
-    };
-    proxyReq.on('socket', (socket: Socket) => {
-      if (socket.connecting) socket.once('connect', onConnect);
-      else onConnect();
-    });
-    if (!withBody) proxyReq.end();
-
-    proxyReq.on('response', (proxyRes) => {
-      responded = true;
-      let relaying = false;
-      // A response cut short upstream must reach the client as a cut, not as a clean short body.
-      const cut = (): void => {
-        if (relaying && !proxyRes.complete) res.destroy();
-      };
-      proxyRes.on('error', cut);
-      proxyRes.on('close', cut);
-      try {
-        res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, clientResponseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection));
-      } catch (error) {
-        ctx.onError(error as Error, `${route.app}: unusable response headers from ${upstream.host}:${upstream.port}`);
-        sendPage(res, 502, messages.badGateway(route.app));
-        proxyRes.destroy();
-        return;
-      }
-      relaying = true;
-      proxyRes.pipe(res);
-    });
-
-    proxyReq.on('error', (error: NodeJS.ErrnoException) => {
-      if (responded) {
-        res.destroy();
-        return;
-      }
-      if (res.destroyed || res.writableEnded) return;
-      const unseen = !connected || (proxyReq.reusedSocket && error.code === 'ECONNRESET' && IDEMPOTENT.has(req.method ?? ''));
-      if (unseen && !bodySent && number < MAX_ATTEMPTS) {
-        attempt((index + 1) % route.upstreams.length, number + 1);
-        return;
-      }
-      ctx.onError(error, `${route.app}: upstream ${upstream.host}:${upstream.port} failed`);
-      if (bodySent) req.unpipe(proxyReq);
-      sendPage(res, 502, messages.badGateway(route.app));
-    });
+  private readonly onClientClose = (): void => {
+    if (!this.res.writableFinished) this.abort?.();
   };
 
-  attempt(nextUpstream(route), 1);
+  onConnect(abort: (error?: Error) => void): void {
+    this.abort = abort;
+    if (this.res.destroyed) abort();
+  }
+
+  onHeaders(statusCode: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true; // 1xx (103 Early Hints): wait for the final answer
+    this.responded = true;
+    this.resume = resume;
+    const { res, route } = this;
+    try {
+      const headers = clientResponseHeadersFromBuffers(raw);
+      res.writeHead(statusCode, statusText, headers);
+      this.expected = contentLength(headers);
+    } catch (error) {
+      const upstream = route.upstreams[this.index];
+      this.ctx.onError(error as Error, `${route.app}: unusable response headers from ${upstream.host}:${upstream.port}`);
+      sendPage(res, 502, messages.badGateway(route.app));
+      this.abort?.();
+      return false;
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const { res } = this;
+    if (chunk.length === this.expected) {
+      // The whole body in one chunk (small responses): headers and body leave in one write.
+      res.end(chunk);
+      return true;
+    }
+    if (res.write(chunk)) return true;
+    const resume = this.resume;
+    if (resume !== undefined) res.once('drain', resume);
+    return false;
+  }
+
+  onComplete(): void {
+    if (!this.res.writableEnded) this.res.end();
+  }
+
+  onError(error: NodeJS.ErrnoException): void {
+    const { res, req, route } = this;
+    if (this.responded) {
+      // A response cut short upstream must reach the client as a cut, not as a clean short body.
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
+    if (res.destroyed || res.writableEnded) return;
+    const unseen = this.abort === undefined
+      || (!this.withBody && IDEMPOTENT.has(req.method ?? '') && CUT_BEFORE_ANSWER.has(error.code ?? ''));
+    if (unseen && this.attempt < MAX_ATTEMPTS) {
+      this.start((this.index + 1) % route.upstreams.length);
+      return;
+    }
+    const upstream = route.upstreams[this.index];
+    this.ctx.onError(error, `${route.app}: upstream ${upstream.host}:${upstream.port} failed`);
+    sendPage(res, 502, messages.badGateway(route.app));
+  }
+}
+
+/** The Content-Length among filtered response headers, or -1 (absent, repeated or odd). */
+function contentLength(headers: readonly string[]): number {
+  let found = -1;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i];
+    if (name.length !== 14 || name.toLowerCase() !== 'content-length') continue;
+    if (found !== -1) return -1;
+    const value = headers[i + 1];
+    found = /^\d{1,15}$/.test(value) ? Number(value) : -1;
+    if (found === -1) return -1;
+  }
+  return found;
+}
+
+export function forward(req: IncomingMessage, res: ServerResponse, route: UpstreamRoute, ctx: ForwardContext): void {
+  const withBody = hasBody(req);
+  new Forwarding(req, res, route, ctx, upstreamRequestHeaders(req, false), withBody).start(nextUpstream(route));
 }

@@ -27,6 +27,18 @@ function clientAddress(req: IncomingMessage): string | undefined {
   return address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
+let startMs = 0;
+let startText = '0.000';
+/** Now in seconds with ms precision, formatted once per millisecond however many requests share it. */
+function requestStart(): string {
+  const now = Date.now();
+  if (now !== startMs) {
+    startMs = now;
+    startText = (now / 1000).toFixed(3);
+  }
+  return startText;
+}
+
 /** Whether the client sends a body: decides when the proxy may still retry another upstream. */
 export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -60,13 +72,9 @@ export function upstreamRequestHeaders(req: IncomingMessage, upgrade: boolean): 
   if (req.headers.host !== undefined) out.push('X-Forwarded-Host', req.headers.host);
   out.push('X-Forwarded-Port', String(req.socket.localPort ?? ''));
   // Dokku's nginx sets it too; apps measure queueing time with it (seconds, ms precision).
-  out.push('X-Request-Start', (Date.now() / 1000).toFixed(3));
-  if (upgrade) {
-    out.push('Connection', 'Upgrade', 'Upgrade', String(req.headers.upgrade ?? ''));
-  } else if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] === undefined) {
-    // The client's chunking was decoded; re-chunk explicitly, Node does not default to it for every method.
-    out.push('Transfer-Encoding', 'chunked');
-  }
+  out.push('X-Request-Start', requestStart());
+  // Without an upgrade, framing is the pool's: a body of unknown length is re-chunked by undici.
+  if (upgrade) out.push('Connection', 'Upgrade', 'Upgrade', String(req.headers.upgrade ?? ''));
   return out;
 }
 
@@ -80,4 +88,19 @@ export function clientResponseHeaders(raw: readonly string[], connection: string
     out.push(raw[i], raw[i + 1]);
   }
   return out;
+}
+
+/** The same, from the raw Buffer pairs an undici handler receives (latin1, as on the wire). */
+export function clientResponseHeadersFromBuffers(raw: readonly Buffer[]): string[] {
+  const text: string[] = new Array<string>(raw.length);
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1');
+    text[i] = name;
+    text[i + 1] = raw[i + 1].toString('latin1');
+    if (name.length === 10 && name.toLowerCase() === 'connection') {
+      connection = connection === undefined ? text[i + 1] : `${connection}, ${text[i + 1]}`;
+    }
+  }
+  return clientResponseHeaders(text, connection);
 }

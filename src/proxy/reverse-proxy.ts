@@ -1,5 +1,5 @@
 // The built-in HTTP reverse proxy: one listening server that routes by Host header to an app's
-// upstreams (or its static directory), with keep-alive upstream connections and WebSocket tunnels.
+// upstreams (or its static directory), with keep-alive upstream pools (undici) and WebSocket tunnels.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -7,6 +7,7 @@ import { SlipwayError } from '../errors.js';
 import { forward, type ForwardContext } from './forward.js';
 import { hasBody } from './headers.js';
 import { messages, sendPage, writeRawPage } from './pages.js';
+import { UpstreamPools } from './pools.js';
 import { RouteTable, type AppRoutes } from './route-table.js';
 import { serveStatic } from './static-files.js';
 import type { ErrorSink, Route, Upstream } from './types.js';
@@ -18,8 +19,6 @@ export interface ProxyOptions {
    * proxy, and long polls or slow downloads would then starve everything behind them.
    */
   maxSocketsPerUpstream?: number;
-  /** Idle keep-alive connections kept per upstream for reuse (nginx's `keepalive`). */
-  maxIdleSocketsPerUpstream?: number;
   /** Where upstream and static-file failures are reported; defaults to one line on stderr. */
   onError?: ErrorSink;
 }
@@ -30,7 +29,7 @@ const defaultSink: ErrorSink = (error, context) => {
 
 export class ReverseProxy {
   private readonly table = new RouteTable();
-  private readonly agent: http.Agent;
+  private readonly pools: UpstreamPools;
   private readonly server: http.Server;
   private readonly onError: ErrorSink;
   private readonly tunnels = new Set<Duplex>();
@@ -39,14 +38,9 @@ export class ReverseProxy {
 
   constructor(options: ProxyOptions = {}) {
     this.onError = options.onError ?? defaultSink;
-    this.agent = new http.Agent({
-      keepAlive: true,
-      maxSockets: options.maxSocketsPerUpstream ?? 1024,
-      maxFreeSockets: options.maxIdleSocketsPerUpstream ?? 256,
-      // Reuse the most recently used socket: the least likely to have hit the upstream's idle timeout.
-      scheduling: 'lifo',
-    });
-    this.forwardContext = { agent: this.agent, onError: this.onError };
+    // Idle connections close before the upstream's advertised keep-alive timeout (undici).
+    this.pools = new UpstreamPools({ connections: options.maxSocketsPerUpstream ?? 1024 });
+    this.forwardContext = { pools: this.pools, onError: this.onError };
     this.upgradeContext = { onError: this.onError, tunnels: this.tunnels };
     // No whole-request deadline (large uploads are legitimate); the headers timeout still
     // bounds slow-header clients.
@@ -76,20 +70,23 @@ export class ReverseProxy {
     this.tunnels.clear();
     this.server.closeAllConnections();
     await closed;
-    this.agent.destroy();
+    await this.pools.destroy();
   }
 
   /** Routes `hostnames` to `upstreams` in one step; requests already sent keep their upstream. */
   setRoutes(app: string, hostnames: string[], upstreams: Upstream[]): void {
     this.table.setUpstreams(app, hostnames, upstreams);
+    this.retainPools();
   }
 
   setStatic(app: string, hostnames: string[], dir: string): void {
     this.table.setStatic(app, hostnames, dir);
+    this.retainPools();
   }
 
   removeApp(app: string): void {
     this.table.remove(app);
+    this.retainPools();
   }
 
   /** The route a Host header would take, for reports and tests. */
@@ -99,6 +96,11 @@ export class ReverseProxy {
 
   routes(): AppRoutes[] {
     return this.table.list();
+  }
+
+  /** Retired upstreams' pools close once their requests in flight are done. */
+  private retainPools(): void {
+    this.pools.retain(this.table.list().flatMap(({ route }) => (route.kind === 'upstreams' ? route.upstreams : [])));
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

@@ -32,6 +32,9 @@ export class RouteTable {
   /** Exact hostnames first, then the longest matching wildcard suffix. */
   lookup(hostHeader: string | undefined): Route | undefined {
     const { exact, wildcard } = this.snapshot;
+    // A Host header that is already a key (lower case, no port) needs no copy: the usual case.
+    const direct = hostHeader === undefined ? undefined : exact.get(hostHeader);
+    if (direct !== undefined) return direct;
     const host = hostKey(hostHeader);
     const found = exact.get(host);
     if (found !== undefined || wildcard.size === 0) return found;

@@ -30,6 +30,8 @@ describe('proxy forwarding', () => {
   let upstream: TestServer;
   let seen: IncomingHttpHeaders[];
   let downloadsCut = 0;
+  let pollsCut = 0;
+  let pollArrived: (() => void) | undefined;
   const seenRaw: string[][] = [];
 
   before(async () => {
@@ -46,6 +48,10 @@ describe('proxy forwarding', () => {
         res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
         res.on('close', () => { if (!res.writableFinished) downloadsCut++; });
         bigStream().pipe(res);
+      } else if (req.url === '/poll') {
+        // A long poll: no answer until the client gives up, which must reach the upstream.
+        res.on('close', () => { if (!res.writableFinished) pollsCut++; });
+        pollArrived?.();
       } else if (req.url === '/die') {
         res.writeHead(200, { 'Content-Length': '100' });
         res.write('partial');
@@ -127,6 +133,16 @@ describe('proxy forwarding', () => {
       req.on('error', (error) => { if (!req.destroyed) reject(error); });
     });
     while (downloadsCut === 0) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal((await request(proxy.port, { host: 'fwd.test' })).text, 'headers');
+  });
+
+  it('cuts the upstream request when the client leaves before any answer', async () => {
+    const arrived = new Promise<void>((resolve) => { pollArrived = resolve; });
+    const req = http.get({ host: '127.0.0.1', port: proxy.port, path: '/poll', headers: { host: 'fwd.test' }, agent: false });
+    req.on('error', () => undefined);
+    await arrived;
+    req.destroy();
+    while (pollsCut === 0) await new Promise((resolve) => setImmediate(resolve));
     assert.equal((await request(proxy.port, { host: 'fwd.test' })).text, 'headers');
   });
 
