@@ -1,14 +1,14 @@
 // builder:* — which builder an app uses (Dokku's `builder` property `selected`): `dockerfile`,
 // `native`, or empty for detection at deploy time (a Dockerfile wins when Docker answers).
 import { runReport } from './report.js';
+import { setSelection } from './selection.js';
 import type { CommandSet } from '../commands/registry.js';
 import type { Invocation } from '../commands/types.js';
 import type { Services } from '../services.js';
-import { out, requireArgs, scopeArg } from './common.js';
+import { out } from './common.js';
 import { log } from '../log.js';
-import { UsageError } from '../errors.js';
 import { GLOBAL } from '../store/index.js';
-import { shown, type AppName } from '../names.js';
+import type { AppName } from '../names.js';
 import { defaultBuilders } from '../build/registry.js';
 import { connect } from '../docker/index.js';
 import { DOCKERFILE_BUILDER } from '../build/dockerfile.js';
@@ -17,20 +17,10 @@ const SET_USAGE = 'builder:set (<app>|--global) selected [dockerfile|native]';
 const PLUGIN = 'builder';
 
 async function builderSet(inv: Invocation, services: Services): Promise<void> {
-  requireArgs(inv.args, 2, SET_USAGE);
-  const scope = await scopeArg(services, inv.args[0]);
-  const key = inv.args[1];
-  if (key !== 'selected') throw new UsageError(`Invalid key '${shown(key)}'. Usage: dokku ${SET_USAGE}`);
-  const value = inv.args[2] ?? '';
-  if (value === '') {
-    log.info1(out(inv), 'Unsetting selected (the builder is detected at deploy time)');
-    await services.store.properties.delete(PLUGIN, scope, key);
-    return;
-  }
-  const names = defaultBuilders().names();
-  if (!names.includes(value)) throw new UsageError(`Invalid builder '${shown(value)}'; available: ${names.join(', ')}`);
-  log.info1(out(inv), `Setting selected to ${value}`);
-  await services.store.properties.set(PLUGIN, scope, key, value);
+  const value = await setSelection(inv, services, {
+    plugin: PLUGIN, usage: SET_USAGE, noun: 'builder', names: defaultBuilders().names(),
+    unsetMessage: 'Unsetting selected (the builder is detected at deploy time)',
+  });
   if (value === DOCKERFILE_BUILDER) {
     const docker = connect();
     if (!(await docker.ping())) log.warn(out(inv), `Docker is not reachable at ${docker.host}: deploys will fail until it is`);

@@ -2,14 +2,14 @@
 // (local processes) or `docker-local` (containers). Unset, the server's default runs it, unless
 // the release needs the other one (an image needs docker-local, a native build process).
 import { runReport } from './report.js';
+import { setSelection } from './selection.js';
 import type { CommandSet } from '../commands/registry.js';
 import type { Invocation } from '../commands/types.js';
 import type { Services } from '../services.js';
-import { out, requireArgs, scopeArg } from './common.js';
+import { out } from './common.js';
 import { log } from '../log.js';
-import { UsageError } from '../errors.js';
 import { GLOBAL } from '../store/index.js';
-import { shown, type AppName } from '../names.js';
+import type { AppName } from '../names.js';
 import { defaultSchedulers } from '../scheduler/registry.js';
 import { dockerLocalEngine } from '../scheduler/docker-local/engine.js';
 import { canRun, detectDefault } from '../scheduler/docker-local/per-app.js';
@@ -24,20 +24,10 @@ async function serverDefault(services: Services): Promise<{ name: string; reason
 }
 
 async function schedulerSet(inv: Invocation, services: Services): Promise<void> {
-  requireArgs(inv.args, 2, SET_USAGE);
-  const scope = await scopeArg(services, inv.args[0]);
-  const key = inv.args[1];
-  if (key !== 'selected') throw new UsageError(`Invalid key '${shown(key)}'. Usage: dokku ${SET_USAGE}`);
-  const value = inv.args[2] ?? '';
-  if (value === '') {
-    log.info1(out(inv), 'Unsetting selected');
-    await services.store.properties.delete(PLUGIN, scope, key);
-    return;
-  }
-  const names = defaultSchedulers().names();
-  if (!names.includes(value)) throw new UsageError(`Invalid scheduler '${shown(value)}'; available: ${names.join(', ')}`);
-  log.info1(out(inv), `Setting selected to ${value}`);
-  await services.store.properties.set(PLUGIN, scope, key, value);
+  const value = await setSelection(inv, services, {
+    plugin: PLUGIN, usage: SET_USAGE, noun: 'scheduler', names: defaultSchedulers().names(), unsetMessage: 'Unsetting selected',
+  });
+  if (value === '') return;
   log.verbose(out(inv), 'Takes effect on the next deploy, ps:restart or ps:rebuild');
   if (value === 'docker-local' && !(await dockerLocalEngine.available({ store: services.store, log: () => undefined }))) {
     log.warn(out(inv), 'Docker does not answer here: deploys will fail until it does');
