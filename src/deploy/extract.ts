@@ -118,6 +118,10 @@ export async function extractRevision(request: ExtractRequest): Promise<void> {
     git.kill('SIGKILL');
     await exited.catch(() => null);
     if (error instanceof DeployFailed) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw new DeployFailed(`No space left on the data disk to extract ${request.rev.slice(0, 7)}; nothing was deployed`, { cause: error });
+    }
     const detail = stderr.trim().split('\n')[0] || (error as Error).message;
     throw new DeployFailed(`Cannot read revision ${request.rev.slice(0, 7)}: ${detail}`, { cause: error });
   } finally {

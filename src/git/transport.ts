@@ -90,6 +90,13 @@ export class GitTransport {
         }
       }
       const repoDir = await ensureRepo(this.services, app);
+      await this.services.store.git.withRepoLock(app, async () => {
+        // No other push of this app in flight here (and one server per data dir): a quarantine dir
+        // is what a receive-pack left behind when its server was killed mid-push.
+        if (entry.count !== 1) return;
+        const removed = await this.services.store.git.removeQuarantines(app);
+        if (removed.length) this.log(`${app}: removed ${removed.length} quarantine dir(s) left by an interrupted push`);
+      });
       const record = this.pushes.open(app, repoDir, identity);
       try {
         return await this.spawn('receive-pack', mode, repoDir, streams, signal, record.id);

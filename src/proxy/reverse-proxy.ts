@@ -43,8 +43,9 @@ export class ReverseProxy {
     this.forwardContext = { pools: this.pools, onError: this.onError };
     this.upgradeContext = { onError: this.onError, tunnels: this.tunnels };
     // No whole-request deadline (large uploads are legitimate); the headers timeout still
-    // bounds slow-header clients.
-    this.server = http.createServer({ requestTimeout: 0, noDelay: true });
+    // bounds slow-header clients. It must be set: Node defaults it to min(60 s, requestTimeout),
+    // which is 0 (never) once requestTimeout is 0, and slowloris clients would stay forever.
+    this.server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, noDelay: true });
     this.server.keepAliveTimeout = 65_000;
     this.server.on('request', (req, res) => this.handle(req, res));
     this.server.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));

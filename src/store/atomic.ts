@@ -3,8 +3,24 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { SlipwayError } from '../errors.js';
+
+/** ENOSPC/EDQUOT as one clear user line (the old file is still whole), anything else unchanged. */
+export function noSpaceError(error: unknown, file: string): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return error;
+  return new SlipwayError('E_NO_SPACE', `No space left on the data disk (writing ${path.basename(file)}); nothing was changed`, 1, { cause: error });
+}
 
 export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
+  try {
+    await writeWhole(file, data, mode);
+  } catch (error) {
+    throw noSpaceError(error, file);
+  }
+}
+
+async function writeWhole(file: string, data: string | Buffer, mode: number): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);

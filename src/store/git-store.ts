@@ -33,6 +33,23 @@ export class GitStore {
     return withLock(this.layout.appLock(app), fn);
   }
 
+  /**
+   * Removes receive-pack quarantine dirs (objects/tmp_objdir-incoming-*, objects/incoming-*).
+   * git removes its own on exit, but not when it dies of SIGPIPE because the server that spawned
+   * it was killed. Callers hold the repo lock and know no push of the app is in flight.
+   */
+  async removeQuarantines(app: AppName): Promise<string[]> {
+    const objects = path.join(this.layout.appDir(app), 'objects');
+    const listed = await fs.readdir(objects).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [] as string[];
+      throw error;
+    });
+    const names = listed
+      .filter((name) => name.startsWith('tmp_objdir-incoming-') || name.startsWith('incoming-'));
+    for (const name of names) await fs.rm(path.join(objects, name), { recursive: true, force: true });
+    return names;
+  }
+
   /** Writes an executable hook shim into the repo's hooks dir, only when it changed. */
   async installHook(app: AppName, name: 'pre-receive', script: string): Promise<void> {
     const file = path.join(this.layout.repoHooksDir(app), name);

@@ -4,6 +4,7 @@
 // git fsck is clean, the deploy lock died with the server, the restarted server serves the last
 // good release, every process of the killed server is stopped, and the next push deploys.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TestServer } from '../helpers/server.js';
@@ -11,7 +12,7 @@ import { alive, installPlugin } from '../helpers/fixtures.js';
 import { until } from '../helpers/ssh-client.js';
 import { eventually, get } from '../deploy/helpers.js';
 import { tryLock } from '../../src/store/lock.js';
-import { PushClient, appFiles, fsck, killIfAlive, processesIn, quarantineDirs, recordedPids, serverRev } from './push-client.js';
+import { PushClient, appFiles, fsck, killIfAlive, processesIn, quarantineDirs, receivePacks, recordedPids, repoDir, serverRev } from './push-client.js';
 
 const APP = 'crashy';
 
@@ -29,6 +30,8 @@ describe('faults: kill -9 of the server during a deploy', function () {
 
   /** What the proxy serves for the app; undefined while it serves nothing useful. */
   async function served(): Promise<string | undefined> {
+    // boot() returns at the ssh banner line; the proxy's line follows it.
+    await until(() => /\(proxy\)/.test(server.output));
     const reply = await get(server.httpPort, `${APP}.localhost`).catch(() => undefined);
     return reply?.status === 200 ? reply.body : undefined;
   }
@@ -99,13 +102,11 @@ describe('faults: kill -9 of the server during a deploy', function () {
     assert.notEqual(result.code, 0, 'the push of a killed deploy fails');
     assert.match(result.stderr, /lost the connection to the Slipway server|pre-receive hook declined|hung up|Connection closed|Broken pipe/i, result.stderr);
     assert.equal(await serverRev(server, APP), before, 'the ref did not move');
-    await until(() => quarantineDirs(server, APP).length === 0);
     const check = await fsck(server, APP);
     assert.equal(check.code, 0, check.output);
     assert.doesNotMatch(check.output, /error|missing|broken|corrupt/i);
 
-    // The lock died with the server, even though the build's trigger process still runs.
-    assert.ok(alive(buildPid), 'the blocked trigger outlived the server (it holds no lock)');
+    // The lock died with the server, whatever the build's trigger process (detached) still does.
     const lock = tryLock(deployLockFile());
     assert.ok(lock, 'the deploy lock is free once its holder is dead');
     lock.release();
@@ -122,6 +123,29 @@ describe('faults: kill -9 of the server during a deploy', function () {
     assert.doesNotMatch(again.stderr, /deploy lock/);
     assert.equal(await serverRev(server, APP), next);
     assert.equal(await served(), 'two');
+    assert.equal((await fsck(server, APP)).code, 0);
+  });
+
+  it('regression: the quarantine dir of a push whose server was killed is swept by the next push', async () => {
+    // receive-pack dies of SIGPIPE when its server is gone and leaves objects/tmp_objdir-incoming-*.
+    fs.rmSync(flag('build.pid'), { force: true });
+    fs.rmSync(flag('unblock-build'), { force: true });
+    fs.writeFileSync(flag('block-build'), '');
+    await client.commit({ 'note.txt': 'interrupted\n' });
+    const push = client.push(APP);
+    await until(() => fs.existsSync(flag('build.pid')));
+    leftovers.push(Number(fs.readFileSync(flag('build.pid'), 'utf8')));
+    await restartAfterKill9();
+    assert.notEqual((await push).code, 0);
+    fs.writeFileSync(flag('unblock-build'), '');
+    fs.rmSync(flag('block-build'));
+    await until(() => receivePacks(repoDir(server, APP)).length === 0, 100);
+    assert.ok(quarantineDirs(server, APP).length > 0, 'precondition: the dead receive-pack left its quarantine dir');
+    await servesEventually('two');
+    const next = await client.push(APP);
+    assert.equal(next.code, 0, next.stderr);
+    assert.deepEqual(quarantineDirs(server, APP), []);
+    assert.equal((await fsck(server, APP)).code, 0);
   });
 
   it('while the new processes start: after a restart the last good release serves and no process of the killed server is left', async () => {
@@ -170,5 +194,23 @@ describe('faults: kill -9 of the server during a deploy', function () {
     await until(() => before.every((pid) => !alive(pid)), 100);
     const after = processesIn(releasesDir());
     for (const pid of after) assert.equal(fs.readlinkSync(`/proc/${pid}/cwd`), currentReleaseDir());
+  });
+
+  it('regression: an app process the killed server had not recorded yet is stopped by the next server', async () => {
+    await server.kill('SIGKILL');
+    // What a kill between spawning a process and saving its pid record leaves: a process that
+    // carries its server's mark and is in no record.
+    const owner = path.join(server.home, 'lib', 'data', 'run', 'processes.json');
+    const stray = spawn('sh', ['-c', 'exec sleep 300'], {
+      cwd: currentReleaseDir(), detached: true, stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SLIPWAY_PROCESS_OWNER: owner },
+    });
+    const pid = stray.pid!;
+    leftovers.push(pid);
+    const records = JSON.parse(fs.readFileSync(owner, 'utf8')) as Array<{ pid: number }>;
+    assert.equal(records.some((r) => r.pid === pid), false, 'precondition: no record of it');
+    server.output = '';
+    await server.boot();
+    await until(() => !alive(pid), 100);
+    await servesEventually('four');
   });
 });

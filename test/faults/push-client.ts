@@ -111,6 +111,23 @@ export function processesIn(dir: string): number[] {
   return pids.sort((a, b) => a - b);
 }
 
+/** Live `git receive-pack` processes working on repo. */
+export function receivePacks(repo: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (args.includes('receive-pack') && args.includes(repo) && state !== 'Z' && state !== 'X') pids.push(Number(entry));
+    } catch {
+      // The process exited while we looked.
+    }
+  }
+  return pids;
+}
+
 /** Pids the test app recorded in PID_DIR for a version (`web-VERSION-PID` files). */
 export function recordedPids(pidDir: string, version: string): number[] {
   return fs.readdirSync(pidDir).filter((n) => n.startsWith(`web-${version}-`)).map((n) => Number(n.slice(`web-${version}-`.length)));

@@ -11,9 +11,11 @@ import { PortPool, LOOPBACK } from './ports.js';
 import { LogHub } from './log-hub.js';
 import { runOneOff } from './one-off.js';
 import { hostEnv } from '../host-env.js';
-import { processStartTime, stopGroup } from './groups.js';
+import { groupsMarked, processStartTime, stopGroup } from './groups.js';
 
 const DEFAULT_KILL_AFTER_MS = 10_000;
+/** In every app process's environment: which data dir's server started it. */
+export const OWNER_VAR = 'SLIPWAY_PROCESS_OWNER';
 
 class ProcessGeneration implements Generation {
   stopped?: Promise<void>;
@@ -45,12 +47,21 @@ export class ProcessScheduler implements Scheduler {
     this.hub = new LogHub(store.logs);
   }
 
+  /** Marks every app process with the data dir it belongs to (see reapOrphans). */
+  private get owner(): string { return this.store.layout.processesFile(); }
+
   /** Stop processes a previous server left behind (it died without stopping them). */
   async reapOrphans(): Promise<void> {
     const orphans = (await this.store.processes.read()).filter((r) => r.startTime && processStartTime(r.pid) === r.startTime);
     await Promise.all(orphans.map(async (r) => {
       this.log(`stopping orphaned process ${r.app} ${r.id} (pid ${r.pid}) left by a previous server`);
       await stopGroup(r.pid, 5_000);
+    }));
+    // A server killed between spawning a process and saving its record leaves it unrecorded:
+    // it still carries the mark it was started with (nothing of ours runs yet to confuse it with).
+    await Promise.all(groupsMarked(OWNER_VAR, this.owner).map(async (pgid) => {
+      this.log(`stopping unrecorded orphaned process group ${pgid} left by a previous server`);
+      await stopGroup(pgid, 5_000);
     }));
     await this.store.processes.write([]);
   }
@@ -67,7 +78,7 @@ export class ProcessScheduler implements Scheduler {
       for (let index = 1; index <= (spec.scale[type] ?? 0); index++) {
         const port = type === 'web' ? await this.ports.allocate() : undefined;
         const id = `${type}.${index}`;
-        const env: Record<string, string> = { ...hostEnv(), HOME: release.dir, ...spec.env, DYNO: id, PS: id };
+        const env: Record<string, string> = { ...hostEnv(), HOME: release.dir, ...spec.env, DYNO: id, PS: id, [OWNER_VAR]: this.owner };
         if (port !== undefined) env.PORT = String(port);
         this.hub.acquire(app, id);
         members.push(new Instance({

@@ -53,6 +53,45 @@ export async function stopGroup(pgid: number, killAfterMs: number): Promise<void
   await waitGroupGone(pgid, 5_000);
 }
 
+/** Field 5 of /proc/PID/stat (process group); 0 when unknown. */
+function groupOf(pid: number | 'self'): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) || 0;
+  } catch {
+    return 0; // exited while we looked
+  }
+}
+
+/**
+ * Groups (other than ours) with a live process started with NAME=VALUE in its environment:
+ * finds app processes by the mark they were started with, even when no record of them was saved.
+ */
+export function groupsMarked(name: string, value: string): number[] {
+  const mark = `${name}=${value}`;
+  const own = groupOf('self');
+  const groups = new Set<number>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return []; // no /proc: the pid records are all there is
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ: string;
+    try {
+      environ = fs.readFileSync(`/proc/${entry}/environ`, 'utf8');
+    } catch {
+      continue; // exited while we looked, or not ours to read
+    }
+    if (!environ.split('\0').includes(mark)) continue;
+    const pgid = groupOf(Number(entry));
+    if (pgid > 1 && pgid !== own && groupAlive(pgid)) groups.add(pgid);
+  }
+  return [...groups];
+}
+
 /** Field 22 of /proc/PID/stat (start time in clock ticks); '' when unknown. */
 export function processStartTime(pid: number): string {
   try {
