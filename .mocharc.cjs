@@ -1,0 +1,32 @@
+// Mocha's settings for `npm test`, `npm run test:unit` and a plain `npx mocha`: the compiled suite,
+// the summary reporter, --forbid-only. Named files replace the default spec (mocha would add them).
+const path = require('node:path');
+const { types, aliases } = require('mocha/lib/cli/run-option-metadata.cjs');
+
+/** Options that take a value, with their one-letter aliases (`-g config`, `--timeout 5000`). */
+const valued = new Set();
+for (const name of [...types.array, ...types.number, ...types.string]) {
+  valued.add(name);
+  for (const alias of aliases[name] ?? []) valued.add(alias);
+}
+
+/** True when the command line names test files itself (a positional argument or --spec). */
+function namesFiles(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return i + 1 < argv.length;
+    if (!arg.startsWith('-') || arg === '-') return true;
+    const name = arg.replace(/^--?/, '').split('=')[0];
+    if (name === 'spec') return true;
+    if (valued.has(name) && !arg.includes('=')) i++;
+  }
+  return false;
+}
+
+module.exports = {
+  spec: namesFiles(process.argv.slice(2)) ? [] : ['dist/test/**/*.test.js'],
+  reporter: path.join(__dirname, 'test', 'reporter.cjs'),
+  timeout: 60000,
+  'forbid-only': true,
+  recursive: true,
+};
