@@ -26,6 +26,22 @@ export interface Settings {
   pluginPath: string;
   /** Limits of the SSH door (README, "Security model"). */
   sshLimits: SshLimits;
+  /** The Docker engine and how docker-local networks its containers. */
+  docker: DockerSettings;
+}
+
+export interface DockerSettings {
+  /** DOCKER_HOST: `unix:///path` or `tcp://host:port`; empty means the default socket. Checked by src/docker/endpoint.ts. */
+  host: string;
+  /** DOCKER_TLS_VERIFY=1: the engine wants TLS, which Slipway does not speak (refused when connecting). */
+  tlsVerify: boolean;
+  /** SLIPWAY_DOCKER_NETWORK: `bridge` (default) or `host`; checked when docker-local starts. */
+  network: string;
+}
+
+/** Read on its own too, by the Docker modules that are not handed the server's Settings. */
+export function loadDockerSettings(env: NodeJS.ProcessEnv = process.env): DockerSettings {
+  return { host: env.DOCKER_HOST ?? '', tlsVerify: env.DOCKER_TLS_VERIFY === '1', network: env.SLIPWAY_DOCKER_NETWORK || 'bridge' };
 }
 
 export interface SshLimits {
@@ -102,5 +118,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     corePluginsDir: path.join(packageRoot, 'plugins'),
     pluginPath: path.join(libRoot, 'plugins'),
     sshLimits: loadSshLimits(env),
+    docker: loadDockerSettings(env),
   };
 }

@@ -1,4 +1,4 @@
-// Builders by name: `native` (built in) and later `dockerfile`. An app may pin one with the
+// Builders by name: `native` and `dockerfile`. An app may pin one with the
 // `builder` property `selected` (Dokku's builder:set); otherwise the first that detects wins.
 import type { Builder } from './types.js';
 import { DeployFailed } from '../errors.js';

@@ -2,6 +2,7 @@
 // options once, so every other module gets a typed endpoint and a name to put in error messages.
 import type { DockerOptions } from 'dockerode';
 import { SlipwayError } from '../errors.js';
+import { loadDockerSettings, type DockerSettings } from '../settings.js';
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
@@ -11,7 +12,7 @@ export interface Endpoint {
   readonly options: DockerOptions;
 }
 
-export function resolveEndpoint(dockerHost: string | undefined = process.env.DOCKER_HOST): Endpoint {
+export function resolveEndpoint(dockerHost: string | undefined = loadDockerSettings().host, settings: DockerSettings = loadDockerSettings()): Endpoint {
   const host = dockerHost === undefined || dockerHost === '' ? DEFAULT_DOCKER_HOST : dockerHost;
   if (host.startsWith('unix://')) {
     const socketPath = host.slice('unix://'.length);
@@ -24,7 +25,7 @@ export function resolveEndpoint(dockerHost: string | undefined = process.env.DOC
     try { url = new URL(host); } catch (error) { throw invalid(host, error); }
     if (url.hostname === '' || url.port === '') throw invalid(host);
     // TLS (port 2376, DOCKER_TLS_VERIFY) is not wired up: refuse rather than talk plain HTTP to it.
-    if (process.env.DOCKER_TLS_VERIFY === '1' || url.port === '2376') {
+    if (settings.tlsVerify || url.port === '2376') {
       throw new SlipwayError('E_DOCKER_HOST', `DOCKER_HOST ${host}: TLS connections are not supported`, 1);
     }
     return { host, options: { host: url.hostname, port: Number(url.port), protocol: 'http' } };

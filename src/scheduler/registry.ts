@@ -1,5 +1,5 @@
-// Scheduler engines by name: `process` (built in), later `docker-local`. SLIPWAY_SCHEDULER picks
-// one; `auto` takes the first engine that says it is available, in registration order.
+// Scheduler engines by name: `process` and `docker-local`. SLIPWAY_SCHEDULER picks one; `auto`
+// takes the first engine that says it is available, in registration order.
 import type { Store } from '../store/index.js';
 import type { Scheduler } from './types.js';
 import { SlipwayError } from '../errors.js';

@@ -1,6 +1,7 @@
-// How docker-local wires containers to the network, read once from the environment:
-// SLIPWAY_DOCKER_NETWORK=host (tests, hosts without a bridge) or bridge (the default).
+// How docker-local wires containers to the network, from the settings (settings.ts reads
+// SLIPWAY_DOCKER_NETWORK): host (tests, hosts without a bridge) or bridge (the default).
 import { SlipwayError } from '../../errors.js';
+import { loadDockerSettings, type DockerSettings } from '../../settings.js';
 
 export type NetworkMode = 'host' | 'bridge';
 
@@ -16,8 +17,8 @@ export interface DockerLocalOptions {
 
 export const BRIDGE_CONTAINER_PORT = 5000;
 
-export function dockerLocalOptions(env: NodeJS.ProcessEnv = process.env): DockerLocalOptions {
-  const network = env.SLIPWAY_DOCKER_NETWORK || 'bridge';
+export function dockerLocalOptions(docker: DockerSettings = loadDockerSettings()): DockerLocalOptions {
+  const network = docker.network;
   if (network !== 'host' && network !== 'bridge') {
     throw new SlipwayError('E_SCHEDULER', `SLIPWAY_DOCKER_NETWORK must be host or bridge, got '${network}'`, 1);
   }
