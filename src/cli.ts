@@ -2,13 +2,21 @@
 // Entry point for `slipway`, `dokku` and `plugn`: `serve` starts the server; any other command
 // runs inside the running server over the control socket, or in this process when none runs.
 // Imports stay lazy so git hooks and forwarded commands start fast.
-import { loadSettings, type Settings } from './settings.js';
-import { connectControl, sendRequest } from './control/client.js';
-import { controlSocketPath } from './control/path.js';
+import type net from 'node:net';
+import { loadSettings } from './settings.js';
+import { sendRequest } from './control/client.js';
+import { locateServer } from './control/locate.js';
+import { prefix } from './log.js';
 
-/** When a server runs on this data dir, the command runs inside it (so it can restart apps). */
-async function forward(settings: Settings, argv: string[]): Promise<number | null> {
-  const socket = await connectControl(controlSocketPath(settings));
+/** The running server and data folders this command uses; one stderr line when not the server's. */
+async function locate() {
+  const target = await locateServer();
+  if (target.notice) process.stderr.write(`${prefix.warn}${target.notice}\n`);
+  return target;
+}
+
+/** When a server runs, the command runs inside it (so it can restart apps). */
+async function forward(socket: net.Socket | null, argv: string[]): Promise<number | null> {
   if (!socket) return null;
   const code = await sendRequest(socket, {
     kind: 'command',
@@ -27,9 +35,9 @@ async function plugn(argv: string[]): Promise<number> {
     process.stderr.write('usage: plugn trigger NAME [ARGS…]\n');
     return 1;
   }
-  const settings = loadSettings();
+  const { settings, socket } = await locate();
   // Inside a running server every trigger is registered (platform ones too): fire it there.
-  const forwarded = await forward(settings, ['plugin:trigger', ...argv.slice(1)]);
+  const forwarded = await forward(socket, ['plugin:trigger', ...argv.slice(1)]);
   if (forwarded !== null) return forwarded;
   const { triggerLocally } = await import('./cli/local.js');
   return triggerLocally(settings, argv[1], argv.slice(2));
@@ -46,8 +54,9 @@ async function main(argv: string[]): Promise<number> {
     await serve(loadSettings());
     return -1;
   }
-  const settings = loadSettings();
-  const forwarded = await forward(settings, argv);
+  const { settings, socket } = await locate();
+  const { withAbsolutePaths } = await import('./cli/paths.js');
+  const forwarded = await forward(socket, socket ? withAbsolutePaths(argv, process.cwd()) : argv);
   if (forwarded !== null) return forwarded;
   const { runLocally } = await import('./cli/local.js');
   return runLocally(settings, argv);

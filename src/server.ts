@@ -13,6 +13,7 @@ import { SlipwayError } from './errors.js';
 import { prefix } from './log.js';
 import { ControlServer, type ControlHandler } from './control/server.js';
 import { controlSocketPath } from './control/path.js';
+import { publishRecord } from './control/record.js';
 import { startPlatform } from './deploy/platform.js';
 import { startGit, GIT_VERBS, type GitService } from './git/index.js';
 import type { PushDeployer } from './deploy/types.js';
@@ -108,6 +109,12 @@ export async function startServer(settings: Settings, log: (line: string) => voi
 
 export async function serve(settings: Settings): Promise<void> {
   const running = await startServer(settings);
+  // Local CLIs started without this server's environment find it through this record.
+  try {
+    process.once('exit', publishRecord(settings, controlSocketPath(settings)));
+  } catch (error) {
+    process.stderr.write(`slipway: local CLIs will not find this server (cannot write its record: ${error instanceof Error ? error.message : String(error)})\n`);
+  }
   const stop = () => {
     running.close().finally(() => process.exit(0));
   };
