@@ -21,11 +21,12 @@ const WORKLOADS = [
   ['deploy', 15],
   ['proxy', 10],
   ['memory', 10],
+  ['startup', 10],
 ];
 
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
-const valueFlags = new Set(['--runs', '--duration', '--sessions', '--mb', '--plugins', '--connections', '--push-mb', '--proxy-workers']);
+const valueFlags = new Set(['--runs', '--duration', '--sessions', '--mb', '--plugins', '--connections', '--push-mb', '--proxy-workers', '--old-runs']);
 const passThrough = [];
 const chosen = [];
 for (let i = 0; i < args.length; i++) {
