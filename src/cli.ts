@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point for `slipway`, `dokku` and `plugn`: `serve` starts the server; any other command
-// runs inside the running server over the control socket, or in this process when none runs.
+// runs inside the running server over the control socket (found by control/locate.ts), or in this
+// process when none runs.
 // Imports stay lazy so git hooks and forwarded commands start fast.
 import type net from 'node:net';
 import { loadSettings } from './settings.js';

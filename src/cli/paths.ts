@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 
 /** `ssh-keys:add [--admin] NAME FILE`: FILE relative to the caller's folder. */
 export function withAbsolutePaths(argv: string[], cwd: string): string[] {
-  let split;
+  let split: ReturnType<typeof parseGlobalFlags>;
   try {
     split = parseGlobalFlags(argv);
   } catch (error) {
