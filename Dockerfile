@@ -5,6 +5,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/slipway
 COPY package.json package-lock.json tsconfig.json ./
+# `npm ci` runs the prepare script, which skips the build until src/ is copied in.
+COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY test ./test
