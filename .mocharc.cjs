@@ -1,7 +1,20 @@
 // Mocha's settings for `npm test`, `npm run test:unit` and a plain `npx mocha`: the compiled suite,
 // the summary reporter, --forbid-only. Named files replace the default spec (mocha would add them).
 const path = require('node:path');
-const { types, aliases } = require('mocha/lib/cli/run-option-metadata.cjs');
+
+/** Mocha's own option table; a short copy if a mocha upgrade moves that private file. */
+function optionMetadata() {
+  try {
+    return require('mocha/lib/cli/run-option-metadata.cjs');
+  } catch (error) {
+    if (error.code !== 'MODULE_NOT_FOUND') throw error;
+    return {
+      types: { array: ['extension', 'file', 'ignore', 'require', 'spec', 'reporter-option', 'node-option'], number: ['retries', 'jobs'], string: ['config', 'fgrep', 'grep', 'package', 'reporter', 'ui', 'slow', 'timeout'] },
+      aliases: { fgrep: ['f'], grep: ['g'], reporter: ['R'], require: ['r'], timeout: ['t', 'timeouts'], slow: ['s'], ui: ['u'], jobs: ['j'], 'reporter-option': ['O', 'reporter-options'], extension: [], file: [], ignore: ['exclude'], 'node-option': ['n'] },
+    };
+  }
+}
+const { types, aliases } = optionMetadata();
 
 /** Options that take a value, with their one-letter aliases (`-g config`, `--timeout 5000`). */
 const valued = new Set();
