@@ -5,6 +5,7 @@ import type { Settings } from './settings.js';
 import { boot, type Booted } from './boot.js';
 import { ensureHostKey } from './store/index.js';
 import { SshServer } from './ssh/server.js';
+import { installLastResortGuard } from './os/fault-boundary.js';
 import { splitCommandLine } from './commands/argv.js';
 import type { ExecRequest } from './ssh/session.js';
 import type { RunContext } from './plugins/host.js';
@@ -108,6 +109,8 @@ export async function startServer(settings: Settings, log: (line: string) => voi
 }
 
 export async function serve(settings: Settings): Promise<void> {
+  // One client's unexpected error ends that client's session, never the server (README, Security model).
+  installLastResortGuard((line) => process.stderr.write(`slipway: ${line}\n`));
   const running = await startServer(settings);
   // Local CLIs started without this server's environment find it through this record.
   try {

@@ -12,9 +12,13 @@ export type ControlHandler = (request: ControlRequest, io: CommandIO, signal: Ab
 function frameWriter(socket: net.Socket, type: number): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      if (socket.destroyed) { callback(); return; }
-      if (socket.write(encodeFrame(type, chunk))) callback();
-      else socket.once('drain', () => callback());
+      // The client left or the answer was sent: drop, never write after end (deploy output, hooks).
+      if (socket.destroyed || socket.writableEnded) { callback(); return; }
+      if (socket.write(encodeFrame(type, chunk))) { callback(); return; }
+      // A wait for 'drain' is released when the client leaves, so a pipe into here never stalls.
+      const done = () => { socket.off('drain', done); socket.off('close', done); callback(); };
+      socket.on('drain', done);
+      socket.on('close', done);
     },
   });
 }

@@ -25,6 +25,8 @@ export const logsCommands: CommandSet = {
         if (type !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError('-p takes a process type, e.g. web');
         const quiet = set.has('-q') || set.has('--quiet');
         const write = (line: string) => {
+          // The client left: the follower is being stopped; nothing more is sent.
+          if (inv.signal.aborted) return;
           // --quiet: the raw output, without the timestamp and process prefix.
           inv.io.stdout.write(`${quiet ? line.replace(/^\S+ app\[[^\]]*\]: /, '') : line}\n`);
         };

@@ -13,6 +13,8 @@ import { SlipwayError, userMessage } from '../errors.js';
 import { parseRepoArg } from './repo-name.js';
 import { parseBasicAuth, verifyToken } from './tokens.js';
 import { gitOutput } from './spawn.js';
+import { clientSink, type ClientSink } from '../os/client-sink.js';
+import { withinSession } from '../os/fault-boundary.js';
 import type { GitTransport } from './transport.js';
 
 type Service = 'upload-pack' | 'receive-pack';
@@ -33,21 +35,21 @@ function noCache(): Record<string, string> {
 }
 
 /** Sends the 200 headers (and an optional preamble) with the first byte git writes, so an
- *  error found before git starts can still be answered with a proper status. */
-function lazyBody(res: http.ServerResponse, contentType: string, preamble = ''): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      if (!res.headersSent) {
-        res.writeHead(200, { 'Content-Type': contentType, ...noCache() });
-        if (preamble) res.write(preamble);
-      }
-      if (res.destroyed || res.write(chunk)) callback();
-      else res.once('drain', () => callback());
+ *  error found before git starts can still be answered with a proper status. Writes go through
+ *  a client sink: a client that left never turns into an error or a write after end. */
+function lazyBody(res: http.ServerResponse, contentType: string, onGone: () => void, preamble = ''): ClientSink {
+  return clientSink(res, {
+    onGone,
+    onFirstWrite() {
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(200, { 'Content-Type': contentType, ...noCache() });
+      if (preamble) res.write(preamble);
     },
   });
 }
 
 function plain(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.destroyed || res.writableEnded) return;
   if (res.headersSent) { res.destroy(); return; }
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...noCache(), ...headers });
   res.end(`${text}\n`);
@@ -59,9 +61,16 @@ export class GitHttpServer {
 
   constructor(private readonly services: Services, private readonly transport: GitTransport, private readonly log: (line: string) => void) {
     this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        this.log(`git-http: ${error instanceof Error ? error.stack : String(error)}`);
-        plain(res, 500, 'internal error');
+      // A response (or request) whose client left must never raise an error nobody listens to.
+      res.on('error', (error) => this.log(`git-http: response: ${error.message}`));
+      req.on('error', (error) => this.log(`git-http: request: ${error.message}`));
+      // The request's error boundary: an error nothing caught ends this request only.
+      const fail = () => { if (res.headersSent) res.destroy(); else plain(res, 500, 'internal error'); };
+      withinSession({ label: `git-http ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}`, fail }, () => {
+        this.handle(req, res).catch((error: unknown) => {
+          this.log(`git-http: ${error instanceof Error ? error.stack : String(error)}`);
+          plain(res, 500, 'internal error');
+        });
       });
     });
   }
@@ -136,23 +145,27 @@ export class GitHttpServer {
     res.on('close', () => { if (!res.writableFinished) controller.abort(); });
     req.on('error', () => controller.abort());
     const messages = this.messageSink(identity.keyName);
+    let body: ClientSink | undefined;
     try {
       const app = parseRepoArg(segment);
       await this.transport.authorize(service, app, identity, messages, controller.signal);
       let code: number;
       if (info) {
-        const body = lazyBody(res, `application/x-git-${service}-advertisement`, `${pktLine(`# service=git-${service}\n`)}0000`);
+        body = lazyBody(res, `application/x-git-${service}-advertisement`, () => controller.abort(), `${pktLine(`# service=git-${service}\n`)}0000`);
         code = await this.transport.advertise(service, app, { stdout: body, stderr: messages }, controller.signal, () => this.empty());
       } else {
-        const body = lazyBody(res, `application/x-git-${service}-result`);
+        body = lazyBody(res, `application/x-git-${service}-result`, () => controller.abort());
         const streams = { stdin: this.requestBody(req, controller), stdout: body, stderr: messages };
         code = service === 'receive-pack'
           ? await this.transport.push(app, 'rpc', identity, streams, controller.signal)
           : await this.transport.read('upload-pack', app, 'rpc', streams, controller.signal);
       }
+      // Everything git wrote reaches the client (or the client left) before the response ends.
+      await body.close();
       if (!res.headersSent) plain(res, code === 0 ? 200 : 500, code === 0 ? '' : `git ${service} failed`);
-      else res.end();
+      else if (!res.destroyed && !res.writableEnded) res.end();
     } catch (error) {
+      body?.release();
       if (!(error instanceof SlipwayError)) this.log(`git-http: ${error instanceof Error ? error.stack : String(error)}`);
       plain(res, error instanceof SlipwayError ? STATUS[error.code] ?? 400 : 500, userMessage(error));
     }

@@ -65,6 +65,10 @@ export async function runGit(options: GitProcess): Promise<GitResult> {
     // dir itself (on SIGTERM it leaves the dir behind). Then the whole group goes, whatever
     // it is doing (a hook mid-deploy included), so a dead client never moves a ref.
     if (input && child.stdin) { input.unpipe(child.stdin); child.stdin.end(); }
+    // Nothing more goes to the client that left; git's output is read and dropped meanwhile.
+    const { stdout: out, stderr: err } = options;
+    if (child.stdout && out !== 'capture') { child.stdout.unpipe(out); child.stdout.resume(); }
+    if (child.stderr && err !== 'capture') { child.stderr.unpipe(err); child.stderr.resume(); }
     timers.push(setTimeout(() => {
       signalGroup(child.pid, 'SIGTERM');
       timers.push(setTimeout(() => signalGroup(child.pid, 'SIGKILL'), TERM_GRACE_MS));

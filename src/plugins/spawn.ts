@@ -51,11 +51,14 @@ export async function runExecutable(file: string, args: string[], options: Spawn
   let capturedBytes = 0;
   let overflow = false;
   const onAbort = () => {
+    // The caller left: its streams get nothing more (the script's output is read and dropped,
+    // so it never blocks on a full pipe while it is being stopped).
+    const stdoutTarget = options.stdout;
+    if (child.stdout && typeof stdoutTarget !== 'string') { child.stdout.unpipe(stdoutTarget); child.stdout.resume(); }
+    if (child.stderr) { child.stderr.unpipe(options.stderr); child.stderr.resume(); }
     signalGroup(child.pid, 'SIGTERM');
     setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
   };
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.stdin && child.stdin) {
     options.stdin.pipe(child.stdin);
     child.stdin.on('error', () => { /* the script closed its stdin early: not an error for us */ });
@@ -77,6 +80,8 @@ export async function runExecutable(file: string, args: string[], options: Spawn
     else if (options.stdout !== 'ignore') child.stdout.pipe(options.stdout, { end: false });
   }
   child.stderr?.pipe(options.stderr, { end: false });
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const result = await child;
     if (overflow) {
