@@ -4,13 +4,15 @@ import type { CommandSet, CoreCommand } from '../commands/registry.js';
 import type { Invocation } from '../commands/types.js';
 import type { Services } from '../services.js';
 import type { RunContext } from '../plugins/host.js';
-import { scopeArg, out, requireArgs } from './common.js';
+import fs from 'node:fs/promises';
+import { scopeArg, out, readStdin, requireArgs } from './common.js';
 import { takeFlags } from '../commands/argv.js';
 import { parseConfigKey, shown, type ConfigKey } from '../names.js';
 import { GLOBAL, type Scope } from '../store/index.js';
 import { log } from '../log.js';
 import { SlipwayError, UsageError } from '../errors.js';
 import { formatEnv, parseExportFormat, pretty } from './config-format.js';
+import { parseImport, parseImportFormat } from './config-import.js';
 
 function parsePair(arg: string, encoded: boolean): [ConfigKey, string] {
   const eq = arg.indexOf('=');
@@ -43,6 +45,51 @@ async function setConfig(inv: Invocation, services: Services, ctx: RunContext, n
   for (const [key, value] of pairs) log.verbose(out(inv), `${`${key}:`.padEnd(width)}${value}`);
   await services.plugins.trigger('post-config-update', [scope, 'set', ...pairs.map(([k, v]) => `${k}=${v}`)], ctx);
   await restartUnlessAsked(inv, services, scope, noRestartDefault || set.has('--no-restart'));
+}
+
+/** Input read by config:import: generous for config, bounded so a client cannot grow the server. */
+export const MAX_IMPORT_BYTES = 8 * 1024 * 1024;
+const IMPORT_USAGE = 'config:import [--no-restart] [--replace] [--format envfile|json] (<app>|--global) [FILE|-]';
+
+/** The text config:import reads: stdin (`-` or no FILE), or a file on the host for the local operator. */
+async function importInput(inv: Invocation, file: string | undefined): Promise<string> {
+  if (file === undefined || file === '-') {
+    log.info1(out(inv), 'Reading config vars from stdin');
+    const data = await readStdin(inv, MAX_IMPORT_BYTES, () => new UsageError(`Input is larger than ${MAX_IMPORT_BYTES} bytes`));
+    if (inv.signal.aborted) throw new UsageError('The client left before its input ended; nothing was set');
+    return data.toString('utf8');
+  }
+  // Over SSH the server's files are not the client's to read: values come on stdin.
+  if (inv.identity.remote) throw new UsageError(`Over SSH, config:import reads stdin: ssh dokku@HOST config:import APP < ${shown(file)}`);
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`No such file: ${shown(file)}`);
+    throw error;
+  }
+}
+
+/** config:import: many values at once, any size up to MAX_IMPORT_BYTES, one atomic write. */
+async function importConfig(inv: Invocation, services: Services, ctx: RunContext): Promise<void> {
+  const { set, values, positional } = takeFlags(inv.args, ['--no-restart', '--replace', '--format=']);
+  requireArgs(positional, 1, IMPORT_USAGE);
+  if (positional.length > 2) throw new UsageError(`Too many arguments. Usage: dokku ${IMPORT_USAGE}`);
+  const scope = await scopeArg(services, positional[0]);
+  const format = parseImportFormat(values.get('--format') ?? 'envfile');
+  const entries = parseImport(await importInput(inv, positional[1]), format);
+  if (entries.size === 0) throw new UsageError('No config vars to set');
+  const pairs = [...entries.entries()].sort(([a], [b]) => a.localeCompare(b));
+  log.info1(out(inv), 'Setting config vars');
+  await services.store.config.update(scope, (env) => {
+    if (set.has('--replace')) env.clear();
+    for (const [key, value] of pairs) env.set(key, value);
+    return true;
+  });
+  const width = Math.max(...pairs.map(([k]) => k.length + 1)) + 2;
+  for (const [key, value] of pairs) log.verbose(out(inv), `${`${key}:`.padEnd(width)}${value}`);
+  // Keys only, as Dokku passes them: an imported value may be larger than one argv string may be.
+  await services.plugins.trigger('post-config-update', [scope, 'set', ...pairs.map(([k]) => k)], ctx);
+  await restartUnlessAsked(inv, services, scope, set.has('--no-restart'));
 }
 
 async function unsetConfig(inv: Invocation, services: Services, ctx: RunContext, noRestartDefault: boolean): Promise<void> {
@@ -101,6 +148,11 @@ const commands: CoreCommand[] = [
     run: (inv, services, ctx) => setConfig(inv, services, ctx, false),
   },
   { name: 'config:set-norestart', run: (inv, services, ctx) => setConfig(inv, services, ctx, true) },
+  {
+    name: 'config:import',
+    help: { usage: IMPORT_USAGE, description: 'Import environment from stdin (dotenv or json); for values too long for a command line' },
+    run: (inv, services, ctx) => importConfig(inv, services, ctx),
+  },
   {
     name: 'config:unset',
     help: { usage: 'config:unset [--no-restart] (<app>|--global) KEY1 [KEY2 ...]', description: 'Unset one or more config vars' },

@@ -3,12 +3,13 @@
 // go to the exec handler with the identity of the one key whose signature logged them in.
 import net from 'node:net';
 import ssh2 from 'ssh2';
-import type { Connection, ClientInfo } from 'ssh2';
+import type { Connection, ClientInfo, Session } from 'ssh2';
 import type { AddressInfo } from 'node:net';
 import type { Identity } from '../commands/types.js';
 import { decide, type AuthPolicy } from './auth.js';
 import { handleSession, type ExecHandler } from './session.js';
 import { ConnectionLimiter } from './limits.js';
+import { isOversizePacket, lingerUntilClientCloses, tellOversize } from './oversize.js';
 import { defaultSshLimits, type SshLimits } from '../settings.js';
 
 export interface SshServerOptions {
@@ -27,6 +28,8 @@ export class SshServer {
   private readonly limiter: ConnectionLimiter;
   private readonly limits: SshLimits;
   private readonly clients = new Set<Connection>();
+  /** Accepted TCP sockets by peer address:port (what ssh2's ClientInfo names a client by). */
+  private readonly sockets = new Map<string, net.Socket>();
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: SshServerOptions) {
@@ -45,6 +48,9 @@ export class SshServer {
     // noDelay: ssh2 writes small packets back to back; with Nagle on, the OpenSSH client's
     // delayed ACKs stall each command by ~40 ms twice (measured in bench/roundtrip).
     this.tcp = net.createServer({ noDelay: true }, (socket) => {
+      const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+      this.sockets.set(peer, socket);
+      socket.once('close', () => this.sockets.delete(peer));
       this.limiter.admit(socket);
       this.server.injectSocket(socket);
     });
@@ -54,7 +60,17 @@ export class SshServer {
     const address = info.ip;
     this.clients.add(client);
     client.on('close', () => this.clients.delete(client));
-    client.on('error', (error) => this.log(`client ${address}: ${error.message}`));
+    // Sessions opened but with no command yet: the ones an oversize exec request was meant for.
+    const waiting = new Set<Session>();
+    client.on('error', (error) => {
+      this.log(`client ${address}: ${error.message}`);
+      // ssh2 hangs up right after this event; a too-long command line gets one clear line first.
+      if (isOversizePacket(error) && tellOversize(client, waiting) > 0) {
+        this.log(`client ${address}: told the command line was too long`);
+        const socket = this.sockets.get(`${info.ip}:${info.port}`);
+        if (socket) lingerUntilClientCloses(socket);
+      }
+    });
     let attempts = 0;
     let noneSeen = false;
     let closing = false;
@@ -98,6 +114,8 @@ export class SshServer {
       const idle = this.idleTimer(client, address);
       client.on('session', (accept) => {
         const session = accept();
+        waiting.add(session);
+        for (const event of ['exec', 'shell', 'close'] as const) session.prependOnceListener(event, () => waiting.delete(session));
         idle.opened();
         let open = true;
         session.once('close', () => { if (open) { open = false; idle.closed(); } });
