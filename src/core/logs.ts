@@ -5,6 +5,10 @@ import { existingApp } from './common.js';
 import { requirePlatform } from './runtime.js';
 import { takeFlags } from '../commands/argv.js';
 import { UsageError } from '../errors.js';
+import { prefix } from '../log.js';
+
+/** Output waiting for a slow `logs -t` reader, at most (the rest is dropped and counted). */
+const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
 const USAGE = 'logs <app> [-n|--num NUM] [-p|--ps TYPE] [-t|--tail] [-q|--quiet]';
 
@@ -24,11 +28,20 @@ export const logsCommands: CommandSet = {
         const type = values.get('-p') ?? values.get('--ps');
         if (type !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError('-p takes a process type, e.g. web');
         const quiet = set.has('-q') || set.has('--quiet');
+        const stdout = inv.io.stdout;
+        let dropped = 0;
         const write = (line: string) => {
           // The client left: the follower is being stopped; nothing more is sent.
           if (inv.signal.aborted) return;
+          // A client that stays connected but does not read would make the server hold every line:
+          // past MAX_PENDING_BYTES lines are dropped, and the client is told how many.
+          if (stdout.writableLength > MAX_PENDING_BYTES) { dropped++; return; }
+          if (dropped) {
+            inv.io.stderr.write(`${prefix.warn}${dropped} log lines dropped: the client read too slowly\n`);
+            dropped = 0;
+          }
           // --quiet: the raw output, without the timestamp and process prefix.
-          inv.io.stdout.write(`${quiet ? line.replace(/^\S+ app\[[^\]]*\]: /, '') : line}\n`);
+          stdout.write(`${quiet ? line.replace(/^\S+ app\[[^\]]*\]: /, '') : line}\n`);
         };
         await requirePlatform(services).logs(app, { lines: Number(num), follow: set.has('-t') || set.has('--tail'), type }, write, inv.signal);
       },
