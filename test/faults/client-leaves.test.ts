@@ -134,9 +134,8 @@ describe('10.1 faults: a client that stops reading and leaves never takes the se
       assert.equal(r.code, 0, r.stderr);
     });
 
-    it('10.1 git clone over SSH: the client stops reading mid-transfer and is killed', async () => {
-      const pattern = /upload-pack/;
-      const git = spawn('git', ['clone', '-q', client.url('bigrepo'), path.join(server.dir, 'clone-ssh')], { env: client.env, stdio: 'ignore' });
+    /** The git client's ssh stops reading mid-transfer, then dies; the server's git must stop and the server serve on. */
+    async function stallThenKillSsh(git: ReturnType<typeof spawn>, pattern: RegExp): Promise<void> {
       live.push(git);
       await started(pattern);
       await until(() => descendants(git.pid!, /^ssh /).length > 0);
@@ -147,6 +146,12 @@ describe('10.1 faults: a client that stops reading and leaves never takes the se
       await new Promise((resolve) => git.once('exit', resolve));
       await stopped(pattern);
       await stillServing();
+    }
+
+    it('10.1 git clone over SSH: the client stops reading mid-transfer and is killed', async () => {
+      const pattern = /upload-pack/;
+      const git = spawn('git', ['clone', '-q', client.url('bigrepo'), path.join(server.dir, 'clone-ssh')], { env: client.env, stdio: 'ignore' });
+      await stallThenKillSsh(git, pattern);
     });
 
     it('10.1 git push over SSH: the client stops mid-transfer and is killed; no ref moves', async () => {
@@ -154,16 +159,7 @@ describe('10.1 faults: a client that stops reading and leaves never takes the se
       await client.mustGit(['checkout', '-q', '-b', 'big2']);
       await client.commit({ 'blob2.bin': randomBytes(BLOB_BYTES).toString('base64') });
       const git = spawn('git', ['push', '-q', client.url('bigrepo'), 'big2:big2'], { cwd: client.dir, env: client.env, stdio: 'ignore' });
-      live.push(git);
-      await started(pattern);
-      await until(() => descendants(git.pid!, /^ssh /).length > 0);
-      const [sshPid] = descendants(git.pid!, /^ssh /);
-      process.kill(sshPid, 'SIGSTOP');
-      await sleep(STALL_MS);
-      process.kill(sshPid, 'SIGKILL');
-      await new Promise((resolve) => git.once('exit', resolve));
-      await stopped(pattern);
-      await stillServing();
+      await stallThenKillSsh(git, pattern);
       assert.equal(await serverRev(server, 'bigrepo', 'refs/heads/big2'), '', 'a push whose client died moved a ref');
     });
 
