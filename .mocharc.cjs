@@ -41,5 +41,8 @@ module.exports = {
   reporter: path.join(__dirname, 'test', 'reporter.cjs'),
   timeout: 60000,
   'forbid-only': true,
+  // A test that times out can leave a socket or child handle behind; without this mocha then waits
+  // for it forever after the summary (a CI run was killed at its limit that way).
+  exit: true,
   recursive: true,
 };

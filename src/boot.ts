@@ -1,5 +1,6 @@
-// Wires one process together: settings → store → plugin host → core commands → router.
-// Both the server and the local CLI start here, so they behave the same.
+// Wires one process together: settings → store → plugin host (openServices), then, with the
+// server's platform when there is one, core commands → trigger answers → router (boot). Both the
+// server and the local CLI start here, so they behave the same; the services are frozen.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from './settings.js';
@@ -7,24 +8,36 @@ import { Store } from './store/index.js';
 import { PluginHost } from './plugins/host.js';
 import { Registry } from './commands/registry.js';
 import { Router } from './commands/router.js';
-import { idleRuntime, type AppRuntime, type Services } from './services.js';
-import { appsCommands } from './core/apps.js';
-import { configCommands, configTriggers } from './core/config.js';
-import { sshKeysCommands } from './core/ssh-keys.js';
-import { helpCommands } from './core/help.js';
-import { coreTriggers } from './core/triggers.js';
-import { appsSetCommands } from './core/apps-set.js';
+import type { CoreServices, Services } from './services.js';
+import type { AppPlatform } from './deploy/types.js';
+import { appsCommands } from './core/apps/commands.js';
+import { configCommands, configTriggers } from './core/config/commands.js';
+import { sshKeysCommands } from './core/ssh-keys/commands.js';
+import { helpCommands, traceCommands } from './core/help/commands.js';
+import { coreTriggers, pluginTriggers } from './core/apps/triggers.js';
+import { appsSetCommands } from './core/apps/set.js';
 import { gitCommands } from './git/commands.js';
-import type { CommandSet } from './commands/registry.js';
-import { runtimeCommandSets } from './core/runtime-sets.js';
-import { pluginCommands } from './core/plugin.js';
-import { pluginTriggers, reportCommands } from './core/plugin-triggers.js';
-import { aclCommands } from './core/acl.js';
-import { eventsCommands, triggerLogger } from './core/events.js';
-import { builderCommands } from './core/builder.js';
-import { schedulerCommands } from './core/scheduler.js';
-import { storageCommands } from './core/storage.js';
-import { dockerCommands, dockerTriggers } from './core/scheduler-docker.js';
+import { gitTriggers } from './git/triggers.js';
+import { psCommands } from './core/ps/commands.js';
+import { logsCommands } from './core/logs/commands.js';
+import { runCommands } from './core/run/commands.js';
+import { releasesCommands } from './core/releases/commands.js';
+import { domainsCommands } from './core/domains/commands.js';
+import { certsCommands } from './core/certs/commands.js';
+import { portsCommands } from './core/ports/commands.js';
+import { urlsCommands } from './core/domains/urls.js';
+import { pluginCommands } from './core/plugin/commands.js';
+import { reportCommands } from './core/report/commands.js';
+import { aclCommands } from './core/acl/commands.js';
+import { eventsCommands, triggerLogger } from './core/events/audit.js';
+import { builderCommands } from './core/builder/commands.js';
+import { schedulerCommands } from './core/scheduler/commands.js';
+import { storageCommands } from './core/storage/commands.js';
+import { psInspectCommands } from './core/ps/inspect.js';
+import { buildsCommands } from './core/builds/commands.js';
+import { checksCommands } from './core/checks/commands.js';
+import { dockerOptionsCommands } from './core/docker-options/commands.js';
+import { schedulerTriggers } from './core/scheduler/triggers.js';
 
 export interface Booted {
   services: Services;
@@ -37,22 +50,40 @@ function readVersion(settings: Settings): string {
   return pkg.version;
 }
 
-export function boot(settings: Settings, options: { runtime?: AppRuntime; extraSets?: CommandSet[] } = {}): Booted {
+/** The store and plugin host of this data dir: what the platform is started on, before boot(). */
+export function openServices(settings: Settings): CoreServices {
   const store = new Store(settings);
-  const plugins = new PluginHost(settings);
-  const services: Services = { settings, store, plugins, runtime: options.runtime ?? idleRuntime, version: readVersion(settings) };
+  // trace:on reaches every trigger, whoever fires it (deploys, restores, hooks included).
+  const traceOn = () => store.trace.isOn();
+  return Object.freeze({ settings, store, plugins: new PluginHost(settings, undefined, traceOn, async (names) => {
+    await store.plugins.linkCore(settings.corePluginsDir, names);
+    await store.plugins.prepareDokkuHome();
+  }), version: readVersion(settings) });
+}
+
+/**
+ * The command registry, trigger answers and router over `from` (its open services, or settings to
+ * open them with). With `platform` (slipway serve) the commands that act on running apps reach
+ * it; without it (a local CLI) they say they need the server.
+ */
+export function boot(from: CoreServices | Settings, platform?: AppPlatform): Booted {
+  const core = 'store' in from ? from : openServices(from);
+  const services: Services = Object.freeze({ ...core, platform });
+  const { plugins } = services;
   const registry = new Registry();
-  for (const set of [appsCommands, appsSetCommands, configCommands, sshKeysCommands, gitCommands, ...(options.extraSets ?? [])]) registry.add(set);
-  for (const set of [pluginCommands(registry), aclCommands, eventsCommands, reportCommands]) registry.add(set);
-  for (const set of runtimeCommandSets()) registry.add(set);
-  for (const set of [builderCommands, schedulerCommands, storageCommands, dockerCommands]) registry.add(set);
+  for (const set of [appsCommands, appsSetCommands, configCommands, sshKeysCommands, gitCommands]) registry.add(set);
+  for (const set of [pluginCommands(registry), aclCommands, eventsCommands, reportCommands(registry)]) registry.add(set);
+  // Listed by help even in a local CLI, where they say they need the server.
+  for (const set of [psCommands, logsCommands, runCommands, releasesCommands, domainsCommands, portsCommands, urlsCommands, certsCommands]) registry.add(set);
+  for (const set of [builderCommands, schedulerCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands]) registry.add(set);
   registry.add(helpCommands(registry));
-  for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services) })) {
+  registry.add(traceCommands());
+  for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services), ...gitTriggers(services) })) {
     plugins.registerCoreTrigger(name, (args) => fn(args));
   }
   // Registered after the core's own answers, so these run second (app-exists adds its exit status).
   for (const [name, fn] of Object.entries(pluginTriggers(services))) plugins.registerCoreTrigger(name, fn);
-  for (const [name, fn] of Object.entries(dockerTriggers(services))) plugins.registerCoreTrigger(name, fn);
+  for (const [name, fn] of Object.entries(schedulerTriggers(services))) plugins.registerCoreTrigger(name, fn);
   plugins.onTrigger(triggerLogger(services));
   return { services, registry, router: new Router(registry, services) };
 }

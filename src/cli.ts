@@ -55,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
     await serve(loadSettings());
     return -1;
   }
+  if (argv[0] === 'install-service') {
+    const { installService } = await import('./cli/service.js');
+    return installService(loadSettings(), argv.slice(1));
+  }
   const { settings, socket } = await locate();
   const { withAbsolutePaths } = await import('./cli/paths.js');
   const forwarded = await forward(socket, socket ? withAbsolutePaths(argv, process.cwd()) : argv);

@@ -1,9 +1,16 @@
-// Errors are values: each kind carries a stable code, a one-line user message and an exit code.
-// Only the command runner turns them into stderr text and an exit status.
+// Errors are values: each kind carries a stable code (error-codes.ts), a one-line user message and
+// an exit code. reportError is the one place any thrown value becomes stderr text and an exit status.
+import type { Writable } from 'node:stream';
+import type { ErrorCode } from './error-codes.js';
+
+export type { ErrorCode } from './error-codes.js';
 
 export class SlipwayError extends Error {
+  /** A second line shown after the message (CommandNotFound's pointer to `help`). */
+  readonly hint?: string;
+
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly exitCode = 1,
     options?: { cause?: unknown },
@@ -18,11 +25,17 @@ export class UsageError extends SlipwayError {
 }
 
 export class NotFoundError extends SlipwayError {
-  constructor(code: string, message: string) { super(code, message, 1); }
+  constructor(code: ErrorCode, message: string) { super(code, message, 1); }
 }
 
-export class AppNotFound extends NotFoundError {
-  constructor(app: string) { super('E_APP_NOT_FOUND', `App ${app} does not exist`); }
+/** Dokku's verify_app_name (and its Go AppDoesNotExist) exits 20, not 1: scripts tell the two apart. */
+export class AppNotFound extends SlipwayError {
+  constructor(app: string) { super('E_APP_NOT_FOUND', `App ${app} does not exist`, 20); }
+}
+
+/** No app argument at all: Dokku's wording, exit 1. */
+export class AppRequired extends SlipwayError {
+  constructor() { super('E_APP_REQUIRED', 'Please specify an app to run the command on', 1); }
 }
 
 export class AccessDenied extends SlipwayError {
@@ -30,7 +43,7 @@ export class AccessDenied extends SlipwayError {
 }
 
 export class ConflictError extends SlipwayError {
-  constructor(code: string, message: string) { super(code, message, 1); }
+  constructor(code: ErrorCode, message: string) { super(code, message, 1); }
 }
 
 export class DeployFailed extends SlipwayError {
@@ -38,20 +51,37 @@ export class DeployFailed extends SlipwayError {
 }
 
 export class CommandNotFound extends SlipwayError {
-  constructor(readonly command: string) {
-    // Shown bounded and printable: the name is untrusted input (newlines, 10 kB names).
-    const clean = command.replace(/[^\x20-\x7e]/g, '?');
-    super('E_COMMAND_NOT_FOUND', `\`${clean.length > 60 ? `${clean.slice(0, 60)}…` : clean}\` is not a dokku command.`, 1);
+  /** Dokku names the whole command line (`\`nosuch app\` is not a dokku command.`): pass its args too. */
+  constructor(readonly command: string, args: readonly string[] = []) {
+    // Shown bounded and printable: the words are untrusted input (newlines, 10 kB names).
+    const clean = [command, ...args].join(' ').replace(/[^\x20-\x7e]/g, '?');
+    super('E_COMMAND_NOT_FOUND', `\`${clean.length > 120 ? `${clean.slice(0, 120)}…` : clean}\` is not a dokku command.`, 1);
   }
-}
 
-/** A command that ran and chose its exit status (a plugin script, for example): nothing more to print. */
-export class ExitStatus extends SlipwayError {
-  constructor(exitCode: number) { super('E_EXIT', '', exitCode); }
+  override readonly hint = 'See `dokku help` for a list of available commands.';
 }
 
 /** The one-line message a user sees for any thrown value. */
 export function userMessage(error: unknown): string {
   if (error instanceof SlipwayError) return error.message;
   return 'internal error; see the server log for details';
+}
+
+/** Dokku's error line prefix (log.ts's prefix.warn; repeated here so errors.ts imports nothing of ours). */
+const WARN = ' !     ';
+
+/**
+ * Turn any thrown value into what the user sees: a SlipwayError's message (and hint) as ` !     `
+ * lines, nothing for an empty message, and for anything else one safe line to the user while
+ * `logDetail` gets the stack for the server log. Returns the exit status to end with (never 0).
+ */
+export function reportError(error: unknown, stderr: Pick<Writable, 'write'>, logDetail: (stack: string) => void): number {
+  if (error instanceof SlipwayError) {
+    if (error.message) stderr.write(`${WARN}${error.message}\n`);
+    if (error.hint) stderr.write(`${WARN}${error.hint}\n`);
+    return error.exitCode || 1;
+  }
+  logDetail(error instanceof Error ? error.stack ?? error.message : String(error));
+  stderr.write(`${WARN}${userMessage(error)}\n`);
+  return 1;
 }

@@ -1,6 +1,6 @@
 // Typed values parsed at the edge: app names and config keys are checked once, then trusted.
 // The rules are Dokku's; anything else is refused before a path or a process is touched.
-import { SlipwayError } from './errors.js';
+import { AppRequired, SlipwayError } from './errors.js';
 
 declare const appNameBrand: unique symbol;
 declare const configKeyBrand: unique symbol;
@@ -22,15 +22,14 @@ export function isValidAppName(value: string): value is AppName {
 }
 
 export function parseAppName(value: string | undefined): AppName {
-  if (value === undefined || value === '') {
-    throw new SlipwayError('E_APP_REQUIRED', 'Please specify an app to run the command on', 1);
+  if (value === undefined || value === '') throw new AppRequired();
+  if (!APP_NAME.test(value)) {
+    // Dokku's wording for its own rule.
+    throw new SlipwayError('E_INVALID_APP_NAME', 'App name must begin with lowercase alphanumeric character, and may only contain lowercase alphanumerics, dots, and hyphens', 1);
   }
   if (!isValidAppName(value)) {
-    throw new SlipwayError(
-      'E_INVALID_APP_NAME',
-      `App name '${shown(value)}' is invalid: use lowercase letters, digits, '.' and '-', starting with a letter or digit (at most ${APP_NAME_MAX} characters)`,
-      1,
-    );
+    // Stricter than Dokku (it would make a path or a hostname that does not work): say why.
+    throw new SlipwayError('E_INVALID_APP_NAME', `App name '${shown(value)}' is invalid: at most ${APP_NAME_MAX} characters, no '..' and no trailing '.'`, 1);
   }
   return value;
 }
@@ -41,7 +40,7 @@ export function isValidConfigKey(value: string): value is ConfigKey {
 
 export function parseConfigKey(value: string): ConfigKey {
   if (!isValidConfigKey(value)) {
-    throw new SlipwayError('E_INVALID_CONFIG_KEY', `Invalid config key '${shown(value)}': keys must match [a-zA-Z_][a-zA-Z0-9_]*`, 1);
+    throw new SlipwayError('E_INVALID_CONFIG_KEY', `Invalid key name: '${shown(value)}'`, 1);
   }
   return value;
 }

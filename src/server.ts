@@ -1,15 +1,15 @@
 // `slipway serve`: wires SSH, the control socket, the git layer and the platform (scheduler,
 // proxy, deploys), fires the `install` trigger, prints a banner, stops cleanly on signals.
-import ssh2 from 'ssh2';
 import type { Settings } from './settings.js';
-import { boot, type Booted } from './boot.js';
+import { boot, openServices, type Booted } from './boot.js';
 import { ensureHostKey } from './store/index.js';
 import { SshServer } from './ssh/server.js';
+import { checkHostKey, generateHostKey } from './ssh/host-key.js';
 import { installLastResortGuard } from './os/fault-boundary.js';
 import { splitCommandLine } from './commands/argv.js';
 import type { ExecRequest } from './ssh/session.js';
-import type { RunContext } from './plugins/host.js';
-import type { Identity } from './commands/types.js';
+import { requestRun } from './plugins/host.js';
+import { SERVER_IDENTITY, localIdentity } from './request-context.js';
 import { SlipwayError } from './errors.js';
 import { prefix } from './log.js';
 import { ControlServer, type ControlHandler } from './control/server.js';
@@ -22,10 +22,9 @@ import type { PushDeployer } from './deploy/types.js';
 export interface RunningServer {
   booted: Booted;
   ssh: { host: string; port: number };
-  close(): Promise<void>;
+  /** Stop serving; the apps stop too unless keepApps (what `slipway serve` does on a signal). */
+  close(options?: { keepApps?: boolean }): Promise<void>;
 }
-
-const operator: Identity = { user: 'root', keyName: 'admin', fingerprint: '', admin: true, remote: false };
 
 function execHandler(booted: Booted, git: GitService) {
   return async (request: ExecRequest): Promise<number> => {
@@ -46,8 +45,8 @@ function controlHandler(booted: Booted, git: GitService): ControlHandler {
   return (request, io, signal) => {
     if (request.kind === 'command') {
       const argv = [...(request.trace ? ['--trace'] : []), ...(request.quiet ? ['--quiet'] : []), ...request.argv];
-      const identity = { ...operator, user: request.user || operator.user, keyName: request.keyName || operator.keyName };
-      return booted.router.run({ argv, identity, io, signal });
+      // The local operator, or a plugin calling `dokku` for the key that ran it (its SSH_USER, SSH_NAME).
+      return booted.router.run({ argv, identity: localIdentity(request.user, request.keyName), io, signal });
     }
     return git.handleHook(request, io, signal);
   };
@@ -58,15 +57,14 @@ export interface ServerOverrides { deployer?: PushDeployer }
 
 export async function startServer(settings: Settings, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`), overrides: ServerOverrides = {}): Promise<RunningServer> {
   const serverLog = (line: string) => process.stderr.write(`slipway: ${line}\n`);
-  const booted = boot(settings);
+  const core = openServices(settings);
+  const platform = await startPlatform(core, serverLog);
+  const booted = boot(core, platform.control);
   const { services } = booted;
-  const platform = await startPlatform(services, serverLog);
-  services.runtime = platform.runtime;
-  services.platform = platform.control;
-  for (const set of platform.commandSets) booted.registry.add(set);
+  void platform.restore();
   const git = await startGit(services, overrides.deployer ?? platform.deployer, serverLog);
 
-  const hostKey = await ensureHostKey(services.store.layout, () => ssh2.utils.generateKeyPairSync('ed25519'));
+  const hostKey = checkHostKey(await ensureHostKey(services.store.layout, () => generateHostKey()), services.store.layout.hostKeyFile());
   const ssh = new SshServer({
     hostKey,
     policy: { user: settings.sshUser, maxAttempts: settings.sshLimits.maxAuthTries, keys: () => services.store.keys.list() },
@@ -76,14 +74,9 @@ export async function startServer(settings: Settings, log: (line: string) => voi
   const control = new ControlServer(controlSocketPath(settings), controlHandler(booted, git), serverLog);
 
   const controller = new AbortController();
-  const ctx: RunContext = {
-    identity: operator,
-    flags: { trace: false, quiet: false, force: false },
-    trace: false,
-    io: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, tty: false },
-    signal: controller.signal,
-  };
-  await services.plugins.trigger('install', [], ctx);
+  // The server's own work: the install trigger at start and the first command index.
+  const ctx = requestRun({ identity: SERVER_IDENTITY, signal: controller.signal }, { stdout: process.stdout, stderr: process.stderr });
+  await services.plugins.fire('install', {}, ctx);
   await services.plugins.warm(ctx);
   await control.listen();
   const address = await ssh.listen(settings.sshListen.host, settings.sshListen.port);
@@ -98,12 +91,12 @@ export async function startServer(settings: Settings, log: (line: string) => voi
   return {
     booted,
     ssh: { host: address.address, port: address.port },
-    async close() {
+    async close(options = {}) {
       controller.abort();
       await ssh.close();
       await control.close();
       await git.close();
-      await platform.close();
+      await platform.close(options);
     },
   };
 }
@@ -118,8 +111,11 @@ export async function serve(settings: Settings): Promise<void> {
   } catch (error) {
     process.stderr.write(`slipway: local CLIs will not find this server (cannot write its record: ${error instanceof Error ? error.message : String(error)})\n`);
   }
-  const stop = () => {
-    running.close().finally(() => process.exit(0));
+  const stop = (signal: NodeJS.Signals) => {
+    // The apps run on (their own sessions, or Docker): only what the server itself serves stops.
+    process.stderr.write(`slipway: ${signal}: stopping the server; apps keep running and the next start adopts them. `
+      + `The built-in proxy (port ${running.booted.services.platform?.httpPort ?? settings.httpListen.port}) does not answer until the server is back.\n`);
+    running.close({ keepApps: true }).finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -1,5 +1,6 @@
 // Reads Slipway's configuration from the environment once, at the edge.
 // Every other module receives a typed Settings value instead of touching process.env.
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +19,8 @@ export interface Settings {
   sshListen: ListenAddress;
   sshUser: string;
   httpListen: ListenAddress;
+  /** SLIPWAY_HTTPS_LISTEN: the proxy's TLS port (SNI per app certificate); `off`: no HTTPS listener. */
+  httpsListen: ListenAddress | undefined;
   gitHttpListen: ListenAddress;
   scheduler: 'auto' | 'process' | 'docker-local';
   /** Shipped core plugins (PLUGIN_CORE_AVAILABLE_PATH). */
@@ -28,7 +31,15 @@ export interface Settings {
   sshLimits: SshLimits;
   /** The Docker engine and how docker-local networks its containers. */
   docker: DockerSettings;
+  /** SLIPWAY_TRUSTED_PROXIES: addresses and CIDR ranges whose X-Forwarded-* headers the proxy keeps. */
+  trustedProxies: string[];
+  /** SLIPWAY_KEEP_RELEASES: builds (directories and images) kept per app besides the running one's. */
+  keepReleases: number;
+  /** SLIPWAY_PLUGIN_INFO_TIMEOUT: seconds a plugin's `help` or `report` trigger may run before it is stopped as faulty. */
+  pluginInfoTimeoutSeconds: number;
 }
+
+export const DEFAULT_KEEP_RELEASES = 5;
 
 export interface DockerSettings {
   /** DOCKER_HOST: `unix:///path` or `tcp://host:port`; empty means the default socket. Checked by src/docker/endpoint.ts. */
@@ -87,6 +98,22 @@ export function loadSshLimits(env: NodeJS.ProcessEnv): SshLimits {
   };
 }
 
+/**
+ * SLIPWAY_TRUSTED_PROXIES: IP addresses or CIDR ranges separated by commas or spaces
+ * (`10.0.0.0/8, 2001:db8::1`). Empty: no peer is trusted, every X-Forwarded-* is the proxy's own.
+ */
+export function parseTrustedProxies(value: string | undefined): string[] {
+  const entries = (value ?? '').split(/[\s,]+/).filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = net.isIP(address);
+    const valid = family !== 0 && extra === undefined
+      && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32)));
+    if (!valid) throw new Error(`SLIPWAY_TRUSTED_PROXIES must list IP addresses or CIDR ranges, got '${entry.replace(/[^\x20-\x7e]/g, '?').slice(0, 60)}'`);
+  }
+  return entries;
+}
+
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function parseListen(value: string, name: string): ListenAddress {
@@ -113,11 +140,15 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     sshListen: parseListen(env.SLIPWAY_SSH_LISTEN || '127.0.0.1:2222', 'SLIPWAY_SSH_LISTEN'),
     sshUser: env.SLIPWAY_SSH_USER || 'dokku',
     httpListen: parseListen(env.SLIPWAY_HTTP_LISTEN || '127.0.0.1:8080', 'SLIPWAY_HTTP_LISTEN'),
+    httpsListen: env.SLIPWAY_HTTPS_LISTEN === 'off' ? undefined : parseListen(env.SLIPWAY_HTTPS_LISTEN || '127.0.0.1:8443', 'SLIPWAY_HTTPS_LISTEN'),
     gitHttpListen: parseListen(env.SLIPWAY_GIT_HTTP_LISTEN || '127.0.0.1:8081', 'SLIPWAY_GIT_HTTP_LISTEN'),
     scheduler,
     corePluginsDir: path.join(packageRoot, 'plugins'),
     pluginPath: path.join(libRoot, 'plugins'),
     sshLimits: loadSshLimits(env),
     docker: loadDockerSettings(env),
+    trustedProxies: parseTrustedProxies(env.SLIPWAY_TRUSTED_PROXIES),
+    keepReleases: parseCount(env, 'SLIPWAY_KEEP_RELEASES', DEFAULT_KEEP_RELEASES, 1),
+    pluginInfoTimeoutSeconds: parseCount(env, 'SLIPWAY_PLUGIN_INFO_TIMEOUT', 20, 1),
   };
 }

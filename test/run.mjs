@@ -1,5 +1,6 @@
 // Runs the compiled mocha suite with the settings in .mocharc.cjs (npm test builds first when stale).
-// Extra arguments go to mocha: `npm test -- dist/test/store/env-file.test.js`, `npm test -- --grep config`.
+// Extra arguments go to mocha: `npm test -- test/store/env-file.test.ts` (a source file name runs its compiled
+// copy under dist/), `npm test -- --grep config`.
 // `--unit` (npm run test:unit) runs only the pure unit tests listed in test/unit.json.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +22,7 @@ function unitFiles() {
   });
 }
 
-let args = process.argv.slice(2);
+let args = process.argv.slice(2).map((arg) => (/^test\/.*\.ts$/.test(arg) ? path.join('dist', arg.replace(/\.ts$/, '.js')) : arg));
 if (args.includes('--unit')) args = [...args.filter((a) => a !== '--unit'), ...unitFiles()];
 const result = spawnSync(process.execPath, [mocha, ...args], { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);

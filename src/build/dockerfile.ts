@@ -1,26 +1,25 @@
-// The `dockerfile` builder: streams the pushed tree to the Docker Engine as the build context,
-// relays the build output line by line, tags `dokku/APP:VERSION` and `dokku/APP:latest`, and
-// takes process types from the Procfile, or runs the image's own CMD as `web`.
+// The `dockerfile` builder: streams the pushed tree to the Docker Engine as the build context (its
+// Dockerfile with the app's labels after every FROM), relays the build output line by line, tags
+// `dokku/APP:VERSION`, and takes process types from the Procfile, or runs the image's CMD as `web`.
+// `latest`, pruning and renames follow the release's fate (./docker/app-images.ts).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Builder, BuildContext, BuildResult } from './types.js';
 import { parseProcfile } from './procfile.js';
 import { directoryTar } from './docker/context-tar.js';
 import { log } from '../log.js';
-import { DeployFailed } from '../errors.js';
-import { LABEL, connect, type DockerClient } from '../docker/index.js';
+import { DeployFailed, SlipwayError } from '../errors.js';
+import { appImageLabels, buildFlags, connect, type DockerClient } from '../docker/index.js';
+import { labelStages } from './docker/stage-labels.js';
+import { discardBuild, releaseDeployed, releaseImage, renameImages } from './docker/app-images.js';
 import { imageCommandLine } from '../scheduler/docker-local/command.js';
+import { unlessMissing } from '../os/missing.js';
 
 export const DOCKERFILE_BUILDER = 'dockerfile';
-export const BUILDER_LABEL = 'com.slipway.builder';
-
-export function imageRepository(app: string): string {
-  return `dokku/${app}`;
-}
 
 async function readFileIfAny(dir: string, name: string): Promise<string | undefined> {
   const file = path.join(dir, name);
-  const stat = await fs.lstat(file).catch(() => undefined);
+  const stat = await unlessMissing(fs.lstat(file), undefined);
   return stat?.isFile() ? fs.readFile(file, 'utf8') : undefined;
 }
 
@@ -59,18 +58,59 @@ export function dockerfileBuilder(docker: () => DockerClient = () => connect()):
 
     async build(ctx): Promise<BuildResult> {
       const client = docker();
-      const repository = imageRepository(ctx.app);
-      const tags = [`${repository}:${ctx.version}`, `${repository}:latest`];
-      log.info1(ctx.out, `Building ${tags[0]} from the Dockerfile`);
-      await client.buildImage(directoryTar(ctx.dir, ctx.signal), {
-        tags,
-        buildArgs: ctx.env,
-        labels: { [LABEL.app]: ctx.app, [LABEL.release]: String(ctx.version), [BUILDER_LABEL]: DOCKERFILE_BUILDER },
-        // RUN steps use the host's network: no bridge, no private addresses (DESIGN.md).
-        networkMode: 'host',
+      const flags = buildFlags(ctx.dockerOptions ?? []);
+      const image = releaseImage(ctx.app, ctx.version);
+      const dockerfile = await readFileIfAny(ctx.dir, 'Dockerfile');
+      if (dockerfile === undefined) throw new DeployFailed('There is no Dockerfile to build');
+      log.info1(ctx.out, `Building ${image} from the Dockerfile`);
+      // Constant per app, so the engine's build cache still matches from one release to the next.
+      const stages = appImageLabels(ctx.app, DOCKERFILE_BUILDER, 'build');
+      // The build-phase options' labels go on the image, under Slipway's own.
+      const own = { ...flags.labels, ...appImageLabels(ctx.app, DOCKERFILE_BUILDER, 'release', ctx.version) };
+      const labelled = labelStages(dockerfile, stages, own);
+      await client.buildImage(directoryTar(ctx.dir, ctx.signal, { Dockerfile: labelled }), {
+        tags: [image],
+        buildArgs: { ...ctx.env, ...flags.buildArgs },
+        labelledDockerfile: true,
+        // RUN steps use the host's network unless `--network` says otherwise: no bridge, no private addresses (DESIGN.md).
+        networkMode: flags.networkMode ?? 'host',
+        noCache: flags.noCache,
       }, (line) => log.verbose(ctx.out, line));
       if (ctx.signal.aborted) throw new DeployFailed('Build aborted');
-      return { builder: DOCKERFILE_BUILDER, kind: 'dockerfile', processTypes: await processTypes(ctx, client, tags[0]), static: false, image: tags[0] };
+      return { builder: DOCKERFILE_BUILDER, kind: 'dockerfile', processTypes: await processTypes(ctx, client, image), static: false, image };
+    },
+
+    async discard(app, build) {
+      const client = await answering();
+      if (client === undefined) return;
+      await discardBuild(client, app, build).catch((error: unknown) => { throw imagesFailure(`remove the failed build's images of ${app}`, error); });
+    },
+
+    async released(app, release, kept) {
+      const client = await answering();
+      if (client === undefined) return [];
+      return releaseDeployed(client, app, release.image, kept).catch((error: unknown) => { throw imagesFailure(`update the images of ${app}`, error); });
+    },
+
+    async renamed(from, to) {
+      const client = await answering();
+      if (client === undefined) return {};
+      return renameImages(client, from, to).catch((error: unknown) => { throw imagesFailure(`rename the images of ${from}`, error); });
     },
   };
+
+  /** The engine, or undefined when it does not answer (or DOCKER_HOST does not parse): nothing to tidy then. */
+  async function answering(): Promise<DockerClient | undefined> {
+    let client: DockerClient;
+    try {
+      client = docker();
+    } catch {
+      return undefined;
+    }
+    return (await client.ping(2_000)) ? client : undefined;
+  }
+}
+
+function imagesFailure(what: string, error: unknown): SlipwayError {
+  return new SlipwayError('E_DOCKER', `Could not ${what}: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
 }

@@ -5,14 +5,15 @@ import path from 'node:path';
 import type { Builder, BuildContext, BuildResult } from './types.js';
 import { parseProcfile } from './procfile.js';
 import { runStep } from './step.js';
-import { hostEnv } from '../scheduler/host-env.js';
+import { hostEnv } from '../os/host-env.js';
 import { log } from '../log.js';
 import { DeployFailed } from '../errors.js';
+import { unlessMissing } from '../os/missing.js';
 
 interface PackageJson { scripts?: Record<string, string> }
 
 async function isFile(dir: string, name: string): Promise<boolean> {
-  const stat = await fs.lstat(path.join(dir, name)).catch(() => undefined);
+  const stat = await unlessMissing(fs.lstat(path.join(dir, name)), undefined);
   return stat?.isFile() ?? false;
 }
 
@@ -62,6 +63,9 @@ export const nativeBuilder: Builder = {
   },
 
   async build(ctx) {
+    if ((ctx.dockerOptions ?? []).length > 0) {
+      log.warn(ctx.out, `The native builder builds no image: the build-phase docker options (${ctx.dockerOptions?.join(' ')}) are not used`);
+    }
     const procfile = (await isFile(ctx.dir, 'Procfile'))
       ? parseProcfile(await fs.readFile(path.join(ctx.dir, 'Procfile'), 'utf8'))
       : undefined;

@@ -20,6 +20,14 @@ export class BuilderRegistry {
     return this.builders.map((b) => b.name);
   }
 
+  find(name: string): Builder | undefined {
+    return this.builders.find((b) => b.name === name);
+  }
+
+  all(): readonly Builder[] {
+    return this.builders;
+  }
+
   /** With `out`, a builder that detects the tree but cannot run here is skipped, saying why. */
   async select(dir: string, selected?: string, out?: Out): Promise<Builder> {
     if (selected) {
@@ -39,7 +47,7 @@ export class BuilderRegistry {
   }
 }
 
-/** The builders this build ships; the Docker engine registers `dockerfile` first, here. */
+/** The builders this build ships, `dockerfile` first so a Dockerfile wins detection. */
 export function defaultBuilders(): BuilderRegistry {
   const registry = new BuilderRegistry();
   registry.register(dockerfileBuilder());

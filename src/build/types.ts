@@ -12,6 +12,8 @@ export interface BuildContext {
   env: Record<string, string>;
   /** Shared cache for package managers (npm's cache lives here). */
   cacheDir: string;
+  /** The app's build-phase docker options (docker-options:add APP build …), as stored. */
+  dockerOptions?: readonly string[];
   out: Out;
   signal: AbortSignal;
 }
@@ -36,4 +38,17 @@ export interface Builder {
   /** Why this builder cannot run on this host right now (no Docker, say); undefined when it can. */
   unavailable?(): Promise<string | undefined>;
   build(ctx: BuildContext): Promise<BuildResult>;
+  /**
+   * A deploy failed: drop the build's leftovers (dockerfile: the app's dangling stage and step
+   * images), and the artifact of `build` too when it never became a release. Quiet without an engine.
+   */
+  discard?(app: AppName, build: number | undefined): Promise<void>;
+  /**
+   * A release was deployed (its processes serve): make its artifact the app's current one
+   * (dockerfile: tag `latest`) and drop the artifacts of builds no longer kept, never one that
+   * runs. Returns what was removed, for the deploy's output. Quiet without an engine.
+   */
+  released?(app: AppName, release: { image?: string }, kept: (build: number) => Promise<boolean>): Promise<string[]>;
+  /** apps:rename: move the artifacts to the new name; returns old → new references (release records follow). */
+  renamed?(from: AppName, to: AppName): Promise<Record<string, string>>;
 }

@@ -2,13 +2,9 @@
 // control socket: boots the full command registry, which the forwarding path never loads.
 import type { Settings } from '../settings.js';
 import { boot } from '../boot.js';
-import type { Identity } from '../commands/types.js';
-import { SlipwayError } from '../errors.js';
+import { SlipwayError, reportError } from '../errors.js';
 import { TriggerFailed, type RunContext } from '../plugins/host.js';
-
-function localIdentity(env: NodeJS.ProcessEnv): Identity {
-  return { user: env.SSH_USER || 'root', keyName: env.SSH_NAME || 'admin', fingerprint: '', admin: true, remote: false };
-}
+import { localIdentity } from '../request-context.js';
 
 const io = () => ({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, tty: Boolean(process.stdout.isTTY) });
 
@@ -16,7 +12,7 @@ export async function triggerLocally(settings: Settings, name: string, args: str
   const { services } = boot(settings);
   const controller = new AbortController();
   const ctx: RunContext = {
-    identity: localIdentity(process.env),
+    identity: localIdentity(process.env.SSH_USER, process.env.SSH_NAME),
     flags: { trace: Boolean(process.env.DOKKU_TRACE), quiet: Boolean(process.env.DOKKU_QUIET_OUTPUT), force: false },
     trace: Boolean(process.env.DOKKU_TRACE),
     io: io(),
@@ -27,7 +23,7 @@ export async function triggerLocally(settings: Settings, name: string, args: str
     return 0;
   } catch (error) {
     if (error instanceof TriggerFailed) return error.exitCode;
-    if (error instanceof SlipwayError) { process.stderr.write(` !     ${error.message}\n`); return error.exitCode; }
+    if (error instanceof SlipwayError) return reportError(error, process.stderr, () => undefined);
     throw error;
   }
 }
@@ -40,5 +36,5 @@ export async function runLocally(settings: Settings, argv: string[]): Promise<nu
   const inherited: string[] = [];
   if (process.env.DOKKU_TRACE) inherited.push('--trace');
   if (process.env.DOKKU_QUIET_OUTPUT) inherited.push('--quiet');
-  return router.run({ argv: [...inherited, ...argv], identity: localIdentity(process.env), io: io(), signal: controller.signal });
+  return router.run({ argv: [...inherited, ...argv], identity: localIdentity(process.env.SSH_USER, process.env.SSH_NAME), io: io(), signal: controller.signal });
 }

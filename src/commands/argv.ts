@@ -2,7 +2,7 @@
 // never hands it to a shell. shlex is a faithful port of Python's shlex in POSIX mode.
 import { split } from 'shlex';
 import { UsageError } from '../errors.js';
-import type { GlobalFlags } from './types.js';
+import type { GlobalFlags, ParsedArgs } from './types.js';
 
 export const MAX_COMMAND_LINE = 64 * 1024;
 
@@ -35,7 +35,7 @@ export function parseGlobalFlags(argv: string[]): { flags: GlobalFlags; rest: st
 }
 
 /** Options that may appear anywhere after the command: returns the flag set and the positionals. */
-export function takeFlags(args: string[], known: readonly string[]): { set: Set<string>; values: Map<string, string>; positional: string[] } {
+export function takeFlags(args: readonly string[], known: readonly string[]): ParsedArgs {
   const set = new Set<string>();
   const values = new Map<string, string>();
   const positional: string[] = [];

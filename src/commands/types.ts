@@ -1,17 +1,9 @@
 // The shapes every command shares: who runs it, with which flags, and where its output goes.
 // Commands write to the invocation's streams, never to process.stdout.
 import type { Readable, Writable } from 'node:stream';
+import type { Identity, RequestContext } from '../request-context.js';
 
-export interface Identity {
-  /** SSH_USER: the login name (always the configured user for SSH; `root` locally). */
-  user: string;
-  /** SSH_NAME: the name the key was added under; `admin` for local runs. */
-  keyName: string;
-  fingerprint: string;
-  admin: boolean;
-  /** True when the command arrived over SSH (user-auth runs only then). */
-  remote: boolean;
-}
+export type { Identity, RequestContext };
 
 export interface GlobalFlags {
   trace: boolean;
@@ -28,14 +20,24 @@ export interface CommandIO {
   tty: boolean;
 }
 
-export interface Invocation {
+/** A command's arguments split once by the options it declares (takeFlags' shape). */
+export interface ParsedArgs {
+  /** Boolean options given (`--force`). */
+  set: Set<string>;
+  /** Valued options given (`--format` → `json`). */
+  values: Map<string, string>;
+  positional: string[];
+}
+
+/** One command run: the request (who, and the signal that stops it when the client goes away) and what it asked. */
+export interface Invocation extends RequestContext {
   command: string;
+  /** Every argument after the command (`--app APP` already moved first). */
   args: string[];
+  /** args split by the command's declared options: what the router authorized. */
+  options: ParsedArgs;
   flags: GlobalFlags;
-  identity: Identity;
   io: CommandIO;
-  /** Aborted when the client goes away: long commands and child processes stop. */
-  signal: AbortSignal;
 }
 
 export interface HelpLine {

@@ -4,6 +4,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DeployFailed } from '../errors.js';
 import { shown } from '../names.js';
+import { unlessMissing } from '../os/missing.js';
+import { parseAppJson } from './app-json.js';
 
 export interface HttpCheck {
   path: string;
@@ -29,7 +31,7 @@ export interface CheckPlan {
 export const CHECK_DEFAULTS = { attempts: 5, timeoutMs: 30_000, waitMs: 5_000 };
 
 async function readOptional(file: string): Promise<string | undefined> {
-  const stat = await fs.lstat(file).catch(() => undefined);
+  const stat = await unlessMissing(fs.lstat(file), undefined);
   if (!stat?.isFile()) return undefined;
   return fs.readFile(file, 'utf8');
 }
@@ -73,12 +75,7 @@ function checkTarget(target: string): { path: string; host?: string } {
 interface AppJsonCheck { type?: unknown; path?: unknown; content?: unknown; attempts?: unknown; timeout?: unknown; wait?: unknown }
 
 function appJsonChecks(text: string): HttpCheck[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new DeployFailed(`app.json is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
+  const parsed = parseAppJson(text);
   const web = (parsed as { healthchecks?: { web?: unknown } } | null)?.healthchecks?.web;
   if (!Array.isArray(web)) return [];
   const num = (value: unknown, fallback: number) => (typeof value === 'number' && value >= 0 ? value : fallback);

@@ -1,21 +1,30 @@
 // Runs releases: activate (start a generation, check it, switch the proxy, retire the old one),
 // and the app-level operations built on it: start, stop, restart, scale, destroy, rename, restore.
+// Each runs for a request (src/request-context.ts): its triggers see the caller's SSH_USER/SSH_NAME
+// and the caller's signal stops what is safe to stop (the waiting start of a new generation: the
+// previous one keeps serving). Restores at server start run as SERVER_IDENTITY.
 import { Writable } from 'node:stream';
-import type { Services } from '../services.js';
+import type { CoreServices } from '../services.js';
 import type { AppName } from '../names.js';
 import type { Out } from '../log.js';
 import type { ReleaseRecord, Scale } from '../store/index.js';
 import type { Generation, Scheduler, ReleaseArtifact, RunIO } from '../scheduler/types.js';
-import type { AppStatus } from './types.js';
+import type { AppStatus, OneOffRun } from './types.js';
+import { SERVER_IDENTITY, uncancellable, type RequestContext } from '../request-context.js';
 import { log } from '../log.js';
 import { formatScale } from '../store/index.js';
 import { SlipwayError } from '../errors.js';
 import { appConfig, secondsSetting } from './app-env.js';
 import { loadCheckPlan } from './checks.js';
-import { checkGeneration } from './health.js';
+import { checkGeneration, checkInstance } from './health.js';
+import { checksPolicy, waitToRetire } from './checks-policy.js';
+import { BuildTracker } from './builds.js';
 import { fire, type TriggerScope } from './triggers.js';
+import { imageTag } from './image-tag.js';
 import { Routes, type RouteTarget } from './routes.js';
 import { withDeployLock } from './locks.js';
+import { reportFailedStart, startReport } from './start-report.js';
+import { oneOffCommand } from './one-off-command.js';
 
 /** What the proxy serves for an app right now, and from which release. */
 interface Live {
@@ -24,7 +33,7 @@ interface Live {
   target: RouteTarget;
 }
 
-export interface ActivateOptions { out: Out; signal: AbortSignal; keyName: string }
+export interface ActivateOptions { out: Out; request: RequestContext }
 
 /** The Procfile type run once per deploy (release phase), never as a long-running process. */
 export const RELEASE_TYPE = 'release';
@@ -40,17 +49,26 @@ export function effectiveScale(processTypes: Record<string, string>, stored: Sca
 
 export class AppController {
   private readonly live = new Map<AppName, Live>();
+  /** One-off `run` commands in flight (run:list), and how many this server started. */
+  private readonly oneOffs = new Set<OneOffRun>();
+  private runCount = 0;
+  /** Build records for every deploy (the pipeline's builds, and redeploys: start, restart, scale). */
+  readonly builds: BuildTracker;
   /** Generations already told to stop (still listed by the scheduler until they are gone). */
   private readonly retiring = new WeakSet<Generation>();
   /** Aborted by close(): restores still waiting on health checks give up. */
   private readonly closing = new AbortController();
+  /** The server's own work (restores): its identity, stopped only when the server stops. */
+  private readonly serverRequest: RequestContext = { identity: SERVER_IDENTITY, signal: this.closing.signal };
 
   constructor(
-    private readonly services: Services,
+    private readonly services: CoreServices,
     readonly scheduler: Scheduler,
     readonly routes: Routes,
     private readonly serverLog: (line: string) => void,
-  ) {}
+  ) {
+    this.builds = new BuildTracker(services.store);
+  }
 
   private get store() { return this.services.store; }
 
@@ -63,13 +81,14 @@ export class AppController {
    * processes are stopped, the previous ones keep serving, and DeployFailed is thrown.
    */
   async activate(app: AppName, release: ReleaseRecord, options: ActivateOptions): Promise<void> {
-    const { out, signal } = options;
-    const scope: TriggerScope = { plugins: this.services.plugins, out, signal, keyName: options.keyName };
+    const { out, request } = options;
+    const { signal } = request;
+    const scope = this.scope(out, request);
     const artifact = this.artifact(app, release);
     const env = await appConfig(this.store, app);
-    await fire(scope, 'pre-deploy', [app, `v${release.version}`]);
+    await fire(scope, 'pre-deploy', { APP: app, IMAGE_TAG: imageTag(release) });
     const previous = this.live.get(app);
-    const graceMs = secondsSetting(env, 'DOKKU_WAIT_TO_RETIRE', 10);
+    const graceMs = (await waitToRetire(this.store, app, env)).computed * 1000;
     if (release.static) {
       log.info1(out, `Serving ${app} v${release.version} as a static site`);
       await this.switchTo(app, { release, target: { kind: 'static', dir: artifact.dir } }, previous, scope, ['', '']);
@@ -77,19 +96,33 @@ export class AppController {
       return;
     }
     const scale = effectiveScale(release.processTypes, await this.store.ps.scale(app));
+    const policy = await checksPolicy(this.store, app);
+    const starting = Object.keys(scale).filter((type) => scale[type] > 0);
+    const disabled = starting.filter((type) => policy.mode(type) === 'disabled');
+    const skipped = starting.filter((type) => policy.mode(type) === 'skipped');
+    // checks:disable: a generation is replaced as a whole, so any disabled type stops all old processes first.
+    if (disabled.length) await this.stopBeforeStart(app, `Zero downtime is disabled for ${app} (${disabled.join(',')})`, out);
     log.info1(out, `Starting ${app} v${release.version} (${formatScale(scale, ' ') || 'no process types'})`);
-    const generation = await this.scheduler.start({ release: artifact, scale, env });
+    if (skipped.length) log.info1(out, `Zero downtime checks skipped for ${app} (${skipped.join(',')})`);
+    const report = startReport(out);
+    const generation = await this.scheduler.start({ release: artifact, scale, env, report });
     try {
       const web = generation.instances().filter((i) => i.type === 'web');
       for (const i of web) log.verbose(out, `${i.id} on ${i.host}:${i.port}`);
-      await checkGeneration(generation, {
-        plan: await loadCheckPlan(artifact.dir),
-        startTimeoutMs: secondsSetting(env, 'SLIPWAY_START_TIMEOUT', 60),
-        hostHeader: (await this.routes.hostnames(app))[0] ?? 'localhost',
-        out,
-        signal,
-      });
-      for (const i of web) await fire(scope, 'check-deploy', [app, i.id, i.type, String(i.port ?? ''), i.host]);
+      try {
+        await checkGeneration(generation, {
+          plan: await loadCheckPlan(artifact.dir),
+          startTimeoutMs: secondsSetting(env, 'SLIPWAY_START_TIMEOUT', 60),
+          hostHeader: (await this.routes.hostnames(app))[0] ?? 'localhost',
+          out,
+          signal,
+          checked: (type) => policy.mode(type) === 'enabled',
+        });
+      } catch (error) {
+        await reportFailedStart(this.scheduler, generation, report);
+        throw error;
+      }
+      for (const i of web) await fire(scope, 'check-deploy', { APP: app, CONTAINER_ID: i.id, PROC_TYPE: i.type, PORT: String(i.port ?? ''), IP: i.host });
       const target: RouteTarget = web.length
         ? { kind: 'upstreams', upstreams: web.map((i) => ({ host: i.host, port: i.port as number })) }
         : { kind: 'stopped' };
@@ -108,13 +141,60 @@ export class AppController {
     await this.routes.apply(app, next.target);
     this.live.set(app, next);
     try {
-      await fire(scope, 'post-deploy', [app, ...portHost, `v${next.release.version}`]);
+      await fire(scope, 'post-deploy', { APP: app, INTERNAL_PORT: portHost[0], INTERNAL_IP_ADDRESS: portHost[1], IMAGE_TAG: imageTag(next.release) });
     } catch (error) {
       if (previous) await this.routes.apply(app, previous.target);
       else this.routes.remove(app);
       if (previous) this.live.set(app, previous);
       else this.live.delete(app);
       throw error;
+    }
+  }
+
+  /** checks:disable: stop the app's running generations now, before the new one starts (downtime). */
+  private async stopBeforeStart(app: AppName, why: string, out: Out): Promise<void> {
+    for (const old of this.scheduler.generations(app)) {
+      if (this.retiring.has(old)) continue;
+      this.retiring.add(old);
+      log.info1(out, `${why}: stopping v${old.version} processes before the new ones start`);
+      await this.scheduler.stop(old, { killAfterMs: 5_000 });
+    }
+  }
+
+  /**
+   * checks:run APP [TYPE|TYPE.N,…]: the deploy checks against the serving processes (web: accepts
+   * connections and passes CHECKS / app.json; others: running). Disabled types are skipped, as in Dokku.
+   */
+  async runChecks(app: AppName, selectors: string[] | undefined, out: Out, request: RequestContext): Promise<void> {
+    const release = await this.requireRelease(app);
+    log.info1(out, 'Running pre-flight checks');
+    const generation = this.live.get(app)?.generation;
+    if (!generation) throw new SlipwayError('E_NOT_DEPLOYED', `App ${app} is not running`, 1);
+    const policy = await checksPolicy(this.store, app);
+    const env = await appConfig(this.store, app);
+    const options = {
+      plan: await loadCheckPlan(this.store.releases.buildDir(app, release)),
+      startTimeoutMs: secondsSetting(env, 'SLIPWAY_START_TIMEOUT', 60),
+      hostHeader: (await this.routes.hostnames(app))[0] ?? 'localhost',
+      out,
+      signal: request.signal,
+    };
+    const types = Object.keys(generation.scale);
+    for (const selector of selectors ?? [undefined]) {
+      const [type, index] = selector === undefined ? [undefined, undefined] : selector.split('.');
+      if (type !== undefined && !types.includes(type)) throw new SlipwayError('E_UNKNOWN_PROCESS_TYPE', `Invalid process type specified (${app}.${type})`, 1);
+      for (const checkedType of type === undefined ? types : [type]) {
+        if (policy.mode(checkedType) === 'disabled') {
+          log.info1(out, `Zero downtime is disabled for app (${app}.${checkedType}). Skipping checks`);
+          continue;
+        }
+        const instances = generation.instances().filter((i) => i.type === checkedType && (index === undefined || String(i.index) === index));
+        if (index !== undefined && instances.length === 0) throw new SlipwayError('E_UNKNOWN_PROCESS_TYPE', `Invalid container index specified (${app}.${checkedType}.${index})`, 1);
+        for (const instance of instances) {
+          log.info1(out, `Running checks for app (${app}.${instance.id})`);
+          await checkInstance(generation, instance.id, options);
+        }
+      }
     }
   }
 
@@ -135,7 +215,7 @@ export class AppController {
     return release;
   }
 
-  async start(app: AppName, out: Out, signal: AbortSignal): Promise<void> {
+  async start(app: AppName, out: Out, request: RequestContext): Promise<void> {
     const release = await this.requireRelease(app);
     await withDeployLock(this.store, app, async () => {
       await this.store.ps.setRestore(app, true);
@@ -143,11 +223,15 @@ export class AppController {
         log.info1(out, `App ${app} is already running`);
         return;
       }
-      await this.activate(app, release, { out, signal, keyName: 'admin' });
+      await this.builds.track(app, 'deploy', 'ps:start', out, request, async (o, r) => {
+        await fire(this.scope(o, r), 'pre-start', { APP: app });
+        await this.activate(app, release, { out: o, request: r });
+      });
     });
   }
 
-  async stop(app: AppName, out: Out): Promise<void> {
+  /** Stopping is never abandoned half-way; post-stop runs to its end even when the caller left. */
+  async stop(app: AppName, out: Out, request: RequestContext): Promise<void> {
     const release = await this.requireRelease(app);
     await withDeployLock(this.store, app, async () => {
       log.info1(out, `Stopping ${app}`);
@@ -156,11 +240,11 @@ export class AppController {
       await this.routes.apply(app, { kind: 'stopped' });
       this.live.set(app, { release, target: { kind: 'stopped' } });
     });
-    await fire({ plugins: this.services.plugins, out, signal: new AbortController().signal, keyName: 'admin' }, 'post-stop', [app]);
+    await fire(this.scope(out, this.finishing(request)), 'post-stop', { APP: app });
   }
 
   /** Start a fresh generation of the current release (new config); nothing when not running. */
-  async restart(app: AppName, out: Out, signal: AbortSignal, options: { quietIfIdle?: boolean } = {}): Promise<void> {
+  async restart(app: AppName, out: Out, request: RequestContext, options: { quietIfIdle?: boolean; source?: string } = {}): Promise<void> {
     await this.store.apps.require(app);
     const release = await this.store.releases.current(app);
     if (!release || !(await this.store.ps.restore(app))) {
@@ -168,12 +252,14 @@ export class AppController {
       return;
     }
     await withDeployLock(this.store, app, async () => {
-      log.info1(out, `Restarting ${app}`);
-      await this.activate(app, release, { out, signal, keyName: 'admin' });
+      await this.builds.track(app, 'deploy', options.source ?? 'ps:restart', out, request, async (o, r) => {
+        log.info1(o, `Restarting ${app}`);
+        await this.activate(app, release, { out: o, request: r });
+      });
     });
   }
 
-  async scale(app: AppName, changes: Scale, out: Out, signal: AbortSignal): Promise<void> {
+  async scale(app: AppName, changes: Scale, out: Out, request: RequestContext): Promise<void> {
     await this.store.apps.require(app);
     await withDeployLock(this.store, app, async () => {
       const release = await this.store.releases.current(app);
@@ -186,7 +272,7 @@ export class AppController {
       await this.store.ps.setScale(app, { ...(await this.store.ps.scale(app)), ...changes });
       log.info1(out, `Scaling ${app} processes: ${formatScale(changes, ' ')}`);
       if (release && !release.static && (await this.store.ps.restore(app))) {
-        await this.activate(app, release, { out, signal, keyName: 'admin' });
+        await this.builds.track(app, 'deploy', 'ps:scale', out, request, (o, r) => this.activate(app, release, { out: o, request: r }));
       }
     });
   }
@@ -209,9 +295,22 @@ export class AppController {
   }
 
   /** A one-off command in the current release with the app's env; resolves to its exit code. */
-  async run(app: AppName, command: string, io: RunIO, signal: AbortSignal): Promise<number> {
+  async run(app: AppName, words: readonly string[], io: RunIO, signal: AbortSignal): Promise<number> {
     const release = await this.requireRelease(app);
-    return this.scheduler.run({ release: this.artifact(app, release), env: await appConfig(this.store, app), command }, io, signal);
+    const command = oneOffCommand(words, release.processTypes);
+    const env = await appConfig(this.store, app);
+    const entry: OneOffRun = { name: `${app}.run.${++this.runCount}`, command, startedAt: new Date() };
+    this.oneOffs.add(entry);
+    try {
+      return await this.scheduler.run({ release: this.artifact(app, release), env, command }, io, signal);
+    } finally {
+      this.oneOffs.delete(entry);
+    }
+  }
+
+  /** run:list: the app's one-off commands still running, oldest first (names start with APP.run.). */
+  runs(app: AppName): OneOffRun[] {
+    return [...this.oneOffs].filter((r) => r.name.startsWith(`${app}.run.`));
   }
 
   /** Publish the route again (domains changed). */
@@ -229,21 +328,43 @@ export class AppController {
     });
   }
 
-  async renamed(from: AppName, to: AppName, out: Out): Promise<void> {
+  /**
+   * `moveArtifacts` runs once the old name's processes are gone and before the new name starts;
+   * from there the new name's start runs to its end even when the caller left.
+   */
+  async renamed(from: AppName, to: AppName, out: Out, request: RequestContext, moveArtifacts: () => Promise<void> = async () => undefined): Promise<void> {
     const wasRunning = this.isRunning(from);
     await this.destroy(from, out);
+    await moveArtifacts();
     await this.store.domains.renameDefaults(from, to);
-    if (wasRunning) await this.restart(to, out, new AbortController().signal);
+    if (wasRunning) await this.restart(to, out, this.finishing(request), { source: 'apps:rename' });
   }
 
-  /** At server start: bring back every app that was running (its current release and scale). */
+  private scope(out: Out, request: RequestContext): TriggerScope {
+    return { plugins: this.services.plugins, out, request };
+  }
+
+  /** The caller's identity for work that must not stop half-done once begun: only a server stop ends it. */
+  private finishing(request: RequestContext): RequestContext {
+    return uncancellable(request, this.closing.signal);
+  }
+
+  /**
+   * At server start: bring back every app that was running (its current release and scale).
+   * Dokku's pre-restore comes first; a plugin failing it is logged, and the apps still come back.
+   */
   async restoreAll(): Promise<void> {
+    await fire(this.scope(serverOut(this.serverLog, 'pre-restore'), this.serverRequest), 'pre-restore', {})
+      .catch((error: Error) => this.serverLog(`pre-restore: ${error.message}`));
     const apps = await this.store.apps.list();
     const queue = [...apps];
     const worker = async () => {
       for (let app = queue.shift(); app !== undefined; app = queue.shift()) await this.restore(app);
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
+    // What a previous server left running and no app took back (stopped or removed apps, another
+    // release, scale or config) stops now.
+    await this.scheduler.settle?.().catch((error: Error) => this.serverLog(`cannot stop what the previous server left: ${error.message}`));
   }
 
   private async restore(app: AppName): Promise<void> {
@@ -257,7 +378,9 @@ export class AppController {
           this.live.set(app, { release, target: { kind: 'stopped' } });
           return;
         }
-        await this.activate(app, release, { out, signal: this.closing.signal, keyName: 'admin' });
+        if (await this.adopt(app, release)) return;
+        await fire(this.scope(out, this.serverRequest), 'pre-start', { APP: app });
+        await this.activate(app, release, { out, request: this.serverRequest });
         this.serverLog(`restored ${app} v${release.version}`);
       });
     } catch (error) {
@@ -270,19 +393,41 @@ export class AppController {
     }
   }
 
+  /**
+   * Serve the processes a previous server left running for this release, as they are (no
+   * restart, no checks, no triggers: the app never stopped). False when there are none.
+   */
+  private async adopt(app: AppName, release: ReleaseRecord): Promise<boolean> {
+    if (release.static || !this.scheduler.adopt) return false;
+    const scale = effectiveScale(release.processTypes, await this.store.ps.scale(app));
+    const generation = await this.scheduler.adopt({ release: this.artifact(app, release), scale, env: await appConfig(this.store, app) });
+    if (!generation) return false;
+    const web = generation.instances().filter((i) => i.type === 'web');
+    const target: RouteTarget = web.length
+      ? { kind: 'upstreams', upstreams: web.map((i) => ({ host: i.host, port: i.port as number })) }
+      : { kind: 'stopped' };
+    await this.routes.apply(app, target);
+    this.live.set(app, { release, generation, target });
+    const pids = generation.instances().map((i) => `${i.id} pid ${i.pid ?? '-'}`).join(', ');
+    this.serverLog(`adopted ${app} v${release.version}, still running from the previous server (${pids || 'no processes'})`);
+    return true;
+  }
+
   /** Stop waiting on restores; stop every process (their desired state stays for the next start). */
   abortRestores(): void {
     this.closing.abort();
   }
 
-  async close(): Promise<void> {
+  /** With keepApps (a server stop), the apps keep running for the next server to adopt. */
+  async close(options: { keepApps?: boolean } = {}): Promise<void> {
     this.closing.abort();
-    await this.scheduler.close();
+    if (options.keepApps) await this.scheduler.detach();
+    else await this.scheduler.close();
   }
 }
 
 /** Progress of server-initiated work (restores) goes to the server log, one line per line. */
-function serverOut(serverLog: (line: string) => void, app: AppName): Out {
+function serverOut(serverLog: (line: string) => void, app: string): Out {
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString().split('\n')) if (line.trim()) serverLog(`${app}: ${line.trim()}`);

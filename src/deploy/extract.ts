@@ -1,16 +1,18 @@
 // Writes a pushed commit's tree into a release directory: `git archive` (with the hook's env, so
-// quarantined objects are readable) streamed through tar-stream; escaping entries are refused.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+// quarantined objects are readable) through the one safe extraction path, which refuses any entry
+// or chain of symlinks that would reach outside the release directory.
 import path from 'node:path';
-import { once } from 'node:events';
-import tar from 'tar-stream';
 import { DeployFailed } from '../errors.js';
 import { shown } from '../names.js';
-import { hostEnv } from '../scheduler/host-env.js';
+import { hostEnv } from '../os/host-env.js';
+import { extractTarSafely, type Refusal } from '../os/safe-extract.js';
+import { startChild } from '../os/spawn.js';
 
 export const REV = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/** A pushed tree larger than this is refused before it fills the data disk. */
+export const MAX_TREE_BYTES = 4 * 1024 * 1024 * 1024;
+export const MAX_TREE_ENTRIES = 500_000;
 
 export interface ExtractRequest {
   repoDir: string;
@@ -20,115 +22,58 @@ export interface ExtractRequest {
   signal: AbortSignal;
 }
 
-function refuse(name: string, why: string): DeployFailed {
-  return new DeployFailed(`Refusing archive entry ${shown(name)}: ${why}`);
-}
-
-/** Creates each missing directory of rel under root; refuses a path that runs through a symlink. */
-async function ensureDirs(root: string, rel: string, name: string): Promise<void> {
-  let current = root;
-  for (const part of rel.split('/').filter((p) => p && p !== '.')) {
-    current = path.join(current, part);
-    const stat = await fsp.lstat(current).catch(() => undefined);
-    if (!stat) await fsp.mkdir(current, { mode: 0o755 });
-    else if (stat.isSymbolicLink()) throw refuse(name, 'it is inside a symlink');
-    else if (!stat.isDirectory()) throw refuse(name, 'its parent is not a directory');
-  }
-}
-
-/** Reads an entry's data to its end (tar-stream needs every entry consumed before the next). */
-async function drain(stream: AsyncIterable<unknown>): Promise<void> {
-  for await (const chunk of stream) void chunk;
-}
-
-/** Streams an entry's data into a new file (never an existing one), honouring backpressure. */
-async function writeFile(stream: AsyncIterable<unknown>, target: string, mode: number): Promise<void> {
-  const file = fs.createWriteStream(target, { flags: 'wx', mode });
-  try {
-    await once(file, 'open');
-    for await (const chunk of stream) {
-      if (!(chunk instanceof Uint8Array)) throw new Error('unexpected archive data');
-      if (!file.write(chunk)) await once(file, 'drain');
-    }
-  } catch (error) {
-    file.destroy();
-    throw error;
-  }
-  file.end();
-  await once(file, 'close');
-}
-
-async function writeEntry(root: string, header: tar.Header, stream: AsyncIterable<unknown>): Promise<void> {
-  const name = header.name.replace(/\/+$/, '');
-  if (name === '' || name === '.') return drain(stream);
-  if (name.startsWith('/') || path.isAbsolute(name)) throw refuse(name, 'absolute path');
-  if (name.split('/').includes('..')) throw refuse(name, 'contains ..');
-  const target = path.join(root, name);
-  if (!target.startsWith(root + path.sep)) throw refuse(name, 'outside the release directory');
-  const rel = path.relative(root, target);
-  switch (header.type) {
-    case 'directory':
-      await ensureDirs(root, rel, name);
-      return drain(stream);
-    case 'file':
-    case 'contiguous-file': {
-      await ensureDirs(root, path.dirname(rel), name);
-      const mode = (header.mode ?? 0o644) & 0o111 ? 0o755 : 0o644;
-      await writeFile(stream, target, mode);
-      return;
-    }
-    case 'symlink': {
-      const link = header.linkname ?? '';
-      if (!link || path.isAbsolute(link)) throw refuse(name, 'symlink to an absolute path');
-      const resolved = path.resolve(path.dirname(target), link);
-      if (resolved !== root && !resolved.startsWith(root + path.sep)) throw refuse(name, 'symlink leaves the release directory');
-      await ensureDirs(root, path.dirname(rel), name);
-      await fsp.symlink(link, target);
-      return drain(stream);
-    }
-    default:
-      throw refuse(name, `unsupported entry type ${header.type ?? 'unknown'}`);
+function refused(refusal: Refusal): DeployFailed {
+  const entry = (why: string) => new DeployFailed(`Refusing archive entry ${shown('entry' in refusal ? refusal.entry : '')}: ${why}`);
+  switch (refusal.kind) {
+    case 'entries': return new DeployFailed(`Refusing the pushed tree: more than ${refusal.limit} entries`);
+    case 'bytes': return new DeployFailed(`Refusing the pushed tree: more than ${refusal.limit / 1024 ** 3} GiB of files`);
+    case 'nul': return entry('NUL byte in its name or link target');
+    case 'absolute': return entry('absolute path');
+    case 'dotdot': return entry('contains ..');
+    case 'through-symlink': return entry('it is inside a symlink');
+    case 'through-file': return entry('its parent is not a directory');
+    case 'duplicate': return entry('it appears twice');
+    case 'link-absolute': return entry('symlink to an absolute path');
+    case 'link-leaves': return entry('symlink leaves the release directory');
+    case 'type': return entry(`unsupported entry type ${refusal.type}`);
+    case 'tree-link-leaves': return entry('symlink leaves the release directory through other symlinks');
+    case 'tree-link-dangling': return entry('symlink to nothing');
   }
 }
 
 /** Extract `rev` of the bare repo into dest (an existing, empty directory). */
 export async function extractRevision(request: ExtractRequest): Promise<void> {
   if (!REV.test(request.rev)) throw new DeployFailed(`Invalid revision ${shown(request.rev)}`);
-  const root = path.resolve(request.dest);
-  const git = spawn('git', ['archive', '--format=tar', request.rev], {
+  const git = startChild({
+    file: 'git',
+    args: ['archive', '--format=tar', request.rev],
     cwd: request.repoDir,
     env: { ...hostEnv(), GIT_DIR: request.repoDir, ...request.gitEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdout: 'stream',
+    stderr: 'capture',
+    maxCaptureBytes: 64 * 1024,
+    signal: request.signal,
   });
-  let stderr = '';
-  git.stderr!.setEncoding('utf8');
-  git.stderr!.on('data', (chunk: string) => { if (stderr.length < 4096) stderr += chunk; });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    git.once('error', reject);
-    git.once('close', (code) => resolve(code));
-  });
-  const onAbort = () => git.kill('SIGKILL');
-  request.signal.addEventListener('abort', onAbort, { once: true });
-  const extract = tar.extract();
-  git.stdout!.on('error', (error) => extract.destroy(error));
-  git.stdout!.pipe(extract);
   try {
-    for await (const entry of extract) await writeEntry(root, entry.header, entry);
+    // A link to nothing inside the tree is kept (a repo may hold one, e.g. to a build output).
+    await extractTarSafely(git.stdout!, path.resolve(request.dest), {
+      maxEntries: MAX_TREE_ENTRIES, maxBytes: MAX_TREE_BYTES, refused, allowDangling: true, fileMode: (mode) => (mode & 0o111 ? 0o755 : 0o644),
+    });
   } catch (error) {
-    git.kill('SIGKILL');
-    await exited.catch(() => null);
+    // git's whole group, not only git itself.
+    git.kill();
+    const result = await git.result;
     if (error instanceof DeployFailed) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT') {
       throw new DeployFailed(`No space left on the data disk to extract ${request.rev.slice(0, 7)}; nothing was deployed`, { cause: error });
     }
-    const detail = stderr.trim().split('\n')[0] || (error as Error).message;
+    const detail = result.stderr.trim().split('\n')[0] || (error as Error).message;
     throw new DeployFailed(`Cannot read revision ${request.rev.slice(0, 7)}: ${detail}`, { cause: error });
-  } finally {
-    request.signal.removeEventListener('abort', onAbort);
   }
-  const code = await exited.catch((error: Error) => { throw new DeployFailed(`Cannot run git archive: ${error.message}`, { cause: error }); });
-  if (code !== 0) {
-    throw new DeployFailed(`Cannot read revision ${request.rev.slice(0, 7)}: ${stderr.trim().split('\n')[0] || `git archive exited ${code}`}`);
+  const result = await git.result;
+  if (result.startError) throw new DeployFailed(`Cannot run git archive: ${result.startError.message}`, { cause: result.startError });
+  if (result.status !== 0) {
+    throw new DeployFailed(`Cannot read revision ${request.rev.slice(0, 7)}: ${result.stderr.trim().split('\n')[0] || `git archive exited ${result.status}`}`);
   }
 }

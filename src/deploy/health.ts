@@ -16,6 +16,8 @@ export interface HealthOptions {
   hostHeader: string;
   out: Out;
   signal: AbortSignal;
+  /** Process types whose checks run (checks:skip / checks:disable leave the others out); all by default. */
+  checked?: (type: string) => boolean;
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -26,9 +28,10 @@ function current(gen: Generation, id: string): InstanceInfo {
   return info;
 }
 
-function crashed(info: InstanceInfo, out: Out, when: string): DeployFailed {
-  if (info.recentOutput.length) log.verbose(out, `last output of ${info.id}:\n${info.recentOutput.slice(-10).join('\n')}`);
-  const how = info.lastExitCode === undefined || info.lastExitCode === null ? 'was killed' : `exited with code ${info.lastExitCode}`;
+/** The instance's last output is shown by the caller (start-report.ts), for every failed start. */
+function crashed(info: InstanceInfo, when: string): DeployFailed {
+  const code = info.lastExitCode;
+  const how = code === null ? 'was killed' : code === undefined ? 'exited' : `exited with code ${code}`;
   return new DeployFailed(`${info.id} ${how} ${when}`);
 }
 
@@ -47,7 +50,7 @@ async function waitListening(gen: Generation, id: string, options: HealthOptions
   let delay = 50;
   for (;;) {
     const info = current(gen, id);
-    if (info.exits > 0) throw crashed(info, options.out, 'before it accepted connections');
+    if (info.exits > 0) throw crashed(info, 'before it accepted connections');
     if (info.port === undefined) throw new DeployFailed(`${id} has no port`);
     if (await tryConnect(info.host, info.port)) return;
     if (options.signal.aborted) throw new DeployFailed('Deploy aborted');
@@ -78,13 +81,14 @@ function get(info: InstanceInfo, check: HttpCheck, host: string): Promise<{ stat
   });
 }
 
-async function runCheck(gen: Generation, id: string, check: HttpCheck, options: HealthOptions): Promise<void> {
+/** `exitsBefore`: exits the instance had before its checks began (checks:run on a serving instance). */
+async function runCheck(gen: Generation, id: string, check: HttpCheck, options: HealthOptions, exitsBefore = 0): Promise<void> {
   let last = '';
   for (let attempt = 1; attempt <= check.attempts; attempt++) {
     if (attempt > 1 && check.waitMs > 0) await sleep(check.waitMs, undefined, { signal: options.signal }).catch(() => undefined);
     if (options.signal.aborted) throw new DeployFailed('Deploy aborted');
     const info = current(gen, id);
-    if (info.exits > 0) throw crashed(info, options.out, 'during its checks');
+    if (info.exits > exitsBefore) throw crashed(info, 'during its checks');
     try {
       const { status, body } = await get(info, check, options.hostHeader);
       if (status < 200 || status > 299) last = `returned ${status}`;
@@ -101,18 +105,39 @@ async function runCheck(gen: Generation, id: string, check: HttpCheck, options: 
   throw new DeployFailed(`Health check failed: ${id} GET ${check.path} ${last}`);
 }
 
-/** Resolves when every web instance is healthy; throws DeployFailed with the first problem. */
+/** Resolves when every checked web instance is healthy; throws DeployFailed with the first problem. */
 export async function checkGeneration(gen: Generation, options: HealthOptions): Promise<void> {
-  const web = gen.instances().filter((i) => i.type === 'web');
+  const checked = options.checked ?? (() => true);
+  const web = gen.instances().filter((i) => i.type === 'web' && checked(i.type));
   await Promise.all(web.map((i) => waitListening(gen, i.id, options)));
   if (web.length) log.verbose(options.out, `${web.map((i) => i.id).join(', ')} accepting connections`);
-  if (options.plan.checks.length) {
+  if (options.plan.checks.length && web.length) {
     log.info1(options.out, `Running ${options.plan.checks.length} health check(s) from ${options.plan.source}`);
     for (const instance of web) {
       for (const check of options.plan.checks) await runCheck(gen, instance.id, check, options);
     }
   }
   for (const info of gen.instances()) {
-    if (info.exits > 0) throw crashed(info, options.out, 'during the deploy');
+    if (checked(info.type) && info.exits > 0) throw crashed(info, 'during the deploy');
   }
+}
+
+/**
+ * checks:run: the same checks against instances that already serve. A web instance must accept
+ * connections and pass the plan's HTTP checks; any other must be running.
+ */
+export async function checkInstance(gen: Generation, id: string, options: HealthOptions): Promise<void> {
+  const info = current(gen, id);
+  if (info.state !== 'running' && info.state !== 'starting') throw new DeployFailed(`${id} is ${info.state}`);
+  if (info.type !== 'web') {
+    log.verbose(options.out, `${id} is running`);
+    return;
+  }
+  if (info.port === undefined || !(await tryConnect(info.host, info.port))) throw new DeployFailed(`${id} does not accept connections on port ${info.port ?? '-'}`);
+  if (!options.plan.checks.length) {
+    log.verbose(options.out, `${id} accepts connections (no CHECKS file or app.json healthchecks)`);
+    return;
+  }
+  for (const check of options.plan.checks) await runCheck(gen, id, check, options, info.exits);
+  log.verbose(options.out, `${id} passed ${options.plan.checks.length} check(s) from ${options.plan.source}`);
 }

@@ -1,5 +1,6 @@
 // The per-app deploy lock: an flock on $DOKKU_LIB_ROOT/locks/deploy-APP.lock held for a whole
 // deploy, restart, scale or stop. Busy means fail fast, as Dokku does; the kernel frees it on a crash.
+// A deploy also checks apps:lock's marker under it, so a lock taken mid-deploy stops the next one.
 import type { Store } from '../store/index.js';
 import type { AppName } from '../names.js';
 import { tryLock, type HeldLock } from '../store/lock.js';
@@ -9,7 +10,15 @@ export class DeployLocked extends ConflictError {
   constructor(app: AppName) { super('E_DEPLOY_LOCKED', `${app} currently has a deploy lock in place`); }
 }
 
+/** apps:lock is in place: Dokku's two lines (its flock-busy message and the way out). */
+export class DeploysLocked extends ConflictError {
+  override readonly hint = 'Run \'apps:unlock\' to release the existing deploy lock';
+  constructor(app: AppName) { super('E_DEPLOY_LOCKED', `${app} currently has a deploy lock in place. Exiting...`); }
+}
+
 export interface DeployLockOptions {
+  /** A deploy (push, rebuild, rollback): refused while apps:lock's marker is in place. */
+  deploy?: boolean;
   /**
    * When fn succeeds, keep the lock until this settles: a push's deploy holds it until git has
    * moved the ref, so the next push's deploy sees the ref the served release came from.
@@ -22,6 +31,7 @@ export async function withDeployLock<T>(store: Store, app: AppName, fn: () => Pr
   if (!lock) throw new DeployLocked(app);
   let result: T;
   try {
+    if (options.deploy && await store.apps.deploysLocked(app)) throw new DeploysLocked(app);
     result = await fn();
   } catch (error) {
     await unlock(store, app, lock);

@@ -1,6 +1,6 @@
 // Starts what runs apps for `slipway serve`: the proxy, the scheduler (SLIPWAY_SCHEDULER), the
-// deploy pipeline, and the restore of apps that were running; hands the server its hooks.
-import type { Services, AppRuntime } from '../services.js';
+// deploy pipeline, and (once the server calls restore) the apps that were running before.
+import type { CoreServices } from '../services.js';
 import type { Platform, AppPlatform } from './types.js';
 import { ReverseProxy } from '../proxy/index.js';
 import { defaultSchedulers, type SchedulerRegistry } from '../scheduler/registry.js';
@@ -8,6 +8,7 @@ import { defaultBuilders, type BuilderRegistry } from '../build/registry.js';
 import { AppController } from './controller.js';
 import { DeployPipeline } from './pipeline.js';
 import { Routes } from './routes.js';
+import { revertInterruptedRevisions } from './git-rev.js';
 
 export interface PlatformOptions {
   schedulers?: SchedulerRegistry;
@@ -17,58 +18,86 @@ export interface PlatformOptions {
 export interface RunningPlatform extends Platform {
   /** The port the proxy listens on (useful when SLIPWAY_HTTP_LISTEN asks for port 0). */
   httpPort: number;
-  /** Settles when every app that was running before the server start was brought back (or failed to). */
-  restored: Promise<void>;
+  /**
+   * Bring back every app that was running before the server start; settles when each came back
+   * (or failed to). Called once boot() registered the core's trigger answers; later calls share it.
+   */
+  restore(): Promise<void>;
 }
 
-export async function startPlatform(services: Services, log: (line: string) => void, options: PlatformOptions = {}): Promise<RunningPlatform> {
+export async function startPlatform(services: CoreServices, log: (line: string) => void, options: PlatformOptions = {}): Promise<RunningPlatform> {
   const { settings } = services;
-  const proxy = new ReverseProxy({ onError: (error, context) => log(`proxy: ${context}: ${error.message}`) });
+  const proxy = new ReverseProxy({
+    onError: (error, context) => log(`proxy: ${context}: ${error.message}`),
+    trustedProxies: settings.trustedProxies,
+  });
+  await failInterruptedDeploys(services, log);
   const { port: httpPort } = await proxy.listen(settings.httpListen.host, settings.httpListen.port);
   let scheduler;
+  let httpsPort: number | undefined;
   try {
+    if (settings.httpsListen) httpsPort = (await proxy.listenHttps(settings.httpsListen.host, settings.httpsListen.port)).port;
     scheduler = await (options.schedulers ?? defaultSchedulers()).createPerApp(settings.scheduler, { store: services.store, log });
   } catch (error) {
     await proxy.close();
     throw error;
   }
-  const controller = new AppController(services, scheduler, new Routes(proxy, services.store), log);
+  const controller = new AppController(services, scheduler, new Routes(proxy, services.store, httpPort), log);
   const pipeline = new DeployPipeline(services, controller, options.builders ?? defaultBuilders(), () => httpPort, log);
 
-  const runtime: AppRuntime = {
-    restart: (app, out) => controller.restart(app, out, new AbortController().signal, { quietIfIdle: true }),
-    destroy: (app, out) => controller.destroy(app, out),
-    renamed: (from, to, out) => controller.renamed(from, to, out),
-  };
   const control: AppPlatform = {
     scheduler: scheduler.name,
     httpPort,
-    start: (app, out, signal) => controller.start(app, out, signal),
-    stop: (app, out) => controller.stop(app, out),
-    restart: (app, out, signal) => controller.restart(app, out, signal),
-    rebuild: (app, out, signal, keyName) => pipeline.rebuild(app, out, signal, keyName),
-    scale: (app, changes, out, signal) => controller.scale(app, changes, out, signal),
-    rollback: (app, version, out, signal, keyName) => pipeline.rollback(app, version, out, signal, keyName),
+    httpsPort,
+    start: (app, out, request) => controller.start(app, out, request),
+    stop: (app, out, request) => controller.stop(app, out, request),
+    restart: (app, out, request) => controller.restart(app, out, request),
+    rebuild: (app, out, request) => pipeline.rebuild(app, out, request),
+    deployRevision: (app, rev, out, request) => pipeline.deployRevision(app, rev, out, request),
+    scale: (app, changes, out, request) => controller.scale(app, changes, out, request),
+    rollback: (app, version, out, request) => pipeline.rollback(app, version, out, request),
     status: (app) => controller.status(app),
     logs: (app, query, write, signal) => scheduler.logs(app, query, write, signal),
-    run: (app, command, io, signal) => controller.run(app, command, io, signal),
+    run: (app, words, io, signal) => controller.run(app, words, io, signal),
+    runs: (app) => controller.runs(app),
     routesChanged: (app) => controller.refreshRoute(app),
+    // A restart waiting on its new processes stops when the caller leaves; the config is already saved.
+    configChanged: (app, out, request) => controller.restart(app, out, request, { quietIfIdle: true, source: 'config-redeploy' }),
+    destroy: (app, out) => controller.destroy(app, out),
+    renamed: (from, to, out, request) => pipeline.renamed(from, to, out, request),
+    cancelBuild: (app) => pipeline.builds.cancel(app),
+    runChecks: (app, selectors, out, request) => controller.runChecks(app, selectors, out, request),
   };
 
-  const restored = controller.restoreAll();
+  let restored: Promise<void> | undefined;
   return {
-    runtime,
     control,
     deployer: pipeline,
-    commandSets: [],
-    banner: [`http: http://${settings.httpListen.host}:${httpPort} (proxy)`, `scheduler: ${scheduler.name}`],
+    banner: [
+      `http: http://${settings.httpListen.host}:${httpPort} (proxy)`,
+      ...(settings.httpsListen && httpsPort !== undefined ? [`https: https://${settings.httpsListen.host}:${httpsPort} (proxy)`] : []),
+      `scheduler: ${scheduler.name}`,
+    ],
     httpPort,
-    restored,
-    async close() {
+    restore() {
+      restored ??= controller.restoreAll();
+      return restored;
+    },
+    async close(options = {}) {
       controller.abortRestores();
       await restored;
-      await controller.close();
+      await controller.close(options);
       await proxy.close();
     },
   };
+}
+
+/** Deploys a previous server died in (nothing deploys before the platform starts) are failed ones. */
+async function failInterruptedDeploys(services: CoreServices, log: (line: string) => void): Promise<void> {
+  for (const app of await services.store.apps.list()) {
+    const versions = await services.store.releases.failInterrupted(app);
+    if (!versions.length) continue;
+    log(`${app}: ${versions.map((v) => `v${v}`).join(', ')} marked failed: the previous server stopped during the deploy`);
+    await revertInterruptedRevisions(services.store, app, versions);
+  }
 }

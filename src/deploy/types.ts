@@ -1,11 +1,11 @@
 // The contract between the git layer and the deploy pipeline: one push of one ref, and the
-// platform object the server starts (runtime hooks for core commands, the deployer, commands).
+// platform the server starts (AppPlatform for the commands, the deployer for the git layer).
 import type { AppName } from '../names.js';
 import type { Out } from '../log.js';
-import type { AppRuntime } from '../services.js';
-import type { CommandSet } from '../commands/registry.js';
 import type { ReleaseRecord, Scale } from '../store/index.js';
 import type { InstanceInfo, LogQuery, RunIO } from '../scheduler/types.js';
+import type { Identity, RequestContext } from '../request-context.js';
+import type { CancelOutcome } from './builds.js';
 
 export interface PushRequest {
   app: AppName;
@@ -20,7 +20,8 @@ export interface PushRequest {
    * GIT_ALTERNATE_OBJECT_DIRECTORIES): without them the pushed objects cannot be read yet.
    */
   gitEnv: Record<string, string>;
-  pusher: { keyName: string; fingerprint: string };
+  /** Who pushed: the deploy's triggers see their SSH_USER and SSH_NAME; the release records the key's name. */
+  pusher: Identity;
   /**
    * Called under the deploy lock before anything is built: throws when the ref is no longer at
    * oldRev (another push landed since this one was advertised), so git would refuse it anyway.
@@ -35,20 +36,20 @@ export interface PushDeployer {
    * Build, release and start `newRev`; resolves when the new release serves. Rejects with a
    * SlipwayError (DeployFailed, deploy lock held, …) and the push is then refused.
    * All progress goes to out as Dokku-style lines; they reach the pusher as `remote:` lines.
+   * signal: the pusher left; the deploy stops, its release is marked failed, the old one keeps serving.
    */
   deploy(push: PushRequest, out: Out, signal: AbortSignal): Promise<void>;
 }
 
 /** What `slipway serve` starts besides SSH: built by src/deploy/platform.ts. */
 export interface Platform {
-  runtime: AppRuntime;
-  /** Set as services.platform so the ps/logs/run/… commands reach the running apps. */
+  /** Given to boot() as services.platform, so core commands reach the running apps. */
   control: AppPlatform;
   deployer: PushDeployer;
-  commandSets: CommandSet[];
   /** Lines for the start banner, e.g. `http: 127.0.0.1:8080 (proxy)`. */
   banner: string[];
-  close(): Promise<void>;
+  /** Stop serving; the apps stop too unless keepApps (a server stop: the next server adopts them). */
+  close(options?: { keepApps?: boolean }): Promise<void>;
 }
 
 /** An app's state as ps:report and tests see it. */
@@ -63,26 +64,55 @@ export interface AppStatus {
   retiring: number;
 }
 
+/** One running `run` command, as run:list shows it. */
+export interface OneOffRun {
+  /** APP.run.N, like Dokku's run container names. */
+  name: string;
+  command: string;
+  startedAt: Date;
+}
+
 /**
- * What the ps/logs/run/releases/domains commands ask of the running server (services.platform).
- * Every method that changes processes takes the app's deploy lock and fails fast when it is held.
+ * What core commands ask of the running server (services.platform): ps/logs/run/releases/domains,
+ * and the apps and config commands telling it what changed. Every method that changes processes
+ * takes the app's deploy lock and fails fast when it is held. `request` is the command's (an
+ * Invocation is one): the triggers fired see its identity, and its signal stops the work where
+ * stopping is safe (a new generation still starting is stopped, the serving one stays).
  */
 export interface AppPlatform {
   readonly scheduler: string;
   /** The port the proxy listens on (for `urls`). */
   readonly httpPort: number;
-  start(app: AppName, out: Out, signal: AbortSignal): Promise<void>;
-  stop(app: AppName, out: Out): Promise<void>;
-  restart(app: AppName, out: Out, signal: AbortSignal): Promise<void>;
+  /** The proxy's HTTPS port; undefined when SLIPWAY_HTTPS_LISTEN is off. */
+  readonly httpsPort?: number;
+  start(app: AppName, out: Out, request: RequestContext): Promise<void>;
+  /** Never stopped half-way: the caller leaving does not interrupt it. */
+  stop(app: AppName, out: Out, request: RequestContext): Promise<void>;
+  restart(app: AppName, out: Out, request: RequestContext): Promise<void>;
   /** Build the current release's revision again and deploy it. */
-  rebuild(app: AppName, out: Out, signal: AbortSignal, keyName: string): Promise<void>;
+  rebuild(app: AppName, out: Out, request: RequestContext): Promise<void>;
+  /** Build a revision that is in the app's repo and deploy it (apps:clone deploys the old app's). */
+  deployRevision(app: AppName, rev: string, out: Out, request: RequestContext): Promise<void>;
   /** Set instance counts (only the types given) and apply them if the app runs. */
-  scale(app: AppName, changes: Scale, out: Out, signal: AbortSignal): Promise<void>;
+  scale(app: AppName, changes: Scale, out: Out, request: RequestContext): Promise<void>;
   /** Redeploy an older release's build (the previous deployed one when version is undefined). */
-  rollback(app: AppName, version: number | undefined, out: Out, signal: AbortSignal, keyName: string): Promise<void>;
+  rollback(app: AppName, version: number | undefined, out: Out, request: RequestContext): Promise<void>;
   status(app: AppName): Promise<AppStatus>;
   logs(app: AppName, query: LogQuery, write: (line: string) => void, signal: AbortSignal): Promise<void>;
-  run(app: AppName, command: string, io: RunIO, signal: AbortSignal): Promise<number>;
+  /** `run APP WORDS…`: a Procfile entry, one command line, or words passed exactly (deploy/one-off-command.ts). */
+  run(app: AppName, words: readonly string[], io: RunIO, signal: AbortSignal): Promise<number>;
+  /** run:list: the app's one-off commands running now (started by `run` on this server), oldest first. */
+  runs(app: AppName): OneOffRun[];
   /** Domains changed: publish the app's route again with its new hostnames. */
   routesChanged(app: AppName): Promise<void>;
+  /** Config changed: restart the app's processes so they see it; nothing when it does not run. */
+  configChanged(app: AppName, out: Out, request: RequestContext): Promise<void>;
+  /** The app is being destroyed: stop and remove every process, container and route of it. */
+  destroy(app: AppName, out: Out): Promise<void>;
+  /** The app was renamed: move routes and processes to the new name (never stopped half-way). */
+  renamed(from: AppName, to: AppName, out: Out, request: RequestContext): Promise<void>;
+  /** Stop the app's running build (its processes' groups) and mark it canceled; resolves once it ended. */
+  cancelBuild(app: AppName): Promise<CancelOutcome>;
+  /** checks:run: the deploy checks against the app's serving processes (all, or TYPE / TYPE.N). */
+  runChecks(app: AppName, selectors: string[] | undefined, out: Out, request: RequestContext): Promise<void>;
 }

@@ -16,6 +16,7 @@ import { runAttached, type OneOffIo } from './one-off.js';
 import type { LogLine } from './demux.js';
 import { imageConfig, type ImageConfig } from './image-config.js';
 import { Volumes, type VolumeInfo } from './volumes.js';
+import { Images, relabelContext } from './images.js';
 
 export interface ImageInfo {
   id: string;
@@ -31,6 +32,11 @@ export interface BuildOptions {
   tags: string[];
   buildArgs?: Readonly<Record<string, string>>;
   labels?: Labels;
+  /**
+   * The Dockerfile labels every stage and its own result (and carries the managed marker): no
+   * engine label option then, which the engine applies as one more build step per label.
+   */
+  labelledDockerfile?: boolean;
   /** `host` keeps RUN steps off any bridge; left out, the engine's default network is used. */
   networkMode?: 'host' | 'none' | 'default';
   dockerfile?: string;
@@ -69,10 +75,12 @@ export function connect(dockerHost?: string): DockerClient {
 export class DockerClient {
   private readonly containers: Containers;
   private readonly volumes: Volumes;
+  private readonly images: Images;
 
   constructor(private readonly docker: Dockerode, readonly host: string) {
     this.containers = new Containers(docker, host);
     this.volumes = new Volumes(docker, host);
+    this.images = new Images(docker, host);
   }
 
   /** True when the engine answers within `timeoutMs`; never throws. */
@@ -148,7 +156,7 @@ export class DockerClient {
         stream = await this.docker.buildImage(context, defined({
           t: first,
           buildargs: { ...options.buildArgs },
-          labels: slipwayLabels(options.labels),
+          labels: options.labelledDockerfile === true ? undefined : slipwayLabels(options.labels),
           networkmode: options.networkMode,
           dockerfile: options.dockerfile,
           nocache: options.noCache ?? false,
@@ -185,18 +193,27 @@ export class DockerClient {
   }
 
   /** Slipway's images matching every label given (dangling build leftovers included). */
-  async listImages(labels: Labels = {}): Promise<ImageInfo[]> {
-    try {
-      const images = await this.docker.listImages({ filters: labelFilter({ ...labels, [LABEL.managed]: 'true' }) });
-      return images.map((i) => ({
-        id: i.Id,
-        tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
-        labels: i.Labels ?? {},
-        created: new Date(i.Created * 1000),
-      }));
-    } catch (error) {
-      throw dockerFailure('list images', this.host, error);
-    }
+  listImages(labels: Labels = {}): Promise<ImageInfo[]> { return this.images.list(labels); }
+
+  /** Slipway's untagged images matching the labels that no other image builds on (build leftovers). */
+  danglingImages(labels: Labels): Promise<ImageInfo[]> { return this.images.list(labels, { dangling: true }); }
+
+  /** Point `ref` at the image `source` names; a tag another image held moves. */
+  tagImage(source: string, ref: string): Promise<void> { return this.images.tag(source, ref); }
+
+  /** Every image on the engine (Slipway's or not, step images included) with its parent id. */
+  allImages(): Promise<Array<ImageInfo & { parent: string }>> { return this.images.all(); }
+
+  /** Ids of the images running containers were started from. */
+  imagesInUse(): Promise<Set<string>> { return this.images.inUse(); }
+
+  /**
+   * A copy of `source` under `ref` that carries `labels` instead (same layers: a build of `FROM
+   * source` whose only change is the labels). Image labels cannot be edited in place.
+   */
+  async relabelImage(source: string, ref: string, labels: Labels): Promise<ImageInfo> {
+    const context = relabelContext(source, slipwayLabels(labels));
+    return this.buildImage(context, { tags: [ref], labelledDockerfile: true, networkMode: 'none' }, () => undefined);
   }
 
   // ---- containers ----

@@ -1,6 +1,6 @@
 // Docker multiplexes a non-TTY container's stdout and stderr into one stream of framed chunks
 // (8-byte header: stream type, 3 zero bytes, big-endian length). This undoes it, then splits lines.
-import { LineSplitter } from './lines.js';
+import { LineSplitter } from '../os/lines.js';
 
 export type StreamName = 'stdout' | 'stderr';
 export interface Frame { stream: StreamName; data: Buffer }

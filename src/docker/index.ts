@@ -3,13 +3,17 @@
 export { connect, DockerClient } from './client.js';
 export type { BuildOptions, EngineInfo, ImageInfo, ImportOptions, TarSource } from './client.js';
 export type { ContainerState, ContainerSummary, HealthStatus, LogOptions } from './containers.js';
-export type { ContainerSpec, Healthcheck, PortBinding, RestartPolicy } from './spec.js';
+export type { ContainerSpec, Healthcheck, PortBinding, RestartPolicy, Ulimit } from './spec.js';
+export {
+  DockerOptionRefused, HONOURED, buildFlags, canonicalOption, checkOptions, containerOptions, groupOptionWords, optionWords, sameOption,
+  withContainerOptions, type BuildFlags, type ContainerOptions, type OptionNetwork, type OptionPhase,
+} from './run-options.js';
 export type { ImageConfig } from './image-config.js';
 export type { VolumeInfo } from './volumes.js';
 export { checkVolumeName } from './volumes.js';
 export type { OneOffIo } from './one-off.js';
 export type { LogLine, StreamName } from './demux.js';
-export { LABEL, slipwayLabels, type Labels } from './labels.js';
+export { LABEL, appImageLabels, slipwayLabels, type Labels } from './labels.js';
 export { DEFAULT_DOCKER_HOST, resolveEndpoint } from './endpoint.js';
 export {
   BuildFailed, ContainerNotFound, DockerError, DockerUnavailable, ImageNotFound,

@@ -1,6 +1,6 @@
 // The engine answers builds and imports with newline-delimited JSON messages, and reports a failed
 // step inside that stream (`error`/`errorDetail`) with HTTP 200: this reads it and surfaces both.
-import { LineSplitter } from './lines.js';
+import { LineSplitter } from '../os/lines.js';
 
 export interface ProgressMessage {
   stream?: string;

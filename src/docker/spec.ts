@@ -38,7 +38,17 @@ export interface ContainerSpec {
   tty?: boolean;
   /** Run the engine's init (tini) as PID 1: signals reach the app, which PID 1 would ignore. */
   init?: boolean;
+  /** Docker links, `name[:alias]` (bridge network only). */
+  links?: string[];
+  /** `/etc/hosts` lines, `hostname:ip`. */
+  extraHosts?: string[];
+  ulimits?: Ulimit[];
+  memoryBytes?: number;
+  nanoCpus?: number;
+  shmSizeBytes?: number;
 }
+
+export interface Ulimit { name: string; soft: number; hard: number }
 
 export interface PortBinding { containerPort: number; hostIp: string; hostPort: number }
 
@@ -80,6 +90,11 @@ export function createOptions(spec: ContainerSpec): ContainerCreateOptions {
   if (ports.length > 0 && network !== 'bridge') {
     throw new SlipwayError('E_DOCKER_PORTS', 'ports can only be published from a bridge network', 1);
   }
+  const links = spec.links ?? [];
+  if (links.length > 0 && network !== 'bridge') {
+    throw new SlipwayError('E_DOCKER_OPTION', `--link ${links[0]} needs a bridge network: these containers use ${network} networking`, 1);
+  }
+  const nonEmpty = <T>(list: T[] | undefined): T[] | undefined => (list === undefined || list.length === 0 ? undefined : list);
   return {
     name: spec.name === undefined ? undefined : checkContainerName(spec.name),
     Image: checkImageRef(spec.image),
@@ -99,6 +114,12 @@ export function createOptions(spec: ContainerSpec): ContainerCreateOptions {
       PortBindings: ports.length === 0 ? undefined : portBindings(ports),
       Binds: spec.binds === undefined || spec.binds.length === 0 ? undefined : spec.binds,
       Init: spec.init,
+      Links: nonEmpty(links),
+      ExtraHosts: nonEmpty(spec.extraHosts),
+      Ulimits: nonEmpty(spec.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }))),
+      Memory: spec.memoryBytes,
+      NanoCpus: spec.nanoCpus,
+      ShmSize: spec.shmSizeBytes,
     },
   };
 }

@@ -8,19 +8,16 @@ import type { HookRequest } from '../control/protocol.js';
 import type { CommandIO } from '../commands/types.js';
 import type { Out } from '../log.js';
 import { log, prefix } from '../log.js';
-import { SlipwayError, userMessage } from '../errors.js';
+import { reportError, userMessage } from '../errors.js';
 import { shown } from '../names.js';
 import { MAX_UPDATES, RefRefused, isZeroRev, parsePushOption, parseRefUpdate, type RefUpdate } from './refs.js';
-import { deployBranch, revParse } from './repo.js';
+import { branchSettings, pointHead, revParse } from './repo.js';
+import { computedDeployBranch, planPush, skippedLines } from './deploy-branch.js';
 import { MAX_PUSH_OPTIONS, QUARANTINE_VARS } from './hook-env.js';
 import type { PushRecord, PushRegistry } from './pushes.js';
 import type { GitTransport } from './transport.js';
+import { isInside } from '../os/inside.js';
 
-
-function isInside(dir: string, candidate: string): boolean {
-  const relative = path.relative(dir, candidate);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
 
 /** Keeps only the quarantine variables, and only (normalised) paths inside this repo's objects dir. */
 export function quarantineEnv(raw: Record<string, string>, repoDir: string): Record<string, string> {
@@ -81,9 +78,7 @@ export class HookHandler {
       await this.preReceive(record, request, io, signal);
       return 0;
     } catch (error) {
-      if (!(error instanceof SlipwayError)) this.log(`pre-receive for ${record.app} failed: ${error instanceof Error ? error.stack : String(error)}`);
-      if (!(error instanceof SlipwayError) || error.message) io.stderr.write(`${prefix.warn}${userMessage(error)}\n`);
-      return error instanceof SlipwayError ? error.exitCode || 1 : 1;
+      return reportError(error, io.stderr, (stack) => this.log(`pre-receive for ${record.app} failed: ${stack}`));
     }
   }
 
@@ -94,20 +89,38 @@ export class HookHandler {
     const updates = parseUpdates(request.updates);
     const options = pushOptions(rawEnv);
     const gitEnv = quarantineEnv(rawEnv, record.repoDir);
-    const branch = await deployBranch(this.services, record.app);
-    const deploys = updates.filter((u) => u.kind === 'branch' && u.name === branch);
-    for (const u of deploys) {
-      if (u.deletion) throw new RefRefused(`Refusing to delete the deploy branch (${branch}) of ${record.app}`);
+    const settings = await branchSettings(this.services, record.app);
+    const branch = computedDeployBranch(settings);
+    const steps = planPush(updates, settings);
+    for (const step of steps) {
+      if (step.update.deletion && step.update.name === branch) {
+        throw new RefRefused(`Refusing to delete the deploy branch (${branch}) of ${record.app}`);
+      }
     }
     if (options.length) log.verbose(out, `Push options: ${options.join(' ')}`);
-    for (const u of updates) {
-      if (u.kind === 'branch' && u.name === branch) continue;
-      const what = u.kind === 'branch' ? 'Branch' : 'Tag';
-      if (u.deletion) log.info1(out, `${what} ${u.name} deleted`);
-      else if (u.kind === 'branch') log.info1(out, `Branch ${u.name} is not the deploy branch (${branch}): stored, not deployed`);
-      else log.info1(out, `Tag ${u.name} stored, not deployed`);
+    for (const step of steps) {
+      const u = step.update;
+      if (step.action === 'deleted') log.info1(out, `${u.kind === 'branch' ? 'Branch' : 'Tag'} ${u.name} deleted`);
+      else if (step.action === 'skipped') for (const line of skippedLines(u, step.branch)) log.info1(out, line);
     }
-    for (const u of deploys) await this.deploy(record, u, gitEnv, out, signal);
+    await this.receiveBranches(record, steps.map((s) => s.update), out, signal);
+    for (const step of steps) {
+      if (step.action === 'deploy') await this.deploy(record, step.update, gitEnv, out, signal);
+      if (step.action !== 'adopt') continue;
+      // Recorded only once the deploy succeeded: a refused push leaves the app as it was.
+      log.info1(out, `Set ${step.update.name} as deploy-branch`);
+      await this.deploy(record, step.update, gitEnv, out, signal);
+      await this.services.store.properties.set('git', record.app, 'deploy-branch', step.update.name);
+      await pointHead(this.services, record.app, step.update.name);
+    }
+  }
+
+  /** Dokku's receive-branch (APP REV REFNAME) for each branch pushed, before any deploy; a failure refuses the push. */
+  private async receiveBranches(record: PushRecord, updates: RefUpdate[], out: Out, signal: AbortSignal): Promise<void> {
+    const branches = updates.filter((u) => u.kind === 'branch' && !u.deletion);
+    if (!branches.length) return;
+    const ctx = await this.transport.triggerContext(record.identity, out.stdout, signal);
+    for (const u of branches) await this.services.plugins.fire('receive-branch', { APP: record.app, REV: u.newRev, REFNAME: u.ref }, ctx);
   }
 
   private async deploy(record: PushRecord, update: RefUpdate, gitEnv: Record<string, string>, out: Out, signal: AbortSignal): Promise<void> {
@@ -118,7 +131,7 @@ export class HookHandler {
       newRev: update.newRev,
       repoDir: record.repoDir,
       gitEnv,
-      pusher: { keyName: record.identity.keyName, fingerprint: record.identity.fingerprint },
+      pusher: record.identity,
       checkRef: async () => {
         // Under the deploy lock: a push that landed meanwhile moved the ref, and git would
         // refuse this update after the deploy had already switched traffic.
@@ -132,10 +145,11 @@ export class HookHandler {
     };
     // pre-receive-app (APP IMAGE_SOURCE_TYPE TMP_WORK_DIR REV) is the pipeline's to fire: only
     // the builder knows the source type and has extracted the tree into a work dir.
+    record.deployed = true;
     await this.deployer.deploy(push, out, signal);
     const ctx = await this.transport.triggerContext(record.identity, out.stdout, signal);
     try {
-      await this.services.plugins.trigger('receive-app', [record.app, update.newRev], ctx);
+      await this.services.plugins.fire('receive-app', { APP: record.app, REV: update.newRev }, ctx);
     } catch (error) {
       // The new release already serves: refusing the ref now would make git disagree with it.
       log.warn(out, `receive-app trigger failed after the deploy of ${shown(update.newRev, 12)}: ${userMessage(error)}`);

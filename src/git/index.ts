@@ -5,7 +5,7 @@ import type { PushDeployer } from '../deploy/types.js';
 import type { ExecRequest } from '../ssh/session.js';
 import type { ControlHandler } from '../control/server.js';
 import { prefix } from '../log.js';
-import { SlipwayError, UsageError, userMessage } from '../errors.js';
+import { UsageError, reportError } from '../errors.js';
 import { PushRegistry } from './pushes.js';
 import { GitTransport } from './transport.js';
 import { HookHandler } from './hook.js';
@@ -45,10 +45,8 @@ export async function startGit(services: Services, deployer: PushDeployer, log: 
           ? await transport.push(app, 'ssh', identity, streams, signal)
           : await transport.read(verb, app, 'ssh', streams, signal);
       } catch (error) {
-        // The only place SSH git errors become text: one line on stderr (stdout is git's).
-        if (!(error instanceof SlipwayError)) log(`git ${argv[0]} failed: ${error instanceof Error ? error.stack : String(error)}`);
-        io.stderr.write(`${prefix.warn}${userMessage(error)}\n`);
-        return error instanceof SlipwayError ? error.exitCode || 1 : 1;
+        // SSH git errors become one line on stderr (stdout is git's).
+        return reportError(error, io.stderr, (stack) => log(`git ${argv[0]} failed: ${stack}`));
       }
     },
     async handleHook(request, io, signal) {

@@ -11,6 +11,8 @@ export interface PushRecord {
   identity: Identity;
   /** Set when the hook has claimed this push: a second hook request is refused. */
   claimed: boolean;
+  /** Set when the hook handed a ref of this push to the deployer (a deploy was attempted). */
+  deployed: boolean;
   /** Resolves when the push is closed: receive-pack has exited, so its ref updates are done. */
   landed: Promise<void>;
 }
@@ -22,7 +24,7 @@ export class PushRegistry {
   open(app: AppName, repoDir: string, identity: Identity): PushRecord {
     let closed!: () => void;
     const landed = new Promise<void>((resolve) => { closed = resolve; });
-    const record: PushRecord = { id: randomBytes(24).toString('hex'), app, repoDir, identity, claimed: false, landed };
+    const record: PushRecord = { id: randomBytes(24).toString('hex'), app, repoDir, identity, claimed: false, deployed: false, landed };
     this.live.set(record.id, record);
     this.closers.set(record, closed);
     return record;

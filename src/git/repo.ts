@@ -7,8 +7,7 @@ import { GLOBAL } from '../store/index.js';
 import { AppNotFound } from '../errors.js';
 import { baseGitEnv, gitOutput } from './spawn.js';
 import { isValidBranchName } from './refs.js';
-
-export const DEFAULT_DEPLOY_BRANCH = 'main';
+import { computedDeployBranch, type BranchSettings } from './deploy-branch.js';
 
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
@@ -20,13 +19,18 @@ export function hookShim(packageRoot: string, nodePath = process.execPath): stri
   return `#!/bin/sh\nexec ${shellQuote(nodePath)} ${shellQuote(cli)} __hook pre-receive\n`;
 }
 
-/** git:set APP deploy-branch, else git:set --global deploy-branch, else main. */
+/** The app's and the global deploy-branch settings ('' when unset; a hand-edited bad name counts as unset). */
+export async function branchSettings(services: Services, app: AppName): Promise<BranchSettings> {
+  const read = async (scope: AppName | typeof GLOBAL): Promise<string> => {
+    const value = (await services.store.properties.get('git', scope, 'deploy-branch'))?.trim() ?? '';
+    return isValidBranchName(value) ? value : '';
+  };
+  return { app: await read(app), global: await read(GLOBAL) };
+}
+
+/** git:set APP deploy-branch, else git:set --global deploy-branch, else master (Dokku's rule). */
 export async function deployBranch(services: Services, app: AppName): Promise<string> {
-  for (const scope of [app, GLOBAL] as const) {
-    const value = (await services.store.properties.get('git', scope, 'deploy-branch'))?.trim();
-    if (value && isValidBranchName(value)) return value;
-  }
-  return DEFAULT_DEPLOY_BRANCH;
+  return computedDeployBranch(await branchSettings(services, app));
 }
 
 export async function autocreationDisabled(services: Services): Promise<boolean> {

@@ -1,8 +1,7 @@
-// Runs the real git binaries: argv array, a clean environment we build (never the client's),
-// its own process group, streams piped with backpressure, the whole group killed on abort.
-import { signalGroup } from '../os/process-group.js';
-import { execa, type ResultPromise } from 'execa';
+// Runs the real git binaries through the one runner (src/os/spawn.ts): argv array, a clean
+// environment we build (never the client's), its own process group, the whole group killed on abort.
 import type { Readable, Writable } from 'node:stream';
+import { runChild } from '../os/spawn.js';
 
 export interface GitProcess {
   args: string[];
@@ -34,59 +33,23 @@ export function baseGitEnv(extra: Record<string, string> = {}, host: NodeJS.Proc
   return { ...env, ...extra };
 }
 
-
 export async function runGit(options: GitProcess): Promise<GitResult> {
-  const child: ResultPromise = execa('git', options.args, {
+  // On abort: EOF first, as sshd gives it (receive-pack then fails the pack and removes its
+  // quarantine dir itself; on SIGTERM it would leave the dir behind), then the whole group goes,
+  // whatever it is doing (a hook mid-deploy included), so a dead client never moves a ref.
+  const result = await runChild({
+    file: 'git',
+    args: options.args,
     env: options.env,
-    extendEnv: false,
     cwd: options.cwd,
-    detached: true,
-    reject: false,
-    stdin: options.stdin ? 'pipe' : 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    encoding: 'buffer',
+    stdin: options.stdin,
+    stdout: options.stdout,
+    stderr: options.stderr,
+    signal: options.signal,
+    eofGraceMs: EOF_GRACE_MS,
+    termGraceMs: TERM_GRACE_MS,
   });
-  let stdout = '';
-  let stderr = '';
-  const input = options.stdin;
-  if (input && child.stdin) {
-    input.pipe(child.stdin);
-    child.stdin.on('error', () => { /* git closed its stdin early (it exited): not our error */ });
-  }
-  if (options.stdout === 'capture') child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-  else if (child.stdout) child.stdout.pipe(options.stdout, { end: false });
-  if (options.stderr === 'capture') child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-  else if (child.stderr) child.stderr.pipe(options.stderr, { end: false });
-  const timers: NodeJS.Timeout[] = [];
-  const onAbort = () => {
-    // EOF first, as sshd gives it: receive-pack then fails the pack and removes its quarantine
-    // dir itself (on SIGTERM it leaves the dir behind). Then the whole group goes, whatever
-    // it is doing (a hook mid-deploy included), so a dead client never moves a ref.
-    if (input && child.stdin) { input.unpipe(child.stdin); child.stdin.end(); }
-    // Nothing more goes to the client that left; git's output is read and dropped meanwhile.
-    const { stdout: out, stderr: err } = options;
-    if (child.stdout && out !== 'capture') { child.stdout.unpipe(out); child.stdout.resume(); }
-    if (child.stderr && err !== 'capture') { child.stderr.unpipe(err); child.stderr.resume(); }
-    timers.push(setTimeout(() => {
-      signalGroup(child.pid, 'SIGTERM');
-      timers.push(setTimeout(() => signalGroup(child.pid, 'SIGKILL'), TERM_GRACE_MS));
-    }, EOF_GRACE_MS));
-  };
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    const result = await child;
-    if (typeof result.exitCode === 'number') return { exitCode: result.exitCode, stdout, stderr };
-    return { exitCode: 128 + (result.signal === 'SIGTERM' ? 15 : 9), stdout, stderr };
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-    for (const timer of timers) clearTimeout(timer);
-    if (input && child.stdin) input.unpipe(child.stdin);
-    // Nothing git started (index-pack, the hook) may outlive an aborted request.
-    if (options.signal?.aborted) signalGroup(child.pid, 'SIGKILL');
-  }
+  return { exitCode: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Runs a short git command and returns its stdout; throws with git's stderr when it fails. */

@@ -1,17 +1,15 @@
 // The part SSH and HTTP share: authorise a git verb for an app, create the app on a first push,
 // run receive-pack/upload-pack bound to a push id, and undo an app created by a failed push.
-import { Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import path from 'node:path';
 import type { Services } from '../services.js';
 import type { AppName } from '../names.js';
 import type { Identity } from '../commands/types.js';
-import type { RunContext } from '../plugins/host.js';
+import { requestRun, type RunContext } from '../plugins/host.js';
 import type { Out } from '../log.js';
 import { log } from '../log.js';
-import { GLOBAL } from '../store/index.js';
-import { AccessDenied, AppNotFound, SlipwayError } from '../errors.js';
-import { TriggerFailed } from '../plugins/host.js';
-import { mayAccessApp } from '../core/acl-guard.js';
+import { AppNotFound, SlipwayError } from '../errors.js';
+import { authorizeGit } from '../access/index.js';
 import { autocreationDisabled, ensureRepo, hasRefs } from './repo.js';
 import { baseGitEnv, runGit } from './spawn.js';
 import type { PushRegistry } from './pushes.js';
@@ -39,46 +37,28 @@ export class GitTransport {
    * Pushes in flight per app, and whether one of them created it: the last push to finish
    * removes an app a push created if no ref landed, never while another push still runs.
    */
-  private readonly active = new Map<AppName, { count: number; created: boolean }>();
+  private readonly active = new Map<AppName, { count: number; created: boolean; deployed: boolean }>();
 
   async triggerContext(identity: Identity, messages: Writable, signal: AbortSignal): Promise<RunContext> {
-    const trace = (await this.services.store.properties.get('trace', GLOBAL, 'enabled')) === 'true';
-    return {
-      identity,
-      flags: { trace: false, quiet: false, force: false },
-      trace,
-      // Trigger stdout goes to the message stream: on SSH the protocol owns stdout.
-      io: { stdin: Readable.from([]), stdout: messages, stderr: messages, tty: false },
-      signal,
-    };
+    const trace = await this.services.store.trace.isOn();
+    // Trigger stdout goes to the message stream: on SSH the protocol owns stdout.
+    return requestRun({ identity, signal }, { stdout: messages, stderr: messages }, { trace });
   }
 
-  /**
-   * user-auth (SSH_USER SSH_NAME git-VERB APP), as for every other remote command, then the
-   * app's access rules (acl grants, user-auth-app). A key that may not use an app is told
-   * "Access denied" whether or not the app exists; only admin keys create apps by pushing.
-   */
+  /** The git door of src/access/: user-auth, then the app's rules (acl grants, user-auth-app). */
   async authorize(verb: GitVerb, app: AppName, identity: Identity, messages: Writable, signal: AbortSignal): Promise<void> {
     if (!identity.remote) return;
-    const ctx = await this.triggerContext(identity, messages, signal);
-    try {
-      await this.services.plugins.trigger('user-auth', [identity.user, identity.keyName, `git-${verb}`, app], ctx, { capture: true });
-    } catch (error) {
-      if (error instanceof TriggerFailed) throw new AccessDenied();
-      throw error;
-    }
-    const exists = await this.services.store.apps.exists(app);
-    if (!identity.admin && !exists) throw new AccessDenied();
-    if (exists && !(await mayAccessApp(this.services, identity, app, { io: ctx.io, signal }))) throw new AccessDenied();
+    await authorizeGit(this.services, verb, app, await this.triggerContext(identity, messages, signal));
   }
 
   /**
    * A push: the app's repo, created on a first push (post-create fires) unless
-   * `apps:set --global disable-autocreation true`; receive-pack bound to a push id; an app
-   * this push created is removed again when the push stored nothing.
+   * `apps:set --global disable-autocreation true`; receive-pack bound to a push id. An app this
+   * push created is removed again when the push stored nothing and deployed nothing; one whose
+   * first deploy failed stays (Dokku keeps it), so `releases` and `logs` can say what went wrong.
    */
   async push(app: AppName, mode: 'ssh' | 'rpc', identity: Identity, streams: GitStreams, signal: AbortSignal): Promise<number> {
-    const entry = this.active.get(app) ?? { count: 0, created: false };
+    const entry = this.active.get(app) ?? { count: 0, created: false, deployed: false };
     entry.count++;
     this.active.set(app, entry);
     try {
@@ -86,7 +66,7 @@ export class GitTransport {
         if (await autocreationDisabled(this.services)) throw new AppNotFound(app);
         if (await this.create(app, streams.stderr)) {
           entry.created = true;
-          await this.services.plugins.trigger('post-create', [app], await this.triggerContext(identity, streams.stderr, signal));
+          await this.services.plugins.fire('post-create', { APP: app }, await this.triggerContext(identity, streams.stderr, signal));
         }
       }
       const repoDir = await ensureRepo(this.services, app);
@@ -101,13 +81,14 @@ export class GitTransport {
       try {
         return await this.spawn('receive-pack', mode, repoDir, streams, signal, record.id);
       } finally {
+        if (record.deployed) entry.deployed = true;
         this.pushes.close(record);
       }
     } finally {
       entry.count--;
       if (entry.count === 0) {
         this.active.delete(app);
-        if (entry.created) await this.removeCreated(app, identity, streams.stderr);
+        if (entry.created && !entry.deployed) await this.removeCreated(app, identity, streams.stderr);
       }
     }
   }
@@ -150,12 +131,12 @@ export class GitTransport {
     try {
       if ((await store.git.isRepo(app)) && (await hasRefs(store.git.repoDir(app)))) return;
       const out: Out = { stdout: messages, stderr: messages, quiet: true };
-      await this.services.runtime.destroy(app, out);
+      await this.services.platform?.destroy(app, out);
       await store.apps.destroy(app);
       this.log(`removed ${app}: the push that created it did not land`);
       // post-delete, so plugins that reacted to post-create can clean up after themselves.
       const ctx = await this.triggerContext(identity, messages, AbortSignal.timeout(60_000));
-      await this.services.plugins.trigger('post-delete', [app], ctx).catch((error: unknown) => {
+      await this.services.plugins.fire('post-delete', { APP: app, IMAGE_TAG: '' }, ctx).catch((error: unknown) => {
         this.log(`post-delete after a failed first push of ${app}: ${error instanceof Error ? error.message : String(error)}`);
       });
     } catch (error) {

@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { isMissing, unlessMissing } from '../os/missing.js';
 
 export interface Plugin {
   name: string;
@@ -15,12 +16,8 @@ export interface Plugin {
 export const PLUGIN_NAME = /^[a-z0-9][a-z0-9_.-]*$/;
 
 export async function isExecutable(file: string): Promise<boolean> {
-  try {
-    const stat = await fs.stat(file);
-    return stat.isFile() && (stat.mode & 0o111) !== 0;
-  } catch {
-    return false;
-  }
+  const stat = await unlessMissing(fs.stat(file), undefined);
+  return stat !== undefined && stat.isFile() && (stat.mode & 0o111) !== 0;
 }
 
 /** `[plugin] version, description` from plugin.toml; empty strings when absent, throws when it does not parse. */
@@ -28,8 +25,9 @@ export async function readPluginMeta(dir: string): Promise<{ version: string; de
   let text: string;
   try {
     text = await fs.readFile(path.join(dir, 'plugin.toml'), 'utf8');
-  } catch {
-    return { version: '', description: '' };
+  } catch (error) {
+    if (isMissing(error)) return { version: '', description: '' };
+    throw error;
   }
   const doc = parseToml(text) as Record<string, unknown>;
   const plugin = (doc.plugin ?? {}) as Record<string, unknown>;
@@ -48,7 +46,7 @@ async function listDirs(root: string): Promise<string[]> {
 
 async function load(name: string, dir: string, core: boolean, warn: (line: string) => void): Promise<Plugin | undefined> {
   if (!PLUGIN_NAME.test(name)) return undefined;
-  const stat = await fs.stat(dir).catch(() => undefined);
+  const stat = await unlessMissing(fs.stat(dir), undefined);
   if (!stat?.isDirectory()) return undefined;
   try {
     const meta = await readPluginMeta(dir);
@@ -77,4 +75,26 @@ export async function discoverPlugins(
     if (plugin) byName.set(name, plugin);
   }
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** One file's identity and contents stamp: a rewrite, a rename over it or a chmod changes it. */
+function stamp(name: string, stat: { ino: number; size: number; mtimeMs: number; ctimeMs: number; mode: number }): string {
+  return `${name}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.mode}`;
+}
+
+/**
+ * A fingerprint of the plugins' own files (each folder and the files at its top: commands, plugin.toml,
+ * help-functions, triggers, subcommands/), so cached help and the command index are rebuilt when a
+ * plugin is edited or fixed in place, not only when the plugin set changes.
+ */
+export async function fingerprintPlugins(dirs: readonly string[]): Promise<string> {
+  const parts = await Promise.all(dirs.map(async (dir) => {
+    const own = await unlessMissing(fs.stat(dir), undefined);
+    if (!own) return `${dir}:-`;
+    const names = (await unlessMissing(fs.readdir(dir), [] as string[])).sort();
+    const files = await Promise.all(names.map((name) => unlessMissing(fs.stat(path.join(dir, name)), undefined)
+      .then((s) => (s ? stamp(name, s) : `${name}:-`))));
+    return [stamp(dir, own), ...files].join(',');
+  }));
+  return parts.join('|');
 }

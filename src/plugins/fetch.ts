@@ -1,11 +1,12 @@
 // Gets a plugin's files into a staging folder: git clone (URL, file:// or a local repo), a
-// tarball (path, file:// or http(s) URL) or a plain local folder. Git runs with an argv, never a shell.
+// tarball (path, file:// or http(s) URL) or a plain local folder. Git runs with an argv, never a
+// shell, through the one runner (src/os/spawn.ts): an abort stops its whole group (ssh, remote helpers).
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { runChild } from '../os/spawn.js';
 import { SlipwayError, UsageError } from '../errors.js';
 import { shown } from '../names.js';
 import { checkTree, extractTar, pluginRoot } from './archive.js';
@@ -88,11 +89,15 @@ function lastLine(text: string): string {
   return (lines.pop() ?? 'unknown error').replace(/^(fatal|error): /, '');
 }
 
+/** What git prints for a clone, a checkout or rev-parse is short; a git printing more is stopped. */
+const MAX_GIT_OUTPUT = 1024 * 1024;
+
 async function git(args: string[], cwd: string | undefined, signal: AbortSignal): Promise<string> {
-  const result = await execa('git', [...GIT_SAFETY, ...args], {
-    cwd, env: gitEnv(), extendEnv: false, reject: false, stdin: 'ignore', cancelSignal: signal, encoding: 'utf8',
+  const result = await runChild({
+    file: 'git', args: [...GIT_SAFETY, ...args], cwd, env: gitEnv(), stdout: 'capture', stderr: 'capture', signal, maxCaptureBytes: MAX_GIT_OUTPUT,
   });
-  if (result.exitCode !== 0) throw new FetchFailed(lastLine(result.stderr || result.stdout || `git exited ${result.exitCode}`));
+  if (result.overflow) throw new FetchFailed(`git ${args[0]} printed more than ${MAX_GIT_OUTPUT} bytes`);
+  if (result.status !== 0) throw new FetchFailed(lastLine(result.stderr || result.stdout || (result.startError ? `cannot run git: ${result.startError.message}` : `git exited ${result.status}`)));
   return result.stdout.trim();
 }
 

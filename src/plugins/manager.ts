@@ -1,12 +1,14 @@
 // Installs, updates, enables, disables and removes third-party plugins, all or nothing: files are
-// fetched and checked in a staging folder, triggers run there, and only then one rename publishes.
+// fetched and checked in a staging folder, one rename publishes them, and the plugin's own install or
+// update trigger then runs in place ($PLUGIN_AVAILABLE_PATH/NAME); if it fails, the change is undone.
 import path from 'node:path';
 import type { Store, PluginOrigin } from '../store/index.js';
 import type { PluginHost, RunContext } from './host.js';
-import { readPluginMeta } from './discovery.js';
+import { isExecutable, readPluginMeta } from './discovery.js';
 import { fetchPlugin, nameFromSource, parseCommittish, parseSource } from './fetch.js';
 import { checkPluginName, validatePlugin } from './validate.js';
-import { ConflictError, NotFoundError, UsageError } from '../errors.js';
+import { ConflictError, NotFoundError, SlipwayError, UsageError } from '../errors.js';
+import { TriggerFailed } from './host.js';
 import { log, type Out } from '../log.js';
 import { shown } from '../names.js';
 
@@ -39,6 +41,15 @@ async function meta(dir: string): Promise<{ version: string; description: string
   }
 }
 
+/** A failed install or update trigger, said in one line: what was undone and why; the exit status is the trigger's (as Dokku's set -e passes it on). */
+function undone(error: unknown, what: string): unknown {
+  if (error instanceof TriggerFailed) {
+    const status = error.exitCode >= 1 && error.exitCode <= 255 ? error.exitCode : 1;
+    return new SlipwayError(error.code, `${what}: its ${error.trigger} trigger failed (exit ${error.exitCode})`, status, { cause: error });
+  }
+  return error;
+}
+
 export class PluginManager {
   constructor(
     private readonly store: Store,
@@ -65,7 +76,10 @@ export class PluginManager {
       byName.set(name, { name, ...(await meta(dir)), enabled: !disabledCore.has(name), core: true });
     }
     for (const set of this.core.sets()) {
-      if (!byName.has(set.name)) byName.set(set.name, { name: set.name, version: this.version, description: set.description, enabled: true, core: true });
+      const folder = byName.get(set.name);
+      // A core folder that only holds Dokku's bash functions for a command set is listed as that set.
+      if (folder?.core) byName.set(set.name, { ...folder, version: folder.version || this.version, description: set.description || folder.description });
+      else if (!folder) byName.set(set.name, { name: set.name, version: this.version, description: set.description, enabled: true, core: true });
     }
     return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
@@ -104,15 +118,17 @@ export class PluginManager {
       await validatePlugin(dir, name);
       const origin: PluginOrigin = { kind: source.kind, source: raw, committish, commit: fetched.commit, installedAt: new Date().toISOString() };
       await this.files.writeOrigin(dir, origin);
-      // The plugin's own triggers run before it is published, so a failing one leaves nothing behind.
-      await this.host.triggerOf({ name, dir }, 'dependencies', [], ctx);
-      await this.host.triggerOf({ name, dir }, 'install', [], ctx);
       await this.files.publish(dir, name);
       try {
         await this.files.enable(name);
+        this.host.invalidate();
+        // In place, as on Dokku: install scripts find their own files at $PLUGIN_AVAILABLE_PATH/NAME.
+        const inPlace = { name, dir: this.files.availablePath(name) };
+        await this.host.triggerOf(inPlace, 'dependencies', {}, ctx);
+        await this.host.triggerOf(inPlace, 'install', {}, ctx);
       } catch (error) {
         await this.files.remove(name, staging);
-        throw error;
+        throw undone(error, `Plugin ${name} was not installed`);
       }
       log.info1(out(ctx), `Plugin ${name} enabled${fetched.commit ? ` (${fetched.commit.slice(0, 7)})` : ''}`);
       return name;
@@ -133,8 +149,14 @@ export class PluginManager {
       const fetched = await fetchPlugin(source, dir, pinned, ctx.signal);
       await validatePlugin(dir, name);
       await this.files.writeOrigin(dir, { ...origin, committish: pinned, commit: fetched.commit });
-      await this.host.triggerOf({ name, dir }, 'update', [], ctx);
       await this.files.replace(dir, name, staging);
+      this.host.invalidate();
+      try {
+        await this.host.triggerOf({ name, dir: this.files.availablePath(name) }, 'update', {}, ctx);
+      } catch (error) {
+        await this.files.restorePrevious(name, staging);
+        throw undone(error, `Plugin ${name} was not updated (the previous version is back)`);
+      }
       log.info1(out(ctx), `Plugin ${name} updated${fetched.commit ? ` (${fetched.commit.slice(0, 7)})` : ''}`);
     }));
   }
@@ -145,9 +167,9 @@ export class PluginManager {
       if (!(await this.files.isInstalled(name))) throw new NotFoundError('E_PLUGIN_NOT_FOUND', `Plugin ${name} is not installed`);
       log.info1(out(ctx), `Uninstalling plugin ${name}`);
       // Dokku fires `uninstall NAME` at every enabled plugin; a disabled one still gets its own call.
-      await this.host.trigger('uninstall', [name], ctx);
+      await this.host.fire('uninstall', { PLUGIN: name }, ctx);
       if (!(await this.files.isEnabled(name))) {
-        await this.host.triggerOf({ name, dir: this.files.availablePath(name) }, 'uninstall', [name], ctx);
+        await this.host.triggerOf({ name, dir: this.files.availablePath(name) }, 'uninstall', { PLUGIN: name }, ctx);
       }
       await this.files.remove(name, staging);
       log.info1(out(ctx), `Plugin ${name} uninstalled`);
@@ -166,7 +188,10 @@ export class PluginManager {
         }
         if (plugin.core) {
           const folders = await this.host.corePluginNames();
-          if (!folders.includes(name) || name === 'common') throw new UsageError(`Core plugin ${name} cannot be ${verb}`);
+          // Only shipped script plugins (with a `commands` file, like hello) switch off; the folders
+          // that hold Dokku's bash functions for plugins, and the command sets, always stay.
+          const script = folders.includes(name) && await isExecutable(path.join(this.store.settings.corePluginsDir, name, 'commands'));
+          if (!script || name === 'common') throw new UsageError(`Core plugin ${name} cannot be ${verb}`);
           await this.files.setCoreDisabled(name, !enabled);
         } else if (await this.files.isInstalled(name)) {
           if (enabled) await this.files.enable(name);

@@ -1,13 +1,14 @@
-// Runs one plugin executable: argv array (no shell), its own process group, streams piped
-// with backpressure, and the whole group killed when the client goes away.
-import { signalGroup } from '../os/process-group.js';
-import { execa, type ResultPromise } from 'execa';
+// Runs one plugin executable through the one runner (src/os/spawn.ts): argv array (the script is
+// never parsed by a shell), Dokku's dokkurc sourced first, its own process group, streams piped with
+// backpressure, the whole group killed when the client leaves.
 import type { Readable, Writable } from 'node:stream';
+import { runChild } from '../os/spawn.js';
 
 export interface SpawnOptions {
   env: Record<string, string>;
   stdout: Writable | 'capture' | 'ignore';
-  stderr: Writable;
+  /** Captured stderr (bounded like stdout) is for a one-line reason when the script fails. */
+  stderr: Writable | 'capture';
   stdin?: Readable;
   signal?: AbortSignal;
   cwd?: string;
@@ -16,9 +17,18 @@ export interface SpawnOptions {
    * between short and full help with `ps -o command= $PPID | grep -- --all`.
    */
   helpAll?: boolean;
+  /** Stop the script's whole group after this long (help, report); the result says `timedOut`. */
+  timeoutMs?: number;
 }
 
-export interface SpawnResult { exitCode: number; stdout: string }
+export interface SpawnResult {
+  exitCode: number;
+  stdout: string;
+  /** Captured stderr (empty unless asked for). */
+  stderr: string;
+  /** Stopped because it ran past `timeoutMs`. */
+  timedOut: boolean;
+}
 
 const KILL_GRACE_MS = 2000;
 
@@ -30,78 +40,48 @@ const KILL_GRACE_MS = 2000;
  */
 export const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Dokku's dokkurc: `$DOKKU_ROOT/dokkurc`, then each `$DOKKU_ROOT/.dokkurc/*`, sourced by bash before
+ * the script runs (what they export reaches it; an unreadable one fails the run, as in Dokku). The
+ * script is exec'd, so it keeps the pid, the process group and every stream; with `--all` (full
+ * help) bash stays as its parent so `ps -o command= $PPID` shows the flag.
+ */
+const DOKKURC_PRELUDE = `__slipway_file="$0"; __slipway_args=("$@")
+shopt -s nullglob
+for __slipway_rc in "$DOKKU_ROOT/dokkurc" "$DOKKU_ROOT"/.dokkurc/*; do
+  [[ -n "$DOKKU_ROOT" && -f "$__slipway_rc" ]] || continue
+  [[ -r "$__slipway_rc" ]] || { echo "Unable to read $__slipway_rc for sourcing" 1>&2; exit 1; }
+  source "$__slipway_rc"
+done
+shopt -u nullglob
+unset __slipway_rc
+`;
+
+const BASH = '/bin/bash';
 
 export async function runExecutable(file: string, args: string[], options: SpawnOptions): Promise<SpawnResult> {
-  const [cmd, cmdArgs] = options.helpAll
-    ? ['/bin/sh', ['-c', '"$0" "$@"; exit $? # --all', file, ...args]]
-    : [file, args];
-  const child: ResultPromise = execa(cmd, cmdArgs, {
+  const tail = options.helpAll
+    ? '"$__slipway_file" "${__slipway_args[@]}"; exit $? # --all'
+    : 'exec "$__slipway_file" "${__slipway_args[@]}"';
+  const [cmd, cmdArgs] = [BASH, ['-c', DOKKURC_PRELUDE + tail, file, ...args]];
+  const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+  const signals = [options.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+  const result = await runChild({
+    file: cmd,
+    args: cmdArgs,
     env: options.env,
-    extendEnv: false,
     cwd: options.cwd,
-    detached: true,
-    reject: false,
-    stdin: options.stdin ? 'pipe' : 'ignore',
-    stdout: options.stdout === 'ignore' ? 'ignore' : 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    encoding: 'buffer',
+    stdin: options.stdin,
+    stdout: options.stdout,
+    stderr: options.stderr,
+    signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
+    termGraceMs: KILL_GRACE_MS,
+    maxCaptureBytes: MAX_CAPTURE_BYTES,
   });
-  const chunks: Buffer[] = [];
-  let capturedBytes = 0;
-  let overflow = false;
-  const onAbort = () => {
-    // The caller left: its streams get nothing more (the script's output is read and dropped,
-    // so it never blocks on a full pipe while it is being stopped).
-    const stdoutTarget = options.stdout;
-    if (child.stdout && typeof stdoutTarget !== 'string') { child.stdout.unpipe(stdoutTarget); child.stdout.resume(); }
-    if (child.stderr) { child.stderr.unpipe(options.stderr); child.stderr.resume(); }
-    signalGroup(child.pid, 'SIGTERM');
-    setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
-  };
-  if (options.stdin && child.stdin) {
-    options.stdin.pipe(child.stdin);
-    child.stdin.on('error', () => { /* the script closed its stdin early: not an error for us */ });
+  if (result.overflow) {
+    process.stderr.write(`slipway: ${file} printed more than ${MAX_CAPTURE_BYTES} bytes to a captured stdout; killed\n`);
+    return { exitCode: 128 + 9, stdout: '', stderr: '', timedOut: false };
   }
-  if (child.stdout) {
-    if (options.stdout === 'capture') {
-      child.stdout.on('data', (chunk: Buffer) => {
-        if (overflow) return;
-        capturedBytes += chunk.length;
-        if (capturedBytes > MAX_CAPTURE_BYTES) {
-          overflow = true;
-          chunks.length = 0;
-          signalGroup(child.pid, 'SIGKILL');
-          return;
-        }
-        chunks.push(chunk);
-      });
-    }
-    else if (options.stdout !== 'ignore') child.stdout.pipe(options.stdout, { end: false });
-  }
-  child.stderr?.pipe(options.stderr, { end: false });
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    const result = await child;
-    if (overflow) {
-      process.stderr.write(`slipway: ${file} printed more than ${MAX_CAPTURE_BYTES} bytes to a captured stdout; killed\n`);
-      return { exitCode: 128 + 9, stdout: '' };
-    }
-    // Decoded once at the end: a multi-byte character may straddle two chunks.
-    const captured = Buffer.concat(chunks).toString('utf8');
-    if (result.exitCode !== undefined) return { exitCode: result.exitCode, stdout: captured };
-    // Killed by a signal: report it the way a shell would.
-    return { exitCode: 128 + (result.signal ? signalNumber(result.signal) : 9), stdout: captured };
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-    if (options.stdin && child.stdin) options.stdin.unpipe(child.stdin);
-    // Descendants that outlived the script (backgrounded jobs) must not outlive the request.
-    if (options.signal?.aborted) signalGroup(child.pid, 'SIGKILL');
-  }
-}
-
-function signalNumber(signal: string): number {
-  const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
-  return table[signal] ?? 9;
+  const timedOut = result.aborted && timeout?.aborted === true && options.signal?.aborted !== true;
+  return { exitCode: result.status, stdout: result.stdout, stderr: result.stderr, timedOut };
 }

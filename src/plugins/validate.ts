@@ -6,6 +6,7 @@ import { parse as parseToml } from 'smol-toml';
 import { SlipwayError } from '../errors.js';
 import { shown } from '../names.js';
 import { isExecutable } from './discovery.js';
+import { unlessMissing } from '../os/missing.js';
 
 /** Installable names: Dokku's plugin names, and safe as a folder name and a property name. */
 export const INSTALL_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -36,14 +37,14 @@ export async function triggerFiles(dir: string): Promise<string[]> {
 
 export async function validatePlugin(dir: string, name: string): Promise<void> {
   const commands = path.join(dir, 'commands');
-  const stat = await fs.stat(commands).catch(() => undefined);
+  const stat = await unlessMissing(fs.stat(commands), undefined);
   if (stat && !(await isExecutable(commands))) {
     throw new InvalidPlugin(`Plugin ${name}: its commands file is not executable (chmod +x commands)`);
   }
   if (!stat && (await triggerFiles(dir)).length === 0) {
     throw new InvalidPlugin(`Plugin ${name} has no commands file and no trigger executables: nothing to install`);
   }
-  const toml = await fs.readFile(path.join(dir, 'plugin.toml'), 'utf8').catch(() => undefined);
+  const toml = await unlessMissing(fs.readFile(path.join(dir, 'plugin.toml'), 'utf8'), undefined);
   if (toml !== undefined) {
     try {
       parseToml(toml);

@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 import { clientResponseHeadersFromBuffers, hasBody, upstreamRequestHeaders } from './headers.js';
 import { messages, sendPage } from './pages.js';
 import type { UpstreamPools } from './pools.js';
+import type { TrustedProxies } from './trusted.js';
 import type { ErrorSink, UpstreamRoute } from './types.js';
 
 /** One retry: enough to step over a dead upstream or a stale keep-alive socket without stampeding. */
@@ -17,6 +18,7 @@ const CUT_BEFORE_ANSWER = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
 export interface ForwardContext {
   readonly pools: UpstreamPools;
   readonly onError: ErrorSink;
+  readonly trusted: TrustedProxies;
 }
 
 /** The route's next upstream index; shared by concurrent requests, so a switch resets it. */
@@ -143,5 +145,5 @@ function contentLength(headers: readonly string[]): number {
 
 export function forward(req: IncomingMessage, res: ServerResponse, route: UpstreamRoute, ctx: ForwardContext): void {
   const withBody = hasBody(req);
-  new Forwarding(req, res, route, ctx, upstreamRequestHeaders(req, false), withBody).start(nextUpstream(route));
+  new Forwarding(req, res, route, ctx, upstreamRequestHeaders(req, false, ctx.trusted.has(req.socket.remoteAddress)), withBody).start(nextUpstream(route));
 }

@@ -1,7 +1,9 @@
 // Header rewriting between client and upstream: hop-by-hop headers stay on their own hop, and
-// the upstream learns who really called (X-Forwarded-*). Works on raw header arrays so names
+// the upstream learns who really called (X-Forwarded-*, from the connection unless the peer is a
+// trusted proxy, whose own X-Forwarded-* are kept and whose X-Forwarded-For is appended to). Works on raw header arrays so names
 // keep their case and repeated headers (Set-Cookie) stay separate, without building objects.
 import type { IncomingMessage } from 'node:http';
+import { plainAddress } from './trusted.js';
 
 /** RFC 9110 §7.6.1 connection-specific headers, plus ones this proxy answers or sets itself. */
 const HOP_BY_HOP = new Set([
@@ -19,12 +21,6 @@ function connectionListed(value: string | string[] | undefined): Set<string> | u
     if (name !== '' && name !== 'close' && name !== 'keep-alive' && name !== 'upgrade') listed.add(name);
   }
   return listed.size > 0 ? listed : undefined;
-}
-
-function clientAddress(req: IncomingMessage): string | undefined {
-  const address = req.socket.remoteAddress;
-  // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d; upstreams expect a.b.c.d.
-  return address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
 let startMs = 0;
@@ -45,37 +41,59 @@ export function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-/** Request headers for the upstream; `upgrade` keeps the Connection/Upgrade pair a tunnel needs. */
-export function upstreamRequestHeaders(req: IncomingMessage, upgrade: boolean): string[] {
+/** Whether the request carries more than one Host header (RFC 9112 §3.2: answer 400). */
+export function repeatedHost(req: IncomingMessage): boolean {
+  const raw = req.rawHeaders;
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
+}
+
+/** X-Forwarded-* a trusted peer sent (its For list joined, the others' first value). */
+interface Forwarded { for?: string; proto?: string; host?: string; port?: string }
+
+/**
+ * Request headers for the upstream; `upgrade` keeps the Connection/Upgrade pair a tunnel needs.
+ * `trusted`: the peer is a configured proxy, so its X-Forwarded-* describe the real client.
+ */
+export function upstreamRequestHeaders(req: IncomingMessage, upgrade: boolean, trusted: boolean): string[] {
   const raw = req.rawHeaders;
   const listed = connectionListed(req.headers.connection);
   const out: string[] = [];
-  let forwardedFor: string | undefined;
-  let hostSeen = false;
+  const given: Forwarded = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
-    if (name === 'host') {
-      // Only the Host the proxy routed on goes on: a second one could steer the app elsewhere.
-      if (hostSeen) continue;
-      hostSeen = true;
-    } else if (name === 'x-forwarded-for') {
-      forwardedFor = forwardedFor === undefined ? raw[i + 1] : `${forwardedFor}, ${raw[i + 1]}`;
+    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    if (REPLACED.has(name)) {
+      if (trusted) keepForwarded(given, name, raw[i + 1]);
       continue;
     }
-    if (HOP_BY_HOP.has(name) || REPLACED.has(name) || listed?.has(name)) continue;
     out.push(raw[i], raw[i + 1]);
   }
-  const client = clientAddress(req);
-  if (client !== undefined) forwardedFor = forwardedFor === undefined ? client : `${forwardedFor}, ${client}`;
+  const peer = plainAddress(req.socket.remoteAddress);
+  const forwardedFor = given.for !== undefined && peer !== undefined ? `${given.for}, ${peer}` : given.for ?? peer;
   if (forwardedFor !== undefined) out.push('X-Forwarded-For', forwardedFor);
-  out.push('X-Forwarded-Proto', 'encrypted' in req.socket ? 'https' : 'http');
-  if (req.headers.host !== undefined) out.push('X-Forwarded-Host', req.headers.host);
-  out.push('X-Forwarded-Port', String(req.socket.localPort ?? ''));
+  out.push('X-Forwarded-Proto', given.proto ?? ('encrypted' in req.socket ? 'https' : 'http'));
+  const host = given.host ?? req.headers.host;
+  if (host !== undefined) out.push('X-Forwarded-Host', host);
+  out.push('X-Forwarded-Port', given.port ?? String(req.socket.localPort ?? ''));
   // Dokku's nginx sets it too; apps measure queueing time with it (seconds, ms precision).
   out.push('X-Request-Start', requestStart());
   // Without an upgrade, framing is the pool's: a body of unknown length is re-chunked by undici.
   if (upgrade) out.push('Connection', 'Upgrade', 'Upgrade', String(req.headers.upgrade ?? ''));
   return out;
+}
+
+function keepForwarded(given: Forwarded, name: string, value: string): void {
+  if (name === 'x-forwarded-for') given.for = given.for === undefined ? value : `${given.for}, ${value}`;
+  else if (name === 'x-forwarded-proto') given.proto ??= value;
+  else if (name === 'x-forwarded-host') given.host ??= value;
+  else if (name === 'x-forwarded-port') given.port ??= value;
 }
 
 /** Response headers for the client; Node re-frames the body (length, chunking, keep-alive) itself. */

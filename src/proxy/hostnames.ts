@@ -47,3 +47,16 @@ export function parseRouteHostname(value: string): RouteHostname {
   }
   return wildcard ? { key: `.${rest}`, wildcard, name } : { key: rest, wildcard, name };
 }
+
+/**
+ * A configured name as route entries. `.example.com` (Dokku and nginx's leading-dot form) means
+ * `example.com` and every name under it, so it becomes the exact name plus its wildcard.
+ */
+export function parseRouteHostnames(value: string): RouteHostname[] {
+  const name = value.trim();
+  if (name.startsWith('.') && !name.startsWith('..')) {
+    const rest = name.slice(1);
+    return [parseRouteHostname(rest), parseRouteHostname(`*.${rest}`)];
+  }
+  return [parseRouteHostname(value)];
+}

@@ -2,4 +2,5 @@
 // Everything else in this folder is an implementation detail of ReverseProxy.
 export { ReverseProxy, type ProxyOptions } from './reverse-proxy.js';
 export type { AppRoutes } from './route-table.js';
+export type { TlsPair } from './tls.js';
 export type { ErrorSink, Route, StaticRoute, Upstream, UpstreamRoute } from './types.js';

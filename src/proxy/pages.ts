@@ -36,7 +36,7 @@ export function sendPage(res: ServerResponse, status: number, message: string, e
   res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
-export function writeRawPage(socket: Duplex, status: number, message: string): void {
+export function writeRawPage(socket: Duplex, status: number, message: string, extra: Record<string, string> = {}): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -46,6 +46,7 @@ export function writeRawPage(socket: Duplex, status: number, message: string): v
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`
     + 'Content-Type: text/html; charset=utf-8\r\n'
     + `Content-Length: ${Buffer.byteLength(text)}\r\n`
+    + Object.entries(extra).map(([name, value]) => `${name}: ${value}\r\n`).join('')
     + 'Cache-Control: no-store\r\nConnection: close\r\n\r\n'
     + text,
   );
@@ -57,4 +58,7 @@ export const messages = {
   badGateway: (app: string) => `${app} did not answer: its web processes may have crashed or be restarting`,
   notFound: () => 'No such file',
   badRequest: () => 'Malformed request path',
+  repeatedHost: () => 'More than one Host header',
+  movedToHttps: () => 'This app is served over HTTPS',
+  misdirected: (host: string | undefined) => `The TLS connection was not made for host ${safe(host)}`,
 };

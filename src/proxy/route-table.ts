@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { ConflictError, SlipwayError } from '../errors.js';
 import { shown } from '../names.js';
-import { hostKey, parseRouteHostname, type RouteHostname } from './hostnames.js';
+import { hostKey, parseRouteHostnames, type RouteHostname } from './hostnames.js';
 import type { Route, Upstream } from './types.js';
 
 interface AppEntry {
@@ -73,7 +73,7 @@ export class RouteTable {
   }
 
   private put(app: string, hostnames: readonly string[], route: Route): void {
-    const parsed = dedupe(hostnames.map(parseRouteHostname));
+    const parsed = dedupe(hostnames.flatMap(parseRouteHostnames));
     const current = this.snapshot;
     for (const [other, entry] of current.apps) {
       if (other === app) continue;

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { nextUpstream } from './forward.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { messages, writeRawPage } from './pages.js';
+import type { TrustedProxies } from './trusted.js';
 import type { ErrorSink, UpstreamRoute } from './types.js';
 
 const MAX_ATTEMPTS = 2;
@@ -14,6 +15,7 @@ export interface UpgradeContext {
   readonly onError: ErrorSink;
   /** Client and upstream sockets of live tunnels. */
   readonly tunnels: Set<Duplex>;
+  readonly trusted: TrustedProxies;
 }
 
 function headerBlock(statusLine: string, raw: readonly string[]): string {
@@ -41,7 +43,7 @@ function splice(client: Duplex, upstream: Socket, ctx: UpgradeContext): void {
 }
 
 export function forwardUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, route: UpstreamRoute, ctx: UpgradeContext): void {
-  const headers = upstreamRequestHeaders(req, true);
+  const headers = upstreamRequestHeaders(req, true, ctx.trusted.has(req.socket.remoteAddress));
   let current: http.ClientRequest | undefined;
   let tunnelled = false;
   // The client's error handler stays for the socket's life; the tunnel adds its own teardown.

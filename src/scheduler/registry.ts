@@ -1,24 +1,10 @@
-// Scheduler engines by name: `process` and `docker-local`. SLIPWAY_SCHEDULER picks one; `auto`
-// takes the first engine that says it is available, in registration order.
-import type { Store } from '../store/index.js';
-import type { Scheduler } from './types.js';
+// Scheduler engines by name: `process` and `docker-local`, both registered by defaultSchedulers().
+// SLIPWAY_SCHEDULER picks one; `auto` takes the first engine that says it is available (process last).
+import type { Scheduler, SchedulerContext, SchedulerEngine } from './types.js';
 import { SlipwayError } from '../errors.js';
 import { processEngine } from './process/engine.js';
 import { dockerLocalEngine } from './docker-local/engine.js';
-import { PerAppScheduler } from './docker-local/per-app.js';
-
-export interface SchedulerContext {
-  store: Store;
-  /** Server log (not a user's terminal). */
-  log: (line: string) => void;
-}
-
-export interface SchedulerEngine {
-  name: string;
-  /** Whether `auto` may pick this engine here (e.g. a Docker daemon answers). */
-  available(ctx: SchedulerContext): Promise<boolean>;
-  create(ctx: SchedulerContext): Promise<Scheduler>;
-}
+import { PerAppScheduler, detectDefault } from './per-app.js';
 
 export class SchedulerRegistry {
   private readonly engines: SchedulerEngine[] = [];
@@ -30,6 +16,20 @@ export class SchedulerRegistry {
 
   names(): string[] {
     return this.engines.map((e) => e.name);
+  }
+
+  find(name: string): SchedulerEngine | undefined {
+    return this.engines.find((e) => e.name === name);
+  }
+
+  all(): readonly SchedulerEngine[] {
+    return this.engines;
+  }
+
+  /** The engine `auto` (or the named choice) means here, and why; what scheduler:report shows. */
+  defaultChoice(choice: string, ctx: SchedulerContext): Promise<{ name: string; reason: string }> {
+    const docker = this.find('docker-local');
+    return detectDefault(choice, async () => (docker ? docker.available(ctx) : false));
   }
 
   /**
@@ -57,7 +57,7 @@ export class SchedulerRegistry {
   }
 }
 
-/** The engines this build ships; the Docker engine registers `docker-local` here. */
+/** The engines this build ships. */
 export function defaultSchedulers(): SchedulerRegistry {
   const registry = new SchedulerRegistry();
   registry.register(processEngine);

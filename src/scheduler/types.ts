@@ -2,7 +2,7 @@
 // release activation) plus one-off commands, and keeps their logs. Engines are picked by name.
 import type { Readable, Writable } from 'node:stream';
 import type { AppName } from '../names.js';
-import type { Scale } from '../store/index.js';
+import type { Scale, Store } from '../store/index.js';
 
 /** What an engine needs to run one release. */
 export interface ReleaseArtifact {
@@ -22,6 +22,19 @@ export interface GenerationSpec {
   scale: Scale;
   /** The app's config, global ENV then app ENV; engines add PORT, DYNO and their own basics. */
   env: Record<string, string>;
+  /** Where the engine tells the deploy's output what it chose or saw; left out: nobody is told. */
+  report?: StartReport;
+}
+
+/** Output lines shown for each instance of a start that failed. */
+export const FAILED_START_LINES = 20;
+
+/** What an engine says while it starts a generation (the deployer prints it to the pusher). */
+export interface StartReport {
+  /** One line about a choice the engine made for the user (a fallback, say). */
+  warn(line: string): void;
+  /** The last output lines of an instance, when the start failed. */
+  output(instance: string, lines: readonly string[]): void;
 }
 
 export type InstanceState = 'starting' | 'running' | 'crashed' | 'stopping' | 'stopped';
@@ -69,6 +82,8 @@ export interface OneOffSpec {
   env: Record<string, string>;
   /** The command line, run by `sh -c` in the release (it is the app's own code). */
   command: string;
+  /** Whose docker options a container gets: `run` (the default) or, for the release command, `deploy`. */
+  phase?: 'deploy' | 'run';
 }
 
 export interface Scheduler {
@@ -86,8 +101,44 @@ export interface Scheduler {
   logs(app: AppName, query: LogQuery, write: (line: string) => void, signal: AbortSignal): Promise<void>;
   /** Run a one-off command with the app's env; resolves to its exit code. */
   run(spec: OneOffSpec, io: RunIO, signal: AbortSignal): Promise<number>;
+  /** The last `lines` output lines of one instance, fresh from the engine (shown when a start fails). */
+  lastOutput?(generation: Generation, instance: string, lines: number): Promise<string[]>;
   /** Stop every generation of the app at once and forget it. */
   destroy(app: AppName): Promise<void>;
-  /** Stop every process of every app (server shutdown); desired state is left as it is. */
+  /**
+   * Take over what a previous server left running for exactly this spec (same release, scale and
+   * config): the same processes, supervised again. Undefined when there is nothing to adopt.
+   */
+  adopt?(spec: GenerationSpec): Promise<Generation | undefined>;
+  /** Once every app was restored or adopted: stop what a previous server left and nothing adopted. */
+  settle?(): Promise<void>;
+  /** Stop every process of every app; desired state is left as it is. */
   close(): Promise<void>;
+  /** Server stop: stop supervising, leave every app running for the next server to adopt. */
+  detach(): Promise<void>;
+}
+
+export interface SchedulerContext {
+  store: Store;
+  /** Server log (not a user's terminal). */
+  log: (line: string) => void;
+}
+
+/** A named way to run apps; the registry creates its Scheduler when the server (or an app) needs it. */
+export interface SchedulerEngine {
+  name: string;
+  /** What the engine needs of the host, named when it does not answer (`Docker`). */
+  readonly needs?: string;
+  /** Whether `auto` may pick this engine here (e.g. a Docker daemon answers). */
+  available(ctx: SchedulerContext): Promise<boolean>;
+  create(ctx: SchedulerContext): Promise<Scheduler>;
+  /** The engine's own description of an app's processes (docker-local: container inspect documents). */
+  inspect?(ctx: SchedulerContext, app: AppName): Promise<unknown[]>;
+  /** The id of an image this engine can run (plugins' get_image_id); NotFoundError when there is none. */
+  imageId?(ref: string): Promise<string>;
+  /**
+   * Remove what the engine still holds for a deleted app (stray containers, images, volumes):
+   * a line saying what went, or undefined when nothing did or the engine does not answer.
+   */
+  removeApp?(app: AppName): Promise<string | undefined>;
 }

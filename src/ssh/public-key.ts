@@ -43,19 +43,23 @@ function rsaBits(blob: Buffer): number {
   return significant.length * 8;
 }
 
+/** Dokku's words for anything that is not one valid public key (ssh-keys:add). */
+const NOT_A_KEY = 'Key specified in is not a valid ssh public key';
+
 export function parsePublicKey(text: string): PublicKeyInfo {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  if (lines.length === 0) throw new SlipwayError('E_INVALID_KEY', 'No public key given', 1);
-  if (lines.length > 1) throw new SlipwayError('E_INVALID_KEY', 'Exactly one public key per call: the input holds more than one line', 1);
+  if (lines.length === 0) throw new SlipwayError('E_INVALID_KEY', 'Empty key was specified', 1);
+  if (lines.length > 1) throw new SlipwayError('E_INVALID_KEY', 'Too many keys provided, set one per invocation of dokku ssh-keys:add <NAME> <KEY_FILE>', 1);
   const fields = lines[0].split(/\s+/);
   if (fields[0] === 'ssh-dss') throw new SlipwayError('E_INVALID_KEY', 'DSA keys are not accepted: use ed25519, ecdsa or rsa', 1);
   if (!ACCEPTED_TYPES.has(fields[0])) {
-    throw new SlipwayError('E_INVALID_KEY', 'Not a public key line (key options such as command= or environment= are not accepted)', 1);
+    // Key options (command=, environment=) land here too: refused like any other non-key line.
+    throw new SlipwayError('E_INVALID_KEY', NOT_A_KEY, 1);
   }
-  if (fields.length < 2 || !/^[A-Za-z0-9+/]+={0,2}$/.test(fields[1])) throw new SlipwayError('E_INVALID_KEY', 'Malformed public key: bad base64 data', 1);
+  if (fields.length < 2 || !/^[A-Za-z0-9+/]+={0,2}$/.test(fields[1])) throw new SlipwayError('E_INVALID_KEY', NOT_A_KEY, 1);
   const parsed = ssh2.utils.parseKey(`${fields[0]} ${fields[1]}`);
-  if (parsed instanceof Error || Array.isArray(parsed)) throw new SlipwayError('E_INVALID_KEY', 'Malformed public key: it does not parse', 1);
-  if (parsed.type !== fields[0]) throw new SlipwayError('E_INVALID_KEY', 'Malformed public key: type does not match its data', 1);
+  if (parsed instanceof Error || Array.isArray(parsed)) throw new SlipwayError('E_INVALID_KEY', NOT_A_KEY, 1);
+  if (parsed.type !== fields[0]) throw new SlipwayError('E_INVALID_KEY', NOT_A_KEY, 1);
   const blob = parsed.getPublicSSH();
   if (parsed.type === 'ssh-rsa' && rsaBits(blob) < MIN_RSA_BITS) {
     throw new SlipwayError('E_INVALID_KEY', `RSA keys must have at least ${MIN_RSA_BITS} bits`, 1);

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SlipwayError } from '../errors.js';
+import { isMissing } from '../os/missing.js';
 
 /** ENOSPC/EDQUOT as one clear user line (the old file is still whole), anything else unchanged. */
 export function noSpaceError(error: unknown, file: string): unknown {
@@ -86,7 +87,8 @@ export async function exists(file: string): Promise<boolean> {
   try {
     await fs.access(file);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
   }
 }

@@ -1,11 +1,15 @@
 // Domains in Dokku's files: $DOKKU_ROOT/APP/VHOST (the app's hostnames, one per line) and
 // $DOKKU_ROOT/VHOST (global domains; an app without its own file answers on APP.GLOBAL).
+import fs from 'node:fs/promises';
 import type { Layout } from './layout.js';
 import type { AppName } from '../names.js';
 import { readFileOr, writeFileAtomic } from './atomic.js';
 import { withLock } from './lock.js';
 
 export const DEFAULT_GLOBAL_DOMAIN = 'localhost';
+
+/** A global "domain" that is an IPv4 address gives apps no default hostname, as in Dokku. */
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
 function parseLines(text: string): string[] {
   return [...new Set(text.split('\n').map((l) => l.trim().toLowerCase()).filter((l) => l && !l.startsWith('#')))];
@@ -21,13 +25,29 @@ export class DomainStore {
   }
 
   async setGlobal(domains: string[]): Promise<void> {
-    await withLock(this.layout.lockFile('global-vhost'), () =>
-      writeFileAtomic(this.layout.globalVhostFile(), domains.map((d) => `${d}\n`).join(''), 0o644));
+    await this.updateGlobal(() => domains);
   }
 
-  /** The app's default vhosts: APP.DOMAIN for each global domain (Dokku's domains:setup). */
+  /**
+   * Read-modify-write of the global domains under their lock (the implicit `localhost` counts as
+   * set until changed); an empty list leaves an empty file, so apps get no default domain.
+   */
+  async updateGlobal(mutate: (domains: string[]) => string[]): Promise<string[]> {
+    return withLock(this.layout.lockFile('global-vhost'), async () => {
+      const next = [...new Set(mutate(await this.global()))];
+      await writeFileAtomic(this.layout.globalVhostFile(), next.map((d) => `${d}\n`).join(''), 0o644);
+      return next;
+    });
+  }
+
+  /** The app's default vhosts: APP.DOMAIN for each global domain but IP addresses (Dokku's domains:setup). */
   async defaults(app: AppName): Promise<string[]> {
-    return (await this.global()).map((domain) => `${app}.${domain}`);
+    return (await this.global()).filter((domain) => !IPV4.test(domain)).map((domain) => `${app}.${domain}`);
+  }
+
+  /** domains:reset: drop the app's own hostnames, so it answers on the defaults again (and follows the global ones). */
+  async resetApp(app: AppName): Promise<void> {
+    await withLock(this.layout.appLock(app), () => fs.rm(this.layout.appVhostFile(app), { force: true }));
   }
 
   /** Hostnames the app answers on: its VHOST file, or the defaults when it has none. */

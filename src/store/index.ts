@@ -15,6 +15,11 @@ import { GitStore } from './git-store.js';
 import { PluginStore } from './plugin-store.js';
 import { AclStore } from './acl-store.js';
 import { EventStore } from './event-store.js';
+import { BuildStore } from './build-store.js';
+import { DockerOptionsStore } from './docker-options-store.js';
+import { CertStore } from './cert-store.js';
+import { PortMapStore } from './port-maps.js';
+import { TraceStore } from './trace-store.js';
 
 export { GLOBAL, type Scope, Layout } from './layout.js';
 export type { EnvMap } from './env-file.js';
@@ -22,9 +27,13 @@ export { type StoredKey, ensureHostKey } from './key-store.js';
 export type { ReleaseRecord, ReleaseStatus } from './release-store.js';
 export { type Scale, parseScaleText, formatScale } from './ps-store.js';
 export type { RotatingLog } from './log-files.js';
-export type { ProcessRecord } from './process-records.js';
+export type { GenerationRecord, InstanceRecord } from './process-records.js';
 export type { StoredToken } from './git-store.js';
 export type { PluginOrigin } from './plugin-store.js';
+export { type BuildRecord, type BuildKind, type BuildStatus, type BuildDisplayStatus, displayStatus, buildDuration, isBuildId } from './build-store.js';
+export { DOCKER_OPTION_PHASES, type DockerOptionPhase } from './docker-options-store.js';
+export type { CertPair } from './cert-store.js';
+export { type PortMap, BARE, DEFAULT_CONTAINER_PORT, DEFAULT_PORT_MAP, formatPortMap, parsePortMaps, reusedSchemeHostPort } from './port-maps.js';
 
 export class Store {
   readonly layout: Layout;
@@ -41,6 +50,11 @@ export class Store {
   readonly plugins: PluginStore;
   readonly acl: AclStore;
   readonly events: EventStore;
+  readonly builds: BuildStore;
+  readonly dockerOptions: DockerOptionsStore;
+  readonly certs: CertStore;
+  readonly ports: PortMapStore;
+  readonly trace: TraceStore;
 
   constructor(readonly settings: Settings) {
     this.layout = new Layout(settings);
@@ -57,5 +71,10 @@ export class Store {
     this.plugins = new PluginStore(this.layout);
     this.acl = new AclStore(this.layout, this.properties);
     this.events = new EventStore(this.layout);
+    this.builds = new BuildStore(this.layout);
+    this.dockerOptions = new DockerOptionsStore(this.layout, this.properties);
+    this.certs = new CertStore(this.layout);
+    this.ports = new PortMapStore(this.properties);
+    this.trace = new TraceStore(this.layout, this.properties);
   }
 }

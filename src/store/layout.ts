@@ -20,18 +20,32 @@ export class Layout {
   lockFile(name: string): string { return path.join(this.settings.libRoot, 'locks', `${name}.lock`); }
   appLock(scope: Scope): string { return this.lockFile(scope === GLOBAL ? 'global' : `app-${scope}`); }
   deployLock(app: AppName): string { return this.lockFile(`deploy-${app}`); }
+  /** Dokku's per-app data dir ($DOKKU_LIB_ROOT/data/apps/APP). */
+  appDataDir(app: AppName): string { return path.join(this.settings.libRoot, 'data', 'apps', app); }
+  /** apps:lock's marker, where Dokku keeps it: while it exists, deploys of the app are refused. */
+  deployLockMarker(app: AppName): string { return path.join(this.appDataDir(app), '.deploy.lock'); }
   keysFile(): string { return path.join(this.settings.keysDir, 'authorized_keys.json'); }
   hostKeyFile(): string { return path.join(this.settings.keysDir, 'ssh_host_ed25519_key'); }
   releasesDir(app: AppName): string { return path.join(this.settings.libRoot, 'data', 'releases', app); }
+  /** Dokku's build records: one ID.json and one ID.log per deploy. */
+  buildsDir(app: AppName): string { return path.join(this.settings.libRoot, 'data', 'builds', app); }
   logsDir(app: AppName): string { return path.join(this.settings.libRoot, 'data', 'logs', app); }
   releaseDir(app: AppName, version: number): string { return path.join(this.releasesDir(app), `v${version}`); }
   releasesIndex(app: AppName): string { return path.join(this.releasesDir(app), 'releases.json'); }
   /** Dokku's vhost files: the app's domains, and the global domain(s) apps default to. */
   appVhostFile(app: AppName): string { return path.join(this.appDir(app), 'VHOST'); }
+  /** Dokku's certs layout: $DOKKU_ROOT/APP/tls/server.crt and server.key. */
+  appTlsDir(app: AppName): string { return path.join(this.appDir(app), 'tls'); }
+  /** Dokku's sourced settings folder, and its trace switch (trace:on writes it, trace:off removes it). */
+  dokkurcDir(): string { return path.join(this.settings.dokkuRoot, '.dokkurc'); }
+  traceFile(): string { return path.join(this.dokkurcDir(), 'DOKKU_TRACE'); }
+  /** The dokku user's ~/.ssh on Dokku ($DOKKU_ROOT/.ssh): plugins keep deploy keys there (dokku-clone). */
+  dokkuSshDir(): string { return path.join(this.settings.dokkuRoot, '.ssh'); }
   globalVhostFile(): string { return path.join(this.settings.dokkuRoot, 'VHOST'); }
   buildCacheDir(): string { return path.join(this.settings.libRoot, 'data', 'cache'); }
-  /** Pids of processes the process scheduler started, so a restarted server can reap orphans. */
-  processesFile(): string { return path.join(this.settings.libRoot, 'data', 'run', 'processes.json'); }
+  /** What the process scheduler runs, per app (pid files, output files), so the next server adopts it. */
+  processesRoot(): string { return path.join(this.settings.libRoot, 'data', 'processes'); }
+  processesDir(app: AppName): string { return path.join(this.processesRoot(), app); }
   repoHooksDir(app: AppName): string { return path.join(this.appDir(app), 'hooks'); }
   gitTokensFile(): string { return path.join(this.settings.libRoot, 'data', 'git', 'tokens.json'); }
   pluginAvailable(): string { return path.join(this.settings.pluginPath, 'available'); }

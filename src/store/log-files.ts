@@ -5,6 +5,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Layout } from './layout.js';
 import type { AppName } from '../names.js';
+import { isMissing, unlessMissing } from '../os/missing.js';
 
 export const LOG_SIZE_CAP = 1024 * 1024;
 const TAIL_CHUNK = 64 * 1024;
@@ -15,13 +16,15 @@ const TAIL_MAX_BYTES = 4 * LOG_SIZE_CAP;
 export class RotatingLog {
   private stream?: fs.WriteStream;
   private size = 0;
+  private last: Promise<void> = Promise.resolve();
 
   constructor(readonly file: string, private readonly cap = LOG_SIZE_CAP) {}
 
   write(line: string): void {
     if (!this.stream) this.open();
     const data = line.endsWith('\n') ? line : `${line}\n`;
-    this.stream!.write(data);
+    // A stream writes in order: once the last write landed, every earlier one did.
+    this.last = new Promise((resolve) => this.stream!.write(data, () => resolve()));
     this.size += Buffer.byteLength(data);
     if (this.size >= this.cap) this.rotate();
   }
@@ -30,7 +33,8 @@ export class RotatingLog {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     try {
       this.size = fs.statSync(this.file).size;
-    } catch {
+    } catch (error) {
+      if (!isMissing(error)) throw error;
       this.size = 0;
     }
     // Opened synchronously: a rotation in the same tick must find the file on disk.
@@ -48,6 +52,11 @@ export class RotatingLog {
     } catch (error) {
       process.stderr.write(`slipway: cannot rotate ${this.file}: ${(error as Error).message}\n`);
     }
+  }
+
+  /** Resolves once every line written so far is in the file (a tail read after it sees them). */
+  written(): Promise<void> {
+    return this.last;
   }
 
   close(): Promise<void> {
@@ -100,7 +109,7 @@ export class LogStore {
 
   /** The last `count` lines across the app's processes (only `type` when given), oldest first. */
   async tail(app: AppName, count: number, type?: string): Promise<string[]> {
-    const names = await fsp.readdir(this.layout.logsDir(app)).catch(() => [] as string[]);
+    const names = await unlessMissing(fsp.readdir(this.layout.logsDir(app)), [] as string[]);
     const ids = names.filter((n) => n.endsWith('.log')).map((n) => n.slice(0, -4))
       .filter((id) => type === undefined || id === type || id.startsWith(`${type}.`));
     const lines: string[] = [];

@@ -1,11 +1,13 @@
 // Installed plugins on disk: PLUGIN_PATH/available/NAME (the files), enabled/NAME (a link that
 // turns it on) and disabled/NAME (a marker that turns a shipped plugin off). Every change is a rename.
+// Shipped (core) plugins are linked into available/ and enabled/ too, at Dokku's paths.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Layout } from './layout.js';
 import { exists, readFileOr, writeFileAtomic } from './atomic.js';
 import { withLock } from './lock.js';
+import { unlessMissing } from '../os/missing.js';
 
 /** Where an installed plugin came from, kept beside its files so update can fetch it again. */
 export interface PluginOrigin {
@@ -40,29 +42,78 @@ export class PluginStore {
     return withLock(this.layout.lockFile('plugins'), fn);
   }
 
-  /** Installed plugin names (folders in available/), whether enabled or not. */
+  /** Installed plugin names (real folders in available/; the core plugins' links are not), enabled or not. */
   async installed(): Promise<string[]> {
     const names: string[] = [];
     for (const name of await entries(this.layout.pluginAvailable())) {
       if (name.startsWith('.')) continue;
-      const stat = await fs.stat(this.availablePath(name)).catch(() => undefined);
-      if (stat?.isDirectory()) names.push(name);
+      if (await this.isInstalled(name)) names.push(name);
     }
     return names;
   }
 
-  /** Names linked into enabled/ (an installed plugin is on when its link is there). */
-  enabled(): Promise<string[]> {
-    return entries(this.layout.pluginEnabled()).then((names) => names.filter((n) => !n.startsWith('.')));
+  /** Names linked into enabled/ (an installed plugin is on when its link is there), core links left out. */
+  async enabled(): Promise<string[]> {
+    const names: string[] = [];
+    for (const name of await entries(this.layout.pluginEnabled())) {
+      if (name.startsWith('.')) continue;
+      if (!(await this.isCoreLink(this.enabledPath(name)))) names.push(name);
+    }
+    return names;
   }
 
   async isInstalled(name: string): Promise<boolean> {
-    const stat = await fs.stat(this.availablePath(name)).catch(() => undefined);
+    const stat = await unlessMissing(fs.lstat(this.availablePath(name)), undefined);
     return Boolean(stat?.isDirectory());
   }
 
+  /**
+   * A link made by linkCore: an installed plugin is a real folder in available/ with its enabled/
+   * link pointing there, so any other link (into the shipped plugins folder, wherever it moved) is core.
+   */
+  private async isCoreLink(file: string): Promise<boolean> {
+    let target: string;
+    try {
+      target = await fs.readlink(file);
+    } catch {
+      return false;
+    }
+    return path.dirname(path.resolve(path.dirname(file), target)) !== this.layout.pluginAvailable();
+  }
+
+  /** What Dokku's installer makes in the dokku user's home and plugins expect: $DOKKU_ROOT/.ssh (0700). */
+  async prepareDokkuHome(): Promise<void> {
+    await fs.mkdir(this.layout.dokkuSshDir(), { recursive: true, mode: 0o700 });
+  }
+
+  /**
+   * Dokku's paths for the shipped plugins: available/NAME and enabled/NAME link to coreDir/NAME, so
+   * `$(dirname $0)/../common/functions` works from any plugin. A real folder of that name (an
+   * installed plugin from before) is left alone; links to shipped plugins that are gone are removed.
+   */
+  async linkCore(coreDir: string, names: string[]): Promise<void> {
+    for (const dir of [this.layout.pluginAvailable(), this.layout.pluginEnabled()]) {
+      await fs.mkdir(dir, { recursive: true });
+      for (const name of await entries(dir)) {
+        const file = path.join(dir, name);
+        if (!names.includes(name) && await this.isCoreLink(file)) await fs.rm(file, { force: true });
+      }
+      for (const name of names) {
+        const file = path.join(dir, name);
+        const target = path.join(coreDir, name);
+        if (await this.isInstalled(name)) continue;
+        const stat = await unlessMissing(fs.lstat(file), undefined);
+        if (stat && !(await this.isCoreLink(file))) continue;
+        if (stat && (await fs.readlink(file)) === target) continue;
+        const tmp = path.join(dir, `.${name}.${randomBytes(4).toString('hex')}`);
+        await fs.symlink(target, tmp);
+        await fs.rename(tmp, file);
+      }
+    }
+  }
+
   async isEnabled(name: string): Promise<boolean> {
-    return (await fs.lstat(this.enabledPath(name)).catch(() => undefined)) !== undefined;
+    return (await unlessMissing(fs.lstat(this.enabledPath(name)), undefined)) !== undefined;
   }
 
   disabledCore(): Promise<string[]> {
@@ -117,6 +168,13 @@ export class PluginStore {
       await fs.rename(old, target);
       throw error;
     }
+  }
+
+  /** Undo `replace`: the new folder goes to `trash`, the previous one back to available/NAME. */
+  async restorePrevious(name: string, trash: string): Promise<void> {
+    const target = this.availablePath(name);
+    await fs.rename(target, path.join(trash, `failed-${name}`));
+    await fs.rename(path.join(trash, `previous-${name}`), target);
   }
 
   /** Link enabled/NAME → available/NAME, atomically (temp link, then rename over). */

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Layout, type Scope } from './layout.js';
 import { readFileOr, writeFileAtomic } from './atomic.js';
 
-const PROPERTY = /^[a-z0-9][a-z0-9._-]*$/;
+// A leading `_` for Dokku's `_default_.PHASE` (docker-options); never `.`, so never `..`.
+const PROPERTY = /^[a-z0-9_][a-z0-9._-]*$/;
 const PLUGIN = /^[a-z0-9][a-z0-9_-]*$/;
 
 function check(plugin: string, property: string): void {

@@ -5,6 +5,7 @@ import type { Layout } from './layout.js';
 import type { AppName } from '../names.js';
 import { readFileOr, writeFileAtomic, exists } from './atomic.js';
 import { withLock } from './lock.js';
+import { unlessMissing } from '../os/missing.js';
 
 export type ReleaseStatus = 'built' | 'deployed' | 'failed';
 
@@ -78,7 +79,7 @@ export class ReleaseStore {
   }
 
   private async dirVersions(app: AppName): Promise<number[]> {
-    const names = await fs.readdir(this.layout.releasesDir(app)).catch(() => [] as string[]);
+    const names = await unlessMissing(fs.readdir(this.layout.releasesDir(app)), [] as string[]);
     return names.flatMap((n) => (/^v\d+$/.test(n) ? [Number(n.slice(1))] : []));
   }
 
@@ -118,6 +119,33 @@ export class ReleaseStore {
       release.status = status;
       if (status === 'deployed') index.current = version;
     });
+  }
+
+  /** After apps:rename moved the images: records naming an old reference name the new one. */
+  async replaceImages(app: AppName, moved: Readonly<Record<string, string>>): Promise<void> {
+    const renamed = (release: ReleaseRecord) => release.image !== undefined && Object.hasOwn(moved, release.image);
+    if (!(await this.list(app)).some(renamed)) return;
+    await this.update(app, (index) => {
+      for (const release of index.releases) if (renamed(release)) release.image = moved[release.image as string];
+    });
+  }
+
+  /**
+   * At server start, when no deploy runs: a release still `built` was being deployed when the
+   * previous server died. Mark it failed (it never served); returns the versions marked.
+   */
+  async failInterrupted(app: AppName): Promise<number[]> {
+    if (!(await this.list(app)).some((r) => r.status === 'built')) return [];
+    const marked: number[] = [];
+    await this.update(app, (index) => {
+      for (const release of index.releases) {
+        if (release.status !== 'built') continue;
+        release.status = 'failed';
+        release.note = [release.note, 'interrupted: the server stopped during this deploy'].filter(Boolean).join('; ');
+        marked.push(release.version);
+      }
+    });
+    return marked;
   }
 
   /** Keep the build directories of the last `keep` releases and of the current one; remove the rest. */

@@ -11,6 +11,15 @@ describe('apps lifecycle and the local CLI', function () {
   before(async () => { server = await TestServer.start(); });
   after(async () => { await server?.stop(); });
 
+  // Dokku's git plugin answers post-create: the bare repo exists before the first push.
+  it('apps:create makes the app\'s bare repo at once (git:report, hooks and git:sync work before a push)', async () => {
+    assert.equal((await server.ssh(['apps:create', 'fresh'])).code, 0);
+    const dir = path.join(server.home, 'home', 'fresh');
+    for (const name of ['HEAD', 'objects', 'refs', 'hooks/pre-receive']) assert.ok(fs.existsSync(path.join(dir, name)), name);
+    const report = await server.ssh(['git:report', 'fresh', '--git-computed-deploy-branch']);
+    assert.deepEqual([report.code, report.stdout], [0, 'master']);
+  });
+
   it('the local CLI runs inside the running server (control socket) and sees the same data', async () => {
     assert.ok(fs.existsSync(path.join(server.home, 'lib', 'run', 'control.sock')));
     const created = await server.dokku(['apps:create', 'local-app']);
@@ -18,7 +27,7 @@ describe('apps lifecycle and the local CLI', function () {
     const listed = await server.ssh(['apps:list']);
     assert.match(listed.stdout, /^local-app$/m);
     const failed = await server.dokku(['config:get', 'ghost', 'X']);
-    assert.equal(failed.code, 1);
+    assert.equal(failed.code, 20);
     assert.match(failed.stderr, /App ghost does not exist/);
   });
 
@@ -42,7 +51,7 @@ describe('apps lifecycle and the local CLI', function () {
 
   it('apps:rename moves config; apps:exists answers by exit code', async () => {
     assert.equal((await server.ssh(['apps:rename', 'local-app', 'renamed-app'])).code, 0);
-    assert.equal((await server.ssh(['apps:exists', 'local-app'])).code, 1);
+    assert.equal((await server.ssh(['apps:exists', 'local-app'])).code, 20);
     assert.equal((await server.ssh(['apps:exists', 'renamed-app'])).code, 0);
     assert.equal((await server.ssh(['config:get', 'renamed-app', 'FROM_PLUGIN'])).stdout, 'hi by admin');
   });
@@ -54,7 +63,7 @@ describe('apps lifecycle and the local CLI', function () {
     assert.equal((await server.ssh(['apps:exists', 'renamed-app'])).code, 0);
     const ok = await server.ssh(['apps:destroy', 'renamed-app'], { input: 'renamed-app\n' });
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal((await server.ssh(['apps:exists', 'renamed-app'])).code, 1);
+    assert.equal((await server.ssh(['apps:exists', 'renamed-app'])).code, 20);
   });
 
   it('apps:destroy --force skips the question', async () => {
@@ -76,7 +85,7 @@ describe('apps lifecycle and the local CLI', function () {
     assert.equal(exports.stdout, `export X='$(touch ${marker}) it'\\''s'`);
     const bad = await server.ssh(['config:export', '--format', 'yaml', 'fmt']);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /Unknown export format 'yaml'/);
+    assert.match(bad.stderr, /Unknown export format: yaml/);
     assert.equal(fs.existsSync(marker), false);
   });
 
@@ -98,7 +107,7 @@ describe('apps lifecycle and the local CLI', function () {
     const before = fs.readFileSync(path.join(server.home, 'home', 'fmt', 'ENV'), 'utf8');
     const r = await server.ssh(['config:set', 'fmt', 'GOOD=1', '1BAD=2']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /Invalid config key '1BAD'/);
+    assert.match(r.stderr, /Invalid key name: '1BAD'/);
     assert.equal(fs.readFileSync(path.join(server.home, 'home', 'fmt', 'ENV'), 'utf8'), before);
   });
 });

@@ -72,6 +72,28 @@ describe('deploy pipeline (process scheduler, built-in proxy)', function () {
     assert.equal((await h.platform.control.status(app)).instances.length, 1, 'the failed generation was stopped');
   });
 
+  it('app.json is read with comments and trailing commas (as Dokku); a syntax error fails the deploy naming line and column', async () => {
+    const app = await h.createApp('jsonc');
+    const appJson = [
+      '// health checks, as Dokku reads them (JSON with comments)',
+      '{',
+      '  "healthchecks": {',
+      '    /* web runs the startup check */',
+      '    "web": [ { "type": "startup", "path": "/ready", "content": "v1 web.1", "attempts": 1, }, ],',
+      '  },',
+      '}',
+    ].join('\n');
+    const output = await h.deploy(app, await Repo.from('node-app', h.dir, { 'app.json': appJson }));
+    assert.match(output, /GET \/ready: 200 \(content matched\)/, output);
+    const broken = await Repo.from('node-app', h.dir, { 'app.json': '{\n  "healthchecks": {\n    "web": [ { "path": "/ready" } }\n}\n', 'version.txt': 'v2\n' });
+    await assert.rejects(h.deploy(app, broken), (error: unknown) => {
+      assert.ok(error instanceof DeployFailed);
+      assert.equal(error.message, 'Cannot parse app.json as jsonc: line 3, column 35: invalid character "}" after array element');
+      return true;
+    });
+    assert.deepEqual(await get(h.port, 'jsonc.localhost'), { status: 200, body: 'v1 web.1' });
+  });
+
   it('two deploys of one app at once: one is refused with the deploy-lock message', async () => {
     const app = await h.createApp('racing');
     const repo = await Repo.from('node-app', h.dir);

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { PassThrough, Writable } from 'node:stream';
 import { execa } from 'execa';
 import { loadSettings } from '../../src/settings.js';
-import { boot, type Booted } from '../../src/boot.js';
+import { boot, openServices, type Booted } from '../../src/boot.js';
 import { startPlatform, type RunningPlatform } from '../../src/deploy/platform.js';
 import type { PushRequest } from '../../src/deploy/types.js';
 import type { Out } from '../../src/log.js';
@@ -37,6 +37,7 @@ export class Harness {
       SLIPWAY_HOME: path.join(dir, 'data'),
       SLIPWAY_KEYS_DIR: path.join(dir, 'keys'),
       SLIPWAY_HTTP_LISTEN: '127.0.0.1:0',
+      SLIPWAY_HTTPS_LISTEN: '127.0.0.1:0',
       SLIPWAY_SCHEDULER: 'process',
     };
     const harness = new Harness(dir, env);
@@ -46,10 +47,10 @@ export class Harness {
 
   /** Boot services and start the platform as `slipway serve` does (again after close: a restart). */
   async boot(): Promise<void> {
-    this.booted = boot(loadSettings(this.env, this.dir));
-    this.platform = await startPlatform(this.booted.services, (line) => this.serverLog.push(line));
-    this.booted.services.runtime = this.platform.runtime;
-    this.booted.services.platform = this.platform.control;
+    const core = openServices(loadSettings(this.env, this.dir));
+    this.platform = await startPlatform(core, (line) => this.serverLog.push(line));
+    this.booted = boot(core, this.platform.control);
+    void this.platform.restore();
   }
 
   get services() { return this.booted.services; }
@@ -130,7 +131,7 @@ export class Repo {
   push(app: AppName, rev: string): PushRequest {
     return {
       app, ref: 'refs/heads/main', oldRev: '0'.repeat(40), newRev: rev,
-      repoDir: path.join(this.dir, '.git'), gitEnv: {}, pusher: { keyName: 'tester', fingerprint: 'SHA256:test' },
+      repoDir: path.join(this.dir, '.git'), gitEnv: {}, pusher: { user: 'dokku', keyName: 'tester', fingerprint: 'SHA256:test', admin: true, remote: true },
     };
   }
 }

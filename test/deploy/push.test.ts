@@ -50,11 +50,13 @@ describe('git push deploys (real server, git and OpenSSH)', function () {
 
   it('ps, logs, run and releases work over ssh and from the local CLI (through the server)', async () => {
     const report = await server.ssh(['ps:report', 'pushed']);
-    assert.match(report.stdout, /Status web\.1: +running/);
+    assert.match(report.stdout, /Status web 1: +running/);
     const run = await server.ssh(['run', 'pushed', 'echo', '$GREETING']);
     assert.deepEqual([run.code, run.stdout], [0, 'over-ssh']);
     const failing = await server.ssh(['run', 'pushed', 'exit 42']);
     assert.equal(failing.code, 42);
+    // Each word stays a word (Dokku's run): the remote line `run pushed sh -c 'exit 3'` exits 3.
+    assert.equal((await server.ssh(['run', 'pushed', 'sh', '-c', "'exit 3'"])).code, 3);
     await get(server.httpPort, 'pushed.localhost', '/seen-in-logs');
     const logs = await eventually(async () => {
       const r = await server.ssh(['logs', 'pushed', '-n', '20']);

@@ -49,4 +49,20 @@ describe('release store', () => {
     assert.deepEqual(left, ['v1', 'v4', 'v5', 'v6', 'v7']);
     assert.equal(await store.releases.hasBuild(app, record(2)), false);
   });
+
+  it('10.5: after apps:rename, records naming a moved image name the new one; others are untouched', async () => {
+    await store.releases.record(app, { ...record(1), image: 'dokku/old:1' });
+    await store.releases.record(app, { ...record(2), image: 'dokku/old:2' });
+    await store.releases.record(app, record(3));
+    await store.releases.replaceImages(app, { 'dokku/old:2': 'dokku/kept:2' });
+    assert.deepEqual((await store.releases.list(app)).map((r) => r.image), ['dokku/old:1', 'dokku/kept:2', undefined]);
+  });
+
+  it('10.5: SLIPWAY_KEEP_RELEASES sets how many builds stay (default 5, at least 1)', () => {
+    assert.equal(loadSettings({}, dir).keepReleases, 5);
+    assert.equal(loadSettings({ SLIPWAY_KEEP_RELEASES: '2' }, dir).keepReleases, 2);
+    for (const bad of ['0', '-1', 'two', '1.5']) {
+      assert.throws(() => loadSettings({ SLIPWAY_KEEP_RELEASES: bad }, dir), /SLIPWAY_KEEP_RELEASES must be a whole number of at least 1/);
+    }
+  });
 });

@@ -23,9 +23,9 @@ describe('running apps (ps, logs, run, domains, restarts)', function () {
     for (let i = 0; i < 4; i++) bodies.add((await get(h.port, 'scaled.localhost')).body);
     assert.deepEqual([...bodies].sort(), ['v1 web.1', 'v1 web.2']);
     const show = await h.command(['ps:scale', 'scaled']);
-    assert.match(show.stdout, /^web: 2\nworker: 1$/m);
+    assert.match(show.stdout, /^web:  2\nworker: 1$/m);
     const report = await h.command(['ps:report', 'scaled']);
-    assert.match(report.stdout, /Status worker\.1: +running/);
+    assert.match(report.stdout, /Status worker 1: +running/);
     const bad = await h.command(['ps:scale', 'scaled', 'nope=1']);
     assert.deepEqual([bad.code, bad.stderr], [1, ' !     nope not found in the Procfile of scaled (types: web, worker)\n']);
   });
@@ -157,7 +157,7 @@ describe('running apps (ps, logs, run, domains, restarts)', function () {
   it('a restarted platform (same data dir) brings running apps back; stopped ones stay stopped', async () => {
     await h.close();
     await h.boot();
-    await h.platform.restored;
+    await h.platform.restore();
     assert.equal((await get(h.port, 'scaled.localhost')).status, 200);
     const bodies = new Set<string>();
     for (let i = 0; i < 4; i++) bodies.add((await get(h.port, 'scaled.localhost')).body);
@@ -167,7 +167,7 @@ describe('running apps (ps, logs, run, domains, restarts)', function () {
     assert.equal((await h.command(['ps:stop', 'pausable'])).code, 0);
     await h.close();
     await h.boot();
-    await h.platform.restored;
+    await h.platform.restore();
     assert.equal((await get(h.port, 'pausable.localhost')).status, 503);
     assert.equal((await get(h.port, 'many3.localhost')).status, 200);
   });

@@ -37,8 +37,8 @@ describe('deploy triggers', function () {
     const rev = repo.head;
     assert.deepEqual(lines, [
       `pre-receive-app hooked native ${dir} ${rev}`,
-      `pre-build hooked native ${dir}`,
-      `post-build hooked native ${dir}`,
+      `pre-build native hooked ${dir}`,
+      `post-build native hooked ${dir}`,
       'pre-deploy hooked v1',
       `check-deploy hooked web.1 web ${port} 127.0.0.1`,
       `post-deploy hooked ${port} 127.0.0.1 v1`,

@@ -163,12 +163,12 @@ describe('Dockerfile apps on docker-local (real server, ssh, git and Docker Engi
     await git(['reset', '-q', '--hard', 'HEAD~1']);
   });
 
-  it('a push whose Dockerfile fails to build is refused with the failing step', async function () {
+  it('a push whose Dockerfile fails to build is refused with the failing step (a LABEL step follows each FROM)', async function () {
     await commit({ Dockerfile: 'FROM slipway/busybox:latest\nRUN echo about to fail && exit 7\n' }, 'broken build');
     const pushed = await push();
     assert.notEqual(pushed.exitCode, 0);
     assert.match(pushed.stderr, /^remote: {8}about to fail\s*$/m);
-    assert.match(pushed.stderr, /^remote:  ! {5}image build failed at Step 2\/\d+ : RUN echo about to fail && exit 7: .*non-zero code: 7/m);
+    assert.match(pushed.stderr, /^remote:  ! {5}image build failed at Step 3\/\d+ : RUN echo about to fail && exit 7: .*non-zero code: 7/m);
     assert.deepEqual(await page(), { status: 200, body: 'version v2\n' });
     await git(['reset', '-q', '--hard', 'HEAD~1']);
   });
@@ -215,7 +215,8 @@ describe('Dockerfile apps on docker-local (real server, ssh, git and Docker Engi
     assert.equal(again.code, 1);
     assert.match(again.stderr, /Mount path already exists\./);
     assert.equal((await running().ssh(['storage:mount', APP, 'relative:/data'])).code, 1);
-    assert.equal((await running().ssh(['storage:list', APP])).stdout, `=====> ${APP} volume bind-mounts\n       ${shared}:/data:ro`);
+    assert.equal((await running().ssh(['storage:list', APP])).stdout, `-----> ${APP} volume bind-mounts:\n       ${shared}:/data:ro`);
+    assert.equal((await running().ssh(['--quiet', 'storage:list', APP])).stdout, `${shared}:/data:ro`);
     assert.equal((await running().ssh(['ps:restart', APP])).code, 0);
     const [doc] = JSON.parse((await running().ssh(['ps:inspect', APP])).stdout) as Inspected[];
     assert.deepEqual(doc?.HostConfig.Binds, [`${shared}:/data:ro`]);

@@ -2,7 +2,7 @@
 // reference checks, DOCKER_HOST parsing and container specs. These run without Docker.
 import assert from 'node:assert/strict';
 import { demuxFrames, frameLines, type Frame, type LogLine } from '../../src/docker/demux.js';
-import { LineSplitter } from '../../src/docker/lines.js';
+import { LineSplitter } from '../../src/os/lines.js';
 import { readProgress } from '../../src/docker/progress.js';
 import { checkContainerName, checkImageRef, splitRef } from '../../src/docker/refs.js';
 import { resolveEndpoint } from '../../src/docker/endpoint.js';

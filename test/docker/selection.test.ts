@@ -13,9 +13,9 @@ import { connect } from '../../src/docker/index.js';
 import { createOptions } from '../../src/docker/spec.js';
 import { DeployFailed, SlipwayError } from '../../src/errors.js';
 import { containerCmd, imageCommandLine } from '../../src/scheduler/docker-local/command.js';
-import { parseMount, formatMount } from '../../src/scheduler/docker-local/mounts.js';
-import { PerAppScheduler, canRun, detectDefault } from '../../src/scheduler/docker-local/per-app.js';
-import type { SchedulerEngine } from '../../src/scheduler/registry.js';
+import { parseMount, formatMount } from '../../src/scheduler/mounts.js';
+import { PerAppScheduler, canRun, detectDefault } from '../../src/scheduler/per-app.js';
+import type { SchedulerEngine } from '../../src/scheduler/types.js';
 import type { Generation, ReleaseArtifact, Scheduler } from '../../src/scheduler/types.js';
 import { Store, GLOBAL } from '../../src/store/index.js';
 import { loadSettings } from '../../src/settings.js';
@@ -44,6 +44,7 @@ function fakeEngine(name: string, started: string[]): SchedulerEngine {
     async run() { return 0; },
     async destroy() { /* nothing runs */ },
     async close() { /* nothing runs */ },
+    async detach() { /* nothing runs */ },
   };
   return { name, available: async () => true, create: async () => scheduler };
 }

@@ -2,7 +2,7 @@
 // line and exit 1 instead of a silent disconnect; long values go on stdin with config:import.
 import assert from 'node:assert/strict';
 import { TestServer } from '../helpers/server.js';
-import { parseImport } from '../../src/core/config-import.js';
+import { parseImport } from '../../src/core/config/import.js';
 
 const value = (bytes: number, fill = 'v') => fill.repeat(bytes);
 
@@ -58,7 +58,7 @@ describe('10.4 faults: long command lines and config:import', function () {
     const before = (await server.ssh(['config:export', '--format', 'json', 'longapp'])).stdout;
     const app = ['config:import', '--no-restart', 'longapp'];
     for (const [input, args, message] of [
-      ['GOOD=1\n1BAD=2\n', app, /Invalid config key '1BAD'/],
+      ['GOOD=1\n1BAD=2\n', app, /Invalid key name: '1BAD'/],
       ['GOOD=1\nnot a pair\n', app, /line 2: expected KEY=VALUE/],
       ["GOOD='open\n", app, /line 1: the value of GOOD has no closing '/],
       ['# nothing\n\n', app, /No config vars to set/],

@@ -1,5 +1,6 @@
 // git push over the real OpenSSH client: app creation, deploy output as `remote:` lines, failed
-// deploys refusing the push, non-deploy branches, the deploy branch setting, clone back.
+// deploys refusing the push, Dokku's deploy-branch rule (first branch pushed is adopted, master by
+// default, other branches stored with Dokku's warning), the deploy branch setting, clone back.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,7 @@ describe('git push over ssh (real git + OpenSSH)', function () {
     const push = await server.git(work, ['push', server.sshUrl('myapp'), 'main']);
     assert.equal(push.code, 0, push.stderr);
     assert.match(push.stderr, /-----> Creating myapp\.\.\./);
+    assert.match(push.stderr, /remote: -----> Set main as deploy-branch/);
     assert.match(push.stderr, new RegExp(`remote: -----> Building ${v1} \\(refs/heads/main\\) for myapp`));
     assert.match(push.stderr, /remote: -----> Released/);
     assert.ok(fs.existsSync(path.join(server.repoDir('myapp'), 'HEAD')), 'the app dir is the bare repo');
@@ -32,6 +34,35 @@ describe('git push over ssh (real git + OpenSSH)', function () {
     assert.ok(deploy.push.gitEnv.GIT_QUARANTINE_PATH?.startsWith(path.join(server.repoDir('myapp'), 'objects')));
     assert.equal(deploy.push.pusher.keyName, 'admin');
     assert.match((await server.ssh(['apps:list'])).stdout, /^myapp$/m);
+    assert.equal((await server.ssh(['git:report', 'myapp', '--git-deploy-branch'])).stdout, 'main');
+    assert.equal((await server.ssh(['git:report', 'myapp', '--git-computed-deploy-branch'])).stdout, 'main');
+  });
+
+  it('with no deploy-branch set anywhere, master deploys and is not recorded (Dokku)', async () => {
+    const tree = await server.workTree({ 'a.txt': 'a\n' });
+    const push = await server.git(tree, ['push', server.sshUrl('onmaster'), 'main:master']);
+    assert.equal(push.code, 0, push.stderr);
+    assert.match(push.stderr, /remote: -----> Building \S+ \(refs\/heads\/master\)/);
+    assert.doesNotMatch(push.stderr, /Set master as deploy-branch/);
+    assert.equal((await server.ssh(['git:report', 'onmaster', '--git-deploy-branch'])).stdout, '');
+    assert.equal((await server.ssh(['git:report', 'onmaster', '--git-computed-deploy-branch'])).stdout, 'master');
+  });
+
+  it('a first deploy that fails records no deploy-branch; the next push adopts its branch', async () => {
+    assert.equal((await server.ssh(['apps:create', 'adopter'])).code, 0);
+    const failing = await server.workTree({ FAIL: 'x\n' });
+    const bad = await server.git(failing, ['push', server.sshUrl('adopter'), 'main:trunk']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /remote: -----> Set trunk as deploy-branch/);
+    assert.equal((await server.ssh(['git:report', 'adopter', '--git-deploy-branch'])).stdout, '');
+    const tree = await server.workTree({ 'b.txt': 'b\n' });
+    const good = await server.git(tree, ['push', server.sshUrl('adopter'), 'main:stable']);
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stderr, /remote: -----> Building \S+ \(refs\/heads\/stable\)/);
+    assert.equal((await server.ssh(['git:report', 'adopter', '--git-deploy-branch'])).stdout, 'stable');
+    const other = await server.git(tree, ['push', server.sshUrl('adopter'), 'main:trunk']);
+    assert.equal(other.code, 0, other.stderr);
+    assert.match(other.stderr, /remote: -----> WARNING: deploy did not complete, you must push to stable\./);
   });
 
   it('the hook shim is tiny and never names the app', async () => {
@@ -53,21 +84,24 @@ describe('git push over ssh (real git + OpenSSH)', function () {
     await server.commit(work, { FAIL: '' });
   });
 
-  it('a first push that fails removes the app it created', async () => {
+  it('10.6: a first push whose deploy fails keeps the app it created (Dokku does), with no ref', async () => {
     const failing = await server.workTree({ FAIL: 'x\n' });
     const push = await server.git(failing, ['push', server.sshUrl('doomed'), 'main']);
     assert.notEqual(push.code, 0);
     assert.match(push.stderr, /Build failed/);
-    assert.equal(fs.existsSync(server.repoDir('doomed')), false);
-    assert.doesNotMatch((await server.ssh(['apps:list'])).stdout, /doomed/);
+    assert.equal(fs.existsSync(server.repoDir('doomed')), true);
+    assert.match((await server.ssh(['apps:list'])).stdout, /^doomed$/m);
+    assert.equal(await server.serverRev('doomed'), '', 'the refused ref did not move');
+    assert.equal((await server.ssh(['apps:destroy', 'doomed', '--force'])).code, 0);
   });
 
-  it('a push to another branch is stored, not deployed', async () => {
+  it('a push to another branch is stored, not deployed, with Dokku\'s warning', async () => {
     const before = deployer.deploys.length;
     const rev = await server.commit(work, { 'feature.txt': 'f\n' });
     const push = await server.git(work, ['push', server.sshUrl('myapp'), 'main:feature']);
     assert.equal(push.code, 0, push.stderr);
-    assert.match(push.stderr, /remote: -----> Branch feature is not the deploy branch \(main\): stored, not deployed/);
+    assert.match(push.stderr, /remote: -----> WARNING: deploy did not complete, you must push to main\./);
+    assert.match(push.stderr, /remote: -----> for example, try 'git push <dokku> feature:main'/);
     assert.equal(deployer.deploys.length, before);
     assert.equal(await server.serverRev('myapp', 'refs/heads/feature'), rev);
     assert.equal(await server.serverRev('myapp'), v1);
@@ -78,7 +112,7 @@ describe('git push over ssh (real git + OpenSSH)', function () {
     await server.mustGit(work, ['tag', 'v1.0', v1]);
     const tag = await server.git(work, ['push', server.sshUrl('myapp'), 'v1.0']);
     assert.equal(tag.code, 0, tag.stderr);
-    assert.match(tag.stderr, /remote: -----> Tag v1\.0 stored, not deployed/);
+    assert.match(tag.stderr, /remote: -----> WARNING: deploy did not complete, you must push to main\./);
     await server.mustGit(work, ['push', server.sshUrl('myapp'), 'main:scratch']);
     const del = await server.git(work, ['push', server.sshUrl('myapp'), ':scratch']);
     assert.equal(del.code, 0, del.stderr);
@@ -99,7 +133,7 @@ describe('git push over ssh (real git + OpenSSH)', function () {
     assert.match(push.stderr, new RegExp(`remote: -----> Building ${rev} \\(refs/heads/feature\\)`));
     const main = await server.git(work, ['push', server.sshUrl('myapp'), 'main']);
     assert.equal(main.code, 0, main.stderr);
-    assert.match(main.stderr, /Branch main is not the deploy branch \(feature\): stored, not deployed/);
+    assert.match(main.stderr, /WARNING: deploy did not complete, you must push to feature\./);
     assert.equal((await server.ssh(['git:report', 'myapp', '--git-sha'])).stdout, rev);
   });
 
@@ -113,11 +147,18 @@ describe('git push over ssh (real git + OpenSSH)', function () {
   it('a global deploy branch applies to apps without their own', async () => {
     assert.equal((await server.ssh(['git:set', 'myapp', 'deploy-branch'])).code, 0);
     assert.equal((await server.ssh(['git:set', '--global', 'deploy-branch', 'release'])).code, 0);
-    assert.equal((await server.ssh(['git:report', 'myapp', '--git-deploy-branch'])).stdout, 'release');
+    assert.equal((await server.ssh(['git:report', 'myapp', '--git-deploy-branch'])).stdout, '');
+    assert.equal((await server.ssh(['git:report', 'myapp', '--git-computed-deploy-branch'])).stdout, 'release');
     const push = await server.git(work, ['push', server.sshUrl('myapp'), 'main:release']);
     assert.equal(push.code, 0, push.stderr);
     assert.match(push.stderr, /remote: -----> Building \S+ \(refs\/heads\/release\)/);
     assert.equal((await server.ssh(['git:set', '--global', 'deploy-branch'])).code, 0);
+    assert.equal((await server.ssh(['git:report', 'myapp', '--git-computed-deploy-branch'])).stdout, 'master');
+    // Nothing set anywhere again: the next branch pushed is adopted.
+    await server.commit(work, { 'again.txt': 'a\n' });
+    const again = await server.git(work, ['push', server.sshUrl('myapp'), 'main']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /remote: -----> Set main as deploy-branch/);
     assert.equal((await server.ssh(['git:report', 'myapp', '--git-deploy-branch'])).stdout, 'main');
   });
 

@@ -45,7 +45,7 @@ describe('git layer security', function () {
         const r = await server.ssh([`${verb} ${quoted}`]);
         assert.equal(r.code, 1, `${verb} ${bad}: ${r.stderr}`);
         assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-        assert.match(r.stderr, /^ !     (App name .* is invalid|Please specify an app)/);
+        assert.match(r.stderr, /^ !     (App name must begin with lowercase alphanumeric character|Please specify an app)/);
         assert.equal(r.stdout, '');
       }
       assert.deepEqual(server.apps(), before);

@@ -64,7 +64,7 @@ async function appletPaths(busybox: string): Promise<string[]> {
   return stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '' && l !== 'bin/busybox' && !l.includes('..'));
 }
 
-function addEntry(pack: tar.Pack, header: EntryHeader, content?: string): Promise<void> {
+export function addEntry(pack: tar.Pack, header: EntryHeader, content?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = (error?: Error | null): void => { if (error) reject(error); else resolve(); };
     if (content === undefined) pack.entry(header, done);
@@ -72,18 +72,26 @@ function addEntry(pack: tar.Pack, header: EntryHeader, content?: string): Promis
   });
 }
 
-async function addFile(pack: tar.Pack, name: string, source: string, mtime: Date): Promise<void> {
+export async function addFile(pack: tar.Pack, name: string, source: string, mtime: Date, mode = 0o755): Promise<void> {
   const { size } = await stat(source);
   await new Promise<void>((resolve, reject) => {
-    const sink = pack.entry({ name, size, mode: 0o755, type: 'file', mtime }, (error) => (error ? reject(error) : resolve()));
+    const sink = pack.entry({ name, size, mode, type: 'file', mtime }, (error) => (error ? reject(error) : resolve()));
     const input = createReadStream(source);
     input.on('error', (error) => { sink.destroy(error); reject(error); });
     input.pipe(sink);
   });
 }
 
+/** What an image built on the busybox root filesystem adds: users, groups, more entries. */
+export interface RootfsExtras {
+  passwd?: string;
+  group?: string;
+  /** Adds entries after the base ones (paths the base has must not be added again). */
+  fill?: (pack: tar.Pack, mtime: Date) => Promise<void>;
+}
+
 /** The root filesystem as a tar stream; entries are produced while the consumer reads. */
-export async function busyboxRootfs(): Promise<AsyncIterable<Buffer>> {
+export async function busyboxRootfs(extras: RootfsExtras = {}): Promise<AsyncIterable<Buffer>> {
   const found = await usableBusybox();
   if ('problem' in found) throw new Error(found.problem);
   const busybox = found.path;
@@ -99,8 +107,9 @@ export async function busyboxRootfs(): Promise<AsyncIterable<Buffer>> {
     for (const applet of applets) {
       await addEntry(pack, { name: applet, type: 'symlink', linkname: '/bin/busybox', mode: 0o777, mtime });
     }
-    await addEntry(pack, { name: 'etc/passwd', mode: 0o644, mtime }, 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
-    await addEntry(pack, { name: 'etc/group', mode: 0o644, mtime }, 'root:x:0:\nnogroup:x:65534:\n');
+    await addEntry(pack, { name: 'etc/passwd', mode: 0o644, mtime }, `root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n${extras.passwd ?? ''}`);
+    await addEntry(pack, { name: 'etc/group', mode: 0o644, mtime }, `root:x:0:\nnogroup:x:65534:\n${extras.group ?? ''}`);
+    await extras.fill?.(pack, mtime);
     pack.finalize();
   };
   fill().catch((error: unknown) => pack.destroy(error instanceof Error ? error : new Error(String(error))));

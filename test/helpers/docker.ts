@@ -1,7 +1,6 @@
 // Shared setup for suites that need a Docker Engine: connect to DOCKER_HOST, skip the suite with a
 // printed reason when none answers, label what the run creates and remove it all afterwards.
 import http from 'node:http';
-import net from 'node:net';
 import { connect, DEFAULT_DOCKER_HOST, type DockerClient, type Labels } from '../../src/docker/index.js';
 import { busyboxProblem } from './docker-base.js';
 
@@ -39,17 +38,7 @@ export async function dockerOrSkip(ctx: Mocha.Context): Promise<DockerClient> {
   return docker;
 }
 
-/** A port on 127.0.0.1 that nothing listens on right now. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freeLoopbackPort } from './net.js';
 
 export interface HttpAnswer { status: number; body: string }
 

@@ -1,11 +1,18 @@
 // Starts a real Slipway server (`node dist/src/cli.js serve`) on ephemeral loopback ports with
-// a temp data dir, and drives it with the real OpenSSH client. Stops only what it started.
+// a temp data dir, and drives it with the real OpenSSH client. Stops only what it started (apps
+// outlive the server, so stop() also stops the app processes and containers of its data dir).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { loadSettings } from '../../src/settings.js';
+import { Store } from '../../src/store/index.js';
+import { ONE_OFF_VAR, OWNER_VAR } from '../../src/scheduler/process/engine.js';
+import { groupsMarked, stopGroup } from '../../src/os/process-group.js';
+import { instanceId, ownLabels } from '../../src/scheduler/docker-local/naming.js';
+import { connect } from '../../src/docker/index.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const cliPath = path.join(repoRoot, 'dist', 'src', 'cli.js');
@@ -78,6 +85,7 @@ export class TestServer {
       SLIPWAY_KEYS_DIR: this.keysDir,
       SLIPWAY_SSH_LISTEN: `127.0.0.1:${this.sshPort || 0}`,
       SLIPWAY_HTTP_LISTEN: '127.0.0.1:0',
+      SLIPWAY_HTTPS_LISTEN: '127.0.0.1:0',
       SLIPWAY_GIT_HTTP_LISTEN: '127.0.0.1:0',
       SLIPWAY_SCHEDULER: 'process',
       ...this.extraEnv,
@@ -90,7 +98,8 @@ export class TestServer {
     const proc = spawn(process.execPath, [cliPath, 'serve'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start:\n${this.output}`)), 30_000);
+      // Generous: on a loaded machine (many suites at once) a start can take tens of seconds.
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${this.output}`)), 90_000);
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
         const match = /ssh: \S+@[\d.]+:(\d+)/.exec(this.output);
@@ -115,8 +124,15 @@ export class TestServer {
     return Number(match[1]);
   }
 
+  /** The proxy's HTTPS port, from the banner line `https: https://HOST:PORT (proxy)`. */
+  get httpsPort(): number {
+    const match = /https: https:\/\/[\d.]+:(\d+) \(proxy\)/.exec(this.output);
+    if (!match) throw new Error(`no https banner line in:\n${this.output}`);
+    return Number(match[1]);
+  }
+
   /** Run `ssh dokku@127.0.0.1 ARGS…` with the real OpenSSH client. */
-  async ssh(args: string[], options: { key?: ClientKey; input?: string; user?: string; extra?: string[]; timeout?: number } = {}): Promise<RunResult> {
+  async ssh(args: string[], options: { key?: ClientKey; input?: string | Uint8Array; user?: string; extra?: string[]; timeout?: number } = {}): Promise<RunResult> {
     const key = options.key ?? this.admin;
     const result = await execa('ssh', [...sshOptions(this.sshPort, key), ...(options.extra ?? []), '--', `${options.user ?? 'dokku'}@127.0.0.1`, ...args], {
       reject: false, input: options.input ?? '', timeout: options.timeout ?? 60_000,
@@ -141,8 +157,18 @@ export class TestServer {
     });
   }
 
+  /** Stop the apps the server left running (they outlive it): processes and containers of this data dir. */
+  async stopApps(): Promise<void> {
+    const owner = new Store(loadSettings(this.env(), this.dir)).processes.owner;
+    for (const mark of [OWNER_VAR, ONE_OFF_VAR]) await Promise.all(groupsMarked(mark, owner).map((pgid) => stopGroup(pgid, 5_000)));
+    if ((this.env().SLIPWAY_SCHEDULER ?? 'process') === 'process') return;
+    const docker = connect();
+    if (await docker.ping(3_000)) await docker.removeByLabels(ownLabels(instanceId(this.home)));
+  }
+
   async stop(): Promise<void> {
     await this.kill('SIGTERM');
+    await this.stopApps();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-// mayAccessApp, as the git layer calls it before a push: local operators always, admins unless a
+// mayAccessApp (src/access/), as the router and the git layer call it: local operators always, admins unless a
 // user-auth-app plugin refuses, other keys only on apps they were granted.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { boot, type Booted } from '../../src/boot.js';
 import { loadSettings } from '../../src/settings.js';
-import { mayAccessApp, commandApp } from '../../src/core/acl-guard.js';
+import { mayAccessApp, appOf } from '../../src/access/index.js';
+import { takeFlags } from '../../src/commands/argv.js';
 import type { Identity } from '../../src/commands/types.js';
 import { parseAppName } from '../../src/names.js';
 
@@ -41,11 +42,16 @@ describe('mayAccessApp', () => {
     for (const bad of ['../app1', 'App1', '', 'app1/..']) assert.equal(await mayAccessApp(booted.services, key('admin', true), bad), false);
   });
 
-  it('finds the app a command acts on the way Dokku orders arguments', () => {
-    assert.equal(commandApp(['app1', 'K=V'], true), 'app1');
-    assert.equal(commandApp(['--no-restart', 'app1', 'K=V'], true), 'app1');
-    assert.equal(commandApp(['--no-restart', 'app1'], false), undefined, 'plugins take the app first');
-    assert.equal(commandApp(['--format', 'app1', 'app2'], true), undefined, 'a valued option hides the app');
-    assert.equal(commandApp([], true), undefined);
+  it('finds the app a command acts on by the options it declares', () => {
+    const app = { who: 'app' } as const;
+    const parse = (args: string[], options: string[] = []) => takeFlags(args, options);
+    assert.equal(appOf(app, parse(['app1', 'K=V'])), 'app1');
+    assert.equal(appOf(app, parse(['--no-restart', 'app1', 'K=V'], ['--no-restart'])), 'app1');
+    assert.equal(appOf(app, parse(['--no-restart', 'app1'])), undefined, 'an option the command does not declare hides the app');
+    assert.equal(appOf(app, parse(['--format', 'json', 'app1'], ['--format='])), 'app1', 'a valued option takes its value');
+    assert.equal(appOf(app, parse(['--format', 'app1', 'app2'])), undefined);
+    assert.equal(appOf({ who: 'admin', app: 0 }, parse(['app1', 'key'])), 'app1');
+    assert.equal(appOf({ who: 'admin' }, parse(['app1'])), undefined, 'admin commands name no app unless they say so');
+    assert.equal(appOf(app, parse([])), undefined);
   });
 });

@@ -121,7 +121,7 @@ describe('plugin:install refuses bad input and changes nothing', function () {
       commands: { text: HELLO_COMMANDS, mode: 0o755 },
       install: { text: '#!/usr/bin/env bash\necho "cannot set up" >&2\nexit 3\n', mode: 0o755 },
     });
-    const r = await refused([repo], /^ !     install trigger of plugin brokeninstall failed \(exit 3\)$/, 3);
+    const r = await refused([repo], /^ !     Plugin brokeninstall was not installed: its install trigger failed \(exit 3\)$/, 3);
     assert.match(r.stderr, /^cannot set up$/m, 'the trigger\'s own stderr reaches the user');
   });
 

@@ -3,7 +3,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { ReverseProxy } from '../../src/proxy/index.js';
+import { ReverseProxy, type ProxyOptions } from '../../src/proxy/index.js';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -58,9 +58,9 @@ export interface TestProxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(): Promise<TestProxy> {
+export async function startProxy(options: Omit<ProxyOptions, 'onError'> = {}): Promise<TestProxy> {
   const errors: string[] = [];
-  const proxy = new ReverseProxy({ onError: (error, context) => errors.push(`${context}: ${error.message}`) });
+  const proxy = new ReverseProxy({ ...options, onError: (error, context) => errors.push(`${context}: ${error.message}`) });
   const { port } = await proxy.listen(LOOPBACK, 0);
   return { proxy, port, errors, close: () => proxy.close() };
 }

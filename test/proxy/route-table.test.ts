@@ -29,6 +29,17 @@ describe('proxy route table', () => {
     assert.equal(appOf(table, 'other.test'), undefined);
   });
 
+  it('a leading dot (Dokku\'s and nginx\'s `.example.com`) routes the name itself and every name under it', () => {
+    const table = new RouteTable();
+    table.setUpstreams('dotted', ['.example.com'], [up(1)]);
+    assert.equal(appOf(table, 'example.com'), 'dotted');
+    assert.equal(appOf(table, 'www.example.com'), 'dotted');
+    assert.equal(appOf(table, 'a.b.example.com'), 'dotted');
+    assert.equal(appOf(table, 'notexample.com'), undefined);
+    assert.throws(() => table.setUpstreams('other', ['example.com'], [up(2)]), SlipwayError);
+    assert.throws(() => table.setUpstreams('bad', ['..example.com'], [up(3)]), SlipwayError);
+  });
+
   it('replaces an app\'s routes as a whole and forgets removed apps', () => {
     const table = new RouteTable();
     table.setUpstreams('a', ['a.test', 'old.test'], [up(1)]);

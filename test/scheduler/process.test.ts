@@ -1,14 +1,16 @@
 // The process engine on its own: restart with backoff, stop by process group (grandchildren
-// too), log files with rotation, and reaping processes a dead server left behind.
+// too), log files with rotation, and adopting what a previous server left running (10.3).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSettings } from '../../src/settings.js';
 import { Store } from '../../src/store/index.js';
-import { ProcessScheduler, processEngine } from '../../src/scheduler/process/engine.js';
-import { groupAlive } from '../../src/scheduler/process/groups.js';
+import { ONE_OFF_VAR, ProcessScheduler, processEngine } from '../../src/scheduler/process/engine.js';
+import { PassThrough } from 'node:stream';
+import { groupAlive, groupsMarked } from '../../src/os/process-group.js';
 import { RotatingLog, LogStore } from '../../src/store/log-files.js';
+import { OUTPUT_CAP, ProcessOutput } from '../../src/store/process-output.js';
 import type { GenerationSpec } from '../../src/scheduler/types.js';
 import { parseAppName } from '../../src/names.js';
 import { eventually } from '../deploy/helpers.js';
@@ -70,15 +72,56 @@ describe('process scheduler', function () {
     await scheduler.close();
   });
 
-  it('stops the processes a previous server left running', async () => {
-    const crashed = new ProcessScheduler(store, (l) => log.push(l));
-    const gen = await crashed.start(spec(dir, { worker: 'sleep 300' }, { worker: 1 }));
-    const pid = (await eventually(async () => gen.instances()[0].pid))!;
-    await eventually(async () => ((await store.processes.read()).some((r) => r.pid === pid) ? true : undefined));
+  it('10.3: a new scheduler adopts what the previous one left running (same pids, same port), supervises it again, and stops what nothing adopts', async () => {
+    const backoff = { initialMs: 10, maxMs: 80, resetAfterMs: 60_000 };
+    const first = new ProcessScheduler(store, (l) => log.push(l), { backoff });
+    const kept = spec(dir, { web: 'echo "web on $PORT"; exec sleep 300', worker: 'exec sleep 300' }, { web: 1, worker: 1 });
+    const gen = await first.start(kept);
+    const other = parseAppName('other');
+    const otherGen = await first.start({ release: { app: other, version: 1, dir, processTypes: { worker: 'exec sleep 300' } }, scale: { worker: 1 }, env: {} });
+    const before = await eventually(async () => {
+      const all = gen.instances();
+      return all.every((i) => i.pid !== undefined) && all.some((i) => i.recentOutput.length > 0) ? all : undefined;
+    });
+    const otherPid = otherGen.instances()[0].pid!;
+    await first.detach();
+    assert.ok(before.every((i) => groupAlive(i.pid!)), 'detach leaves every process running');
+    assert.ok(groupAlive(otherPid));
+    assert.equal(fs.readFileSync(path.join(store.layout.processesDir(app), (gen as unknown as { name: string }).name, 'web.1.pid'), 'utf8').trim(), String(before.find((i) => i.id === 'web.1')!.pid));
+
     const next = await processEngine.create({ store, log: (l) => log.push(l) });
+    const adopted = await next.adopt!(kept);
+    assert.ok(adopted, 'the same release, scale and config is adopted');
+    assert.deepEqual(adopted.instances().map((i) => [i.id, i.pid, i.port]), before.map((i) => [i.id, i.pid, i.port]));
+    await next.settle!();
+    await eventually(async () => (groupAlive(otherPid) ? undefined : true));
+    assert.ok(log.some((l) => l.includes(`stopping other worker.1 (pid ${otherPid}) left by a previous server: nothing adopted it`)), log.join('\n'));
+
+    // Supervision resumed: an adopted process that dies is restarted (new pid, one exit counted).
+    const worker = before.find((i) => i.id === 'worker.1')!;
+    process.kill(-worker.pid!, 'SIGKILL');
+    const restarted = await eventually(async () => adopted.instances().find((i) => i.id === 'worker.1' && i.state === 'running' && i.pid !== worker.pid));
+    assert.equal(restarted.exits, 1);
+    await next.close();
+    assert.ok(adopted.instances().every((i) => i.pid === undefined || !groupAlive(i.pid)));
+    assert.deepEqual(await store.processes.all(), [], 'no record is left once everything stopped');
+  });
+
+  it('10.3: a previous generation with another config is not adopted: it is stopped, and one-off commands left running are stopped at start', async () => {
+    const first = new ProcessScheduler(store, (l) => log.push(l));
+    const gen = await first.start(spec(dir, { worker: 'exec sleep 300' }, { worker: 1 }));
+    const pid = (await eventually(async () => gen.instances()[0].pid))!;
+    const oneOff = first.run({ release: { app, version: 1, dir, processTypes: {} }, env: {}, command: 'echo started; exec sleep 300' },
+      { stdout: new PassThrough(), stderr: new PassThrough() }, new AbortController().signal);
+    const oneOffPid = await eventually(async () => groupsMarked(ONE_OFF_VAR, store.processes.owner)[0]);
+    await first.detach();
+    const next = await processEngine.create({ store, log: (l) => log.push(l) });
+    assert.equal(groupAlive(oneOffPid), false, 'the one-off command nobody waits for is stopped at start');
+    assert.equal(await oneOff, 128 + 15);
+    const changed = spec(dir, { worker: 'exec sleep 300' }, { worker: 1 });
+    changed.env = { FROM_CONFIG: 'changed' };
+    assert.equal(await next.adopt!(changed), undefined);
     assert.equal(groupAlive(pid), false);
-    assert.ok(log.some((l) => l.includes(`stopping orphaned process unit worker.1 (pid ${pid})`)), log.join('\n'));
-    await crashed.close();
     await next.close();
   });
 });
@@ -97,5 +140,32 @@ describe('log files', () => {
     const tail = await logs.tail(app, 5);
     fs.rmSync(dir, { recursive: true, force: true });
     assert.deepEqual(tail.map((l) => l.split(': ')[1]), ['line 7', 'line 8', 'line 9', 'line 10', 'line 11']);
+  });
+
+  it('10.3: an app\'s output file is read on from where the last server stopped (.pos) and cut back once read past the cap', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-output-'));
+    const file = path.join(dir, 'gen', 'web.1.out');
+    const first = new ProcessOutput(file);
+    const fd = first.openForWriter();
+    try {
+      fs.writeSync(fd, 'one\ntwo\n');
+      assert.equal(first.read(), 'one\ntwo\n');
+      assert.equal(first.read(), '');
+      first.close();
+      fs.writeSync(fd, 'while no server ran\n');
+      const next = new ProcessOutput(file);
+      assert.equal(next.read(), 'while no server ran\n', 'the next server reads only what is new');
+      fs.writeSync(fd, 'x'.repeat(OUTPUT_CAP));
+      let read = 0;
+      for (let text = next.read(); text; text = next.read()) read += text.length;
+      assert.equal(read, OUTPUT_CAP);
+      assert.equal(fs.statSync(file).size, 0, 'cut back once read past the cap');
+      fs.writeSync(fd, 'after\n');
+      assert.equal(next.read(), 'after\n', 'the writer (O_APPEND) goes on at the new end');
+      next.close();
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -82,9 +82,10 @@ describe('security: config values and keys', function () {
     }
   });
 
-  it('the post-config-update trigger got every KEY=VALUE as one argument, unevaluated', () => {
+  // Dokku's config plugin passes the keys only (triggerUpdate(app, "set", keys)); the values stay in ENV.
+  it('the post-config-update trigger got APP set KEY..., each key one argument, no value', () => {
     const args = fs.readFileSync(path.join(server.dir, 'trigger-args'), 'utf8').split('\0').slice(0, -1);
-    assert.deepEqual(args, ['myapp', 'set', ...keys.map((k) => `${k}=${values[k]}`)]);
+    assert.deepEqual(args, ['myapp', 'set', ...keys]);
   });
 
   it('the ENV file on disk, sourced by bash, gives back every value', async () => {
@@ -113,9 +114,10 @@ describe('security: config values and keys', function () {
     assert.deepEqual(r.stdout.split('\0').slice(0, -1), keys.map((k) => `--env=${k}=${values[k]}`));
   });
 
-  it('--format envfile, sourced by bash, gives back every value (newlines as the two characters \\n)', async () => {
+  it('--format envfile (godotenv\'s, as Dokku), sourced by bash, runs nothing; newline, CR and ! stay escaped', async () => {
     const r = await bash(`set -e; source "$F"; ${printVars}`, await exported('envfile'));
-    assert.deepEqual(r.stdout.split('\0').slice(0, -1), keys.map((k) => values[k].replace(/\n/g, '\\n')));
+    const escaped = (v: string) => v.replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/!/g, '\\!');
+    assert.deepEqual(r.stdout.split('\0').slice(0, -1), keys.map((k) => escaped(values[k])));
   });
 
   for (const format of ['json', 'json-list']) {
@@ -131,10 +133,10 @@ describe('security: config values and keys', function () {
     });
   }
 
-  it('--format pretty (for people, not shells) shows single-line values verbatim', async () => {
+  it('--format pretty (for people, not shells) shows single-line values verbatim, trimmed as Dokku\'s columns', async () => {
     const text = await exported('pretty');
     for (const key of keys.filter((k) => !/[\n\r]/.test(values[k]))) {
-      assert.ok(text.split('\n').some((l) => l.startsWith(`${key}:`) && l.endsWith(values[key]) ), key);
+      assert.ok(text.split('\n').some((l) => l.startsWith(`${key}:`) && l.endsWith(values[key].trim()) ), key);
     }
   });
 

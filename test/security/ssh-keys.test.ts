@@ -67,13 +67,13 @@ describe('security: ssh-keys:add refuses bad input and leaves the store untouche
   ] as const) {
     it(`refuses a malformed key line: ${label}`, async () => {
       const input = line === 'KEYTYPE_MISMATCH' ? freshLine.replace('ssh-ed25519', 'ecdsa-sha2-nistp256') : line;
-      await refused(['bad'], input, /E?(No public key|Malformed|Not a public key|Exactly one)/);
+      await refused(['bad'], input, /Key specified in is not a valid ssh public key|Too many keys provided|Empty key was specified/);
     });
   }
 
   it('refuses two keys in one input', async () => {
     const other = await makeKey(server.dir, 'other');
-    await refused(['two'], `${freshLine}\n${fs.readFileSync(other.publicKey, 'utf8')}`, /Exactly one public key/);
+    await refused(['two'], `${freshLine}\n${fs.readFileSync(other.publicKey, 'utf8')}`, /Too many keys provided, set one per invocation/);
   });
 
   for (const options of [
@@ -84,17 +84,17 @@ describe('security: ssh-keys:add refuses bad input and leaves the store untouche
     'from="*"',
   ]) {
     it(`refuses a key with authorized_keys options: ${options.slice(0, 30)}`, async () => {
-      await refused(['opts'], `${options} ${freshLine}\n`, /key options/);
+      await refused(['opts'], `${options} ${freshLine}\n`, /Key specified in is not a valid ssh public key/);
     });
   }
 
   it('refuses a duplicate name', async () => {
-    await refused(['admin'], freshLine, /Duplicate ssh key name: admin/);
+    await refused(['admin'], freshLine, /^ ! {5}Duplicate ssh key name$/);
   });
 
   it('refuses a duplicate key under another name (and with another comment)', async () => {
-    await refused(['admin2'], adminLine, /Duplicate ssh public key: already added as admin/);
-    await refused(['admin3'], adminLine.replace(/\S+$/, 'different-comment'), /Duplicate ssh public key/);
+    await refused(['admin2'], adminLine, /^ ! {5}Duplicate ssh public key specified$/);
+    await refused(['admin3'], adminLine.replace(/\S+$/, 'different-comment'), /Duplicate ssh public key specified/);
   });
 
   for (const name of ['a"b', "a'b", 'a\nb', 'a b', '../x', '-x', 'x'.repeat(65), 'ключ', '$(id)', 'a;b', '']) {
@@ -112,10 +112,10 @@ describe('security: ssh-keys:add refuses bad input and leaves the store untouche
     await refused(['fromdisk', server.admin.publicKey], '', /pipe the key on stdin/);
   });
 
-  it('regression: ssh-keys:remove of an unknown name with a newline fails with one line', async () => {
+  it('regression: ssh-keys:remove of an unknown name with a newline warns in one line (exit 0, as Dokku)', async () => {
     const before = fs.readFileSync(storeFile());
     const r = await server.ssh(['ssh-keys:remove', `'nobody\n${'x'.repeat(200)}'`]);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 0);
     assert.match(r.stderr, /^ ! {5}No public key found for name nobody\?x+…$/);
     assert.deepEqual(fs.readFileSync(storeFile()), before);
   });

@@ -27,7 +27,7 @@ describe('ssh commands (real OpenSSH client)', function () {
 
   it('hello on a missing app fails with the verify_app_name message', async () => {
     const r = await server.ssh(['hello', 'ghost']);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 20, 'Dokku\'s verify_app_name exits 20');
     assert.match(r.stderr, /App ghost does not exist/);
   });
 
@@ -88,10 +88,27 @@ describe('ssh commands (real OpenSSH client)', function () {
     assert.doesNotMatch((await server.ssh(['hello:world'])).stderr, /^\+ /m);
   });
 
+  // Dokku keeps the switch in $DOKKU_ROOT/.dokkurc/DOKKU_TRACE: a file a Dokku host (or an operator) wrote counts too.
+  it('trace mode lives in $DOKKU_ROOT/.dokkurc/DOKKU_TRACE, as on Dokku', async () => {
+    const file = path.join(server.home, 'home', '.dokkurc', 'DOKKU_TRACE');
+    assert.equal((await server.ssh(['trace:on'])).code, 0);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'export DOKKU_TRACE=1\n');
+    assert.equal((await server.ssh(['trace:off'])).code, 0);
+    assert.equal(fs.existsSync(file), false);
+    fs.writeFileSync(file, 'export DOKKU_TRACE=1\n');
+    try {
+      assert.match((await server.ssh(['hello:world'])).stderr, /^\+ /m, 'a hand-written file turns tracing on');
+    } finally {
+      fs.rmSync(file);
+    }
+    assert.doesNotMatch((await server.ssh(['hello:world'])).stderr, /^\+ /m);
+  });
+
   it('an unknown command is one clear error and exit 1', async () => {
     const r = await server.ssh(['frobnicate', 'x']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /`frobnicate` is not a dokku command\./);
+    // Dokku names the whole command line.
+    assert.match(r.stderr, /`frobnicate x` is not a dokku command\./);
   });
 
   for (const bad of ['../x', 'a b', 'A', '']) {

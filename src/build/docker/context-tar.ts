@@ -26,7 +26,16 @@ function addFile(pack: tar.Pack, name: string, file: string, size: number, mode:
   });
 }
 
-async function addTree(pack: tar.Pack, root: string, rel: string): Promise<void> {
+/** Files of the tree sent with other content (`Dockerfile` → the same text with stage labels). */
+export type Replacements = Readonly<Record<string, string>>;
+
+function addText(pack: tar.Pack, name: string, text: string, mode: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    pack.entry({ name, mode, mtime: MTIME, type: 'file', uid: 0, gid: 0 }, text, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+async function addTree(pack: tar.Pack, root: string, rel: string, replace: Replacements): Promise<void> {
   const entries = await fsp.readdir(path.join(root, rel), { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
@@ -35,7 +44,9 @@ async function addTree(pack: tar.Pack, root: string, rel: string): Promise<void>
     const stat = await fsp.lstat(full);
     if (stat.isDirectory()) {
       await addEntry(pack, { name, type: 'directory', mode: 0o755, mtime: MTIME, uid: 0, gid: 0 });
-      await addTree(pack, root, name);
+      await addTree(pack, root, name, replace);
+    } else if (stat.isFile() && Object.hasOwn(replace, name)) {
+      await addText(pack, name, replace[name] ?? '', stat.mode & 0o111 ? 0o755 : 0o644);
     } else if (stat.isFile()) {
       await addFile(pack, name, full, stat.size, stat.mode & 0o111 ? 0o755 : 0o644);
     } else if (stat.isSymbolicLink()) {
@@ -52,12 +63,12 @@ async function* bytes(pack: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
   }
 }
 
-/** The directory as a tar byte stream; destroying `abort` ends it with an error. */
-export function directoryTar(root: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
+/** The directory as a tar byte stream; aborting `signal` ends it with an error. */
+export function directoryTar(root: string, signal?: AbortSignal, replace: Replacements = {}): AsyncGenerator<Buffer> {
   const pack = tar.pack();
   const onAbort = (): void => { pack.destroy(new Error('build aborted')); };
   signal?.addEventListener('abort', onAbort, { once: true });
-  addTree(pack, path.resolve(root), '').then(
+  addTree(pack, path.resolve(root), '', replace).then(
     () => pack.finalize(),
     (error: unknown) => pack.destroy(error instanceof Error ? error : new Error(String(error))),
   ).finally(() => signal?.removeEventListener('abort', onAbort));

@@ -1,24 +1,28 @@
 // The `docker-local` scheduler: runs each process of a release as a container of its image on
 // this host's engine (`APP.TYPE.N`, restart on-failure:10, the app's config as env, PORT set),
-// behind the same proxy as the process engine, and removes what it created when asked.
+// behind the same proxy as the process engine, and removes what it created when asked. The
+// containers outlive the server; the next server adopts them.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store } from '../../store/index.js';
-import type { AppName } from '../../names.js';
-import type { Generation, GenerationSpec, LogQuery, OneOffSpec, ReleaseArtifact, RunIO, Scheduler } from '../types.js';
-import type { SchedulerContext, SchedulerEngine } from '../registry.js';
+import { isValidAppName, type AppName } from '../../names.js';
+import { FAILED_START_LINES, type Generation, type GenerationSpec, type LogQuery, type OneOffSpec, type ReleaseArtifact, type RunIO, type Scheduler, type SchedulerContext, type SchedulerEngine, type StartReport } from '../types.js';
 import {
-  ContainerNotFound, DockerUnavailable, LABEL, connect, type ContainerSpec, type DockerClient, type ImageConfig,
+  ContainerNotFound, DockerUnavailable, LABEL, connect, withContainerOptions, type ContainerOptions, type ContainerSpec, type ContainerSummary,
+  type DockerClient, type ImageConfig,
 } from '../../docker/index.js';
 import { ConflictError, DeployFailed, SlipwayError } from '../../errors.js';
 import { PortPool, LOOPBACK } from '../process/ports.js';
 import { DockerGeneration, DockerInstance, type InstancePlan } from './generation.js';
 import { containerCmd } from './command.js';
-import { containerNames, instanceId, ownLabels, processLabels, SCHEDULER_NAME } from './naming.js';
-import { dockerLocalOptions, type DockerLocalOptions } from './options.js';
-import { readMounts, formatMount } from './mounts.js';
+import { containerNames, DL_LABEL, instanceId, ownLabels, processLabels, SCHEDULER_NAME } from './naming.js';
+import { envDigest, plannedIds } from '../adoption.js';
+import { dockerLocalOptions, type DockerLocalOptions, type NetworkMode } from './options.js';
+import { readMounts, formatMount } from '../mounts.js';
+import { appContainerOptions } from '../docker-options.js';
 import { waitHealthy } from './health.js';
 import { containerLogs, type LogSource } from './logs.js';
+import { imageId, inspectApp, removeAppLeftovers } from './app-queries.js';
 
 const DEFAULT_KILL_AFTER_MS = 10_000;
 const REFRESH_MS = 1_000;
@@ -35,6 +39,8 @@ function imageOf(release: ReleaseArtifact): string {
 export class DockerLocalScheduler implements Scheduler {
   readonly name = SCHEDULER_NAME;
   private readonly live = new Map<AppName, Set<DockerGeneration>>();
+  /** Containers a previous server left, per app, until adopt() takes them or settle() removes them. */
+  private readonly leftBehind = new Map<AppName, ContainerSummary[]>();
   private readonly ports = new PortPool();
   private readonly closing = new AbortController();
   private sequence = 0;
@@ -49,10 +55,89 @@ export class DockerLocalScheduler implements Scheduler {
     private readonly instance: string,
   ) {}
 
-  /** Remove containers a previous server of this installation left behind. */
-  async reapOrphans(): Promise<void> {
+  /**
+   * At server start: keep the process containers a previous server of this installation left for
+   * adopt(); remove its one-off containers (release commands, `run`: nobody waits for them).
+   */
+  async prepare(): Promise<void> {
     for (const c of await this.docker.listContainers(ownLabels(this.instance))) {
-      this.log(`removing container ${c.name} left by a previous server`);
+      const app = c.labels[LABEL.app];
+      if (c.labels[LABEL.oneOff] === 'true' || c.labels[LABEL.process] === 'run' || app === undefined || !isValidAppName(app)) {
+        this.log(`removing one-off container ${c.name} left by a previous server`);
+        await this.docker.removeContainer(c.id, { force: true }).catch((error: Error) => this.log(`cannot remove ${c.name}: ${error.message}`));
+        continue;
+      }
+      this.leftBehind.set(app, [...(this.leftBehind.get(app) ?? []), c]);
+    }
+  }
+
+  /**
+   * Take over the containers a previous server left for exactly this release, scale and config
+   * (same containers, not restarted; one that stopped is started again); undefined when there
+   * are none. The app's other containers from before are removed.
+   */
+  async adopt(spec: GenerationSpec): Promise<Generation | undefined> {
+    const { release } = spec;
+    const app = release.app;
+    const candidates = this.leftBehind.get(app) ?? [];
+    this.leftBehind.delete(app);
+    const wanted = plannedIds(spec);
+    const digest = envDigest(spec.env);
+    const byGeneration = new Map<string, ContainerSummary[]>();
+    for (const c of candidates) {
+      const id = c.labels[DL_LABEL.generation] ?? '';
+      byGeneration.set(id, [...(byGeneration.get(id) ?? []), c]);
+    }
+    let best: ContainerSummary[] | undefined;
+    let bestRunning = 0;
+    for (const containers of byGeneration.values()) {
+      const matches = containers.every((c) => c.labels[LABEL.release] === String(release.version) && c.labels[DL_LABEL.config] === digest)
+        && containers.map((c) => c.labels[DL_LABEL.dyno]).sort().join(',') === wanted.map((w) => w.id).sort().join(',')
+        && containers.every((c) => c.labels[LABEL.process] !== 'web' || Number(c.labels[DL_LABEL.port]) > 0);
+      const running = containers.filter((c) => c.state === 'running' || c.state === 'restarting').length;
+      if (matches && running > bestRunning) [best, bestRunning] = [containers, running];
+    }
+    await this.removeLeft(candidates.filter((c) => !best?.includes(c)), 'it does not run the current release, scale and config');
+    if (!best) return undefined;
+    const members: DockerInstance[] = [];
+    const generationId = best[0].labels[DL_LABEL.generation];
+    const generation = new DockerGeneration(generationId, app, release.version, { ...spec.scale }, imageOf(release), members);
+    for (const { type, index, id } of wanted) {
+      const container = best.find((c) => c.labels[DL_LABEL.dyno] === id)!;
+      const plan: InstancePlan = { type, index, dyno: id, host: LOOPBACK };
+      if (type === 'web') {
+        plan.port = Number(container.labels[DL_LABEL.port]);
+        this.ports.claim(plan.port);
+      }
+      const member = new DockerInstance(plan);
+      member.containerId = container.id;
+      member.name = container.name;
+      members.push(member);
+    }
+    const set = this.live.get(app) ?? new Set<DockerGeneration>();
+    this.live.set(app, set);
+    set.add(generation);
+    for (const member of members) {
+      const id = member.containerId!;
+      const state = await this.docker.inspectContainer(id);
+      if (!state.running && state.status !== 'restarting') await this.docker.startContainer(id);
+      member.state = state.running ? state : await this.docker.inspectContainer(id);
+      this.followOutput(member).catch((error: Error) => this.log(`${app} ${member.id}: cannot follow output: ${error.message}`));
+    }
+    this.ensureRefresher();
+    return generation;
+  }
+
+  /** Once every app was restored: remove the containers a previous server left and nothing adopted. */
+  async settle(): Promise<void> {
+    const left = [...this.leftBehind.values()].flat();
+    this.leftBehind.clear();
+    await this.removeLeft(left, 'nothing adopted it');
+  }
+
+  private async removeLeft(containers: ContainerSummary[], why: string): Promise<void> {
+    for (const c of containers) {
+      this.log(`removing container ${c.name} left by a previous server: ${why}`);
       await this.docker.removeContainer(c.id, { force: true }).catch((error: Error) => this.log(`cannot remove ${c.name}: ${error.message}`));
     }
   }
@@ -64,6 +149,8 @@ export class DockerLocalScheduler implements Scheduler {
     const config = (await this.docker.findImage(image)).config;
     if (config === undefined) throw new DeployFailed(`cannot read how to run ${image}`);
     const binds = await this.binds(app);
+    const network = await this.network(spec.report);
+    const options = await appContainerOptions(this.store, app, 'deploy', network);
     const tag = `g${(++this.sequence).toString(36)}${Date.now().toString(36)}`;
     const members: DockerInstance[] = [];
     const generation = new DockerGeneration(`${app}.v${release.version}.${tag}`, app, release.version, { ...spec.scale }, image, members);
@@ -78,7 +165,7 @@ export class DockerLocalScheduler implements Scheduler {
       const set = this.live.get(app) ?? new Set<DockerGeneration>();
       this.live.set(app, set);
       set.add(generation);
-      for (const member of members) await this.launch(generation, member, release, spec.env, config, binds, tag);
+      for (const member of members) await this.launch(generation, member, release, spec.env, config, { binds, network, options }, tag);
       this.ensureRefresher();
       const web = members.filter((m) => m.plan.type === 'web');
       if (config.healthcheck !== undefined && web.length > 0) {
@@ -86,10 +173,42 @@ export class DockerLocalScheduler implements Scheduler {
       }
       return generation;
     } catch (error) {
+      if (spec.report) await this.reportOutput(members, spec.report);
       generation.stopping = this.stopGeneration(generation, 0, 0);
       await generation.stopping;
       throw error;
     }
+  }
+
+  /**
+   * The network containers get: the configured one, except that an engine without a `bridge`
+   * network (dockerd --bridge=none) would start them unreachable, so they use the host's instead.
+   */
+  private async network(report?: StartReport): Promise<NetworkMode> {
+    if (this.options.network !== 'bridge' || (await this.docker.hasNetwork('bridge'))) return this.options.network;
+    report?.warn(`The Docker engine at ${this.docker.host} has no bridge network: using host networking (SLIPWAY_DOCKER_NETWORK=host says so for good)`);
+    return 'host';
+  }
+
+  /** Each started container's last output lines, read from the engine before it is removed. */
+  private async reportOutput(members: DockerInstance[], report: StartReport): Promise<void> {
+    for (const member of members) {
+      if (member.containerId === undefined) continue;
+      const lines = await this.tail(member.containerId, FAILED_START_LINES).catch(() => [...member.info(false).recentOutput]);
+      report.output(member.id, lines.slice(-FAILED_START_LINES));
+    }
+  }
+
+  private async tail(containerId: string, lines: number): Promise<string[]> {
+    const out: string[] = [];
+    for await (const line of await this.docker.containerLogs(containerId, { tail: lines })) out.push(line.text);
+    return out;
+  }
+
+  async lastOutput(generation: Generation, instance: string, lines: number): Promise<string[]> {
+    const member = this.own(generation).members.find((m) => m.id === instance);
+    if (member?.containerId === undefined) return [];
+    return this.tail(member.containerId, lines).catch(() => [...member.info(false).recentOutput].slice(-lines));
   }
 
   private async binds(app: AppName): Promise<string[]> {
@@ -104,31 +223,33 @@ export class DockerLocalScheduler implements Scheduler {
 
   private containerSpec(
     generation: DockerGeneration, member: DockerInstance, release: ReleaseArtifact, env: Record<string, string>,
-    config: ImageConfig, binds: string[],
+    config: ImageConfig, wiring: Wiring,
   ): ContainerSpec {
     const { plan } = member;
-    const bridge = this.options.network === 'bridge';
+    const bridge = wiring.network === 'bridge';
     const containerEnv: Record<string, string> = { ...env, DYNO: plan.dyno, PS: plan.dyno };
     if (plan.port !== undefined) containerEnv.PORT = String(bridge ? this.options.containerPort : plan.port);
     const command = release.processTypes[plan.type] ?? '';
-    return {
+    return withContainerOptions({
       image: generation.image,
       cmd: containerCmd(config, command),
       env: containerEnv,
-      labels: processLabels(this.instance, { app: release.app, type: plan.type, dyno: plan.dyno, version: release.version, generation: generation.id }),
-      network: this.options.network,
+      labels: processLabels(this.instance, {
+        app: release.app, type: plan.type, dyno: plan.dyno, version: release.version, generation: generation.id, port: plan.port, config: envDigest(env),
+      }),
+      network: wiring.network,
       ports: bridge && plan.port !== undefined ? [{ containerPort: this.options.containerPort, hostIp: LOOPBACK, hostPort: plan.port }] : undefined,
-      binds,
+      binds: wiring.binds,
       restart: { onFailure: 10 },
       init: true,
-    };
+    }, wiring.options, OWN_ENV);
   }
 
   private async launch(
     generation: DockerGeneration, member: DockerInstance, release: ReleaseArtifact, env: Record<string, string>,
-    config: ImageConfig, binds: string[], tag: string,
+    config: ImageConfig, wiring: Wiring, tag: string,
   ): Promise<void> {
-    const spec = this.containerSpec(generation, member, release, env, config, binds);
+    const spec = this.containerSpec(generation, member, release, env, config, wiring);
     const [name, suffixed] = containerNames(release.app, member.plan.dyno, tag);
     try {
       member.containerId = await this.docker.createContainer({ ...spec, name });
@@ -148,7 +269,8 @@ export class DockerLocalScheduler implements Scheduler {
   /** Keep the last lines of a container's output (shown when a deploy fails). */
   private async followOutput(member: DockerInstance): Promise<void> {
     if (member.containerId === undefined) return;
-    const stream = await this.docker.containerLogs(member.containerId, { follow: true });
+    // The last lines are all it keeps (an adopted container may have a long history).
+    const stream = await this.docker.containerLogs(member.containerId, { follow: true, tail: 20 });
     member.follower = stream;
     try {
       for await (const line of stream) member.remember(line.text);
@@ -173,10 +295,13 @@ export class DockerLocalScheduler implements Scheduler {
       return;
     }
     this.refreshing = true;
+    // Only containers that existed before the list was asked for: one created while the list
+    // call is on its way is not in its answer, and is not gone.
+    const known = members.filter((m) => m.containerId !== undefined && !m.gone);
     try {
       const byId = new Map((await this.docker.listContainers(ownLabels(this.instance))).map((c) => [c.id, c]));
-      for (const member of members) {
-        if (member.containerId === undefined || member.gone) continue;
+      for (const member of known) {
+        if (member.containerId === undefined) continue;
         const summary = byId.get(member.containerId);
         if (summary === undefined) { member.gone = true; continue; }
         if (summary.status === member.statusText) continue;
@@ -249,20 +374,24 @@ export class DockerLocalScheduler implements Scheduler {
     if (config === undefined) throw new SlipwayError('E_DOCKER', `cannot read how to run ${image}`, 1);
     const suffix = randomBytes(3).toString('hex');
     const dyno = `run.${suffix}`;
-    const result = await this.docker.runOneOff({
+    const network = await this.network();
+    // `run` gets the run phase's options; the release command, like Dokku's, the deploy phase's.
+    const options = await appContainerOptions(this.store, release.app, spec.phase ?? 'run', network);
+    const result = await this.docker.runOneOff(withContainerOptions({
       image,
       name: `${release.app}.run.${suffix}`,
       cmd: containerCmd(config, spec.command),
       env: { ...spec.env, DYNO: dyno, PS: dyno },
       labels: processLabels(this.instance, { app: release.app, type: 'run', dyno, version: release.version, generation: dyno }),
-      network: this.options.network,
+      network,
       binds: await this.binds(release.app),
       init: true,
-    }, { stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, signal });
+    }, options, OWN_ENV), { stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, signal });
     return result.exitCode;
   }
 
   async destroy(app: AppName): Promise<void> {
+    this.leftBehind.delete(app); // removed below with the rest of the app's containers
     await Promise.all([...(this.live.get(app) ?? [])].map((g) => this.stop(g, { killAfterMs: 5_000 })));
     // One-offs still running, and anything else of the app this installation started.
     for (const c of await this.docker.listContainers({ ...ownLabels(this.instance), [LABEL.app]: app })) {
@@ -277,7 +406,24 @@ export class DockerLocalScheduler implements Scheduler {
     const all = [...this.live.values()].flatMap((set) => [...set]);
     await Promise.all(all.map((g) => this.stop(g, { killAfterMs: 5_000 })));
   }
+
+  /** Server stop: the containers keep running (the engine restarts them on failure). */
+  async detach(): Promise<void> {
+    this.closing.abort();
+    clearInterval(this.refresher);
+    this.refresher = undefined;
+    const all = [...this.live.values()].flatMap((set) => [...set]);
+    await Promise.all(all.flatMap((g) => (g.stopping ? [g.stopping] : [])));
+    for (const member of all.flatMap((g) => g.members)) member.follower?.destroy();
+    this.live.clear();
+  }
 }
+
+/** How a generation's containers reach the world: their network, mounts and docker options. */
+interface Wiring { network: NetworkMode; binds: string[]; options: ContainerOptions }
+
+/** Variables Slipway sets in every container: an option's `-e` never replaces them. */
+const OWN_ENV = ['DYNO', 'PS', 'PORT'];
 
 function ignoreGone(error: unknown): void {
   if (!(error instanceof ContainerNotFound)) throw error;
@@ -285,6 +431,10 @@ function ignoreGone(error: unknown): void {
 
 export const dockerLocalEngine: SchedulerEngine = {
   name: SCHEDULER_NAME,
+  needs: 'Docker',
+  inspect: (ctx, app) => inspectApp(ctx.store.settings, app),
+  imageId,
+  removeApp: removeAppLeftovers,
   async available() {
     try {
       return await connect().ping(3_000);
@@ -297,10 +447,10 @@ export const dockerLocalEngine: SchedulerEngine = {
     const docker = connect();
     if (!(await docker.ping(5_000))) throw new DockerUnavailable(docker.host);
     if (options.network === 'bridge' && !(await docker.hasNetwork('bridge'))) {
-      ctx.log(`docker-local: the engine at ${docker.host} has no bridge network; set SLIPWAY_DOCKER_NETWORK=host`);
+      ctx.log(`docker-local: the engine at ${docker.host} has no bridge network; apps run with host networking (set SLIPWAY_DOCKER_NETWORK=host)`);
     }
     const scheduler = new DockerLocalScheduler(docker, ctx.store, ctx.log, options, instanceId(ctx.store.settings.home));
-    await scheduler.reapOrphans();
+    await scheduler.prepare();
     return scheduler;
   },
 };

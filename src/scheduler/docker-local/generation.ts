@@ -26,6 +26,7 @@ export class DockerInstance {
   /** Docker's status text at the last look (`Up 3 seconds (healthy)`): a change means look again. */
   statusText = '';
   gone = false;
+  private lastExit?: number;
   follower?: Readable & AsyncIterable<LogLine>;
   private readonly recent: string[] = [];
 
@@ -43,6 +44,8 @@ export class DockerInstance {
     const exited = s !== undefined && !s.running && (s.status === 'exited' || s.status === 'dead');
     // Docker restarts a crashed container itself (on-failure): each restart is one unexpected exit.
     const exits = (s?.restartCount ?? 0) + (exited && !stopping ? 1 : 0) + (this.gone && !stopping ? 1 : 0);
+    // Once Docker restarted it, the engine reports exit code 0 again: keep the last one seen.
+    if (s !== undefined && s.exitCode !== 0) this.lastExit = s.exitCode;
     return {
       id: this.plan.dyno,
       type: this.plan.type,
@@ -52,7 +55,8 @@ export class DockerInstance {
       host: this.plan.host,
       port: this.plan.port,
       exits,
-      lastExitCode: exits > 0 ? s?.exitCode ?? null : undefined,
+      // Running again after a restart, the engine no longer knows the code: left out, not 0.
+      lastExitCode: exits > 0 ? this.lastExit ?? (s?.running ? undefined : s?.exitCode ?? null) : undefined,
       startedAt: s?.startedAt && !s.startedAt.startsWith('0001-') ? s.startedAt : undefined,
       recentOutput: [...this.recent],
     };

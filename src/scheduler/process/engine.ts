@@ -1,35 +1,57 @@
 // The `process` scheduler: runs an app's Procfile types as supervised local processes (no Docker),
-// web ones on a PORT from the pool, and records their pids so the next server reaps orphans.
+// web ones on a PORT from the pool. The processes are detached (own session, output to files,
+// pid files under the app's data folder), so they outlive the server; the next server adopts them.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Store, ProcessRecord } from '../../store/index.js';
+import type { GenerationRecord, InstanceRecord, Store } from '../../store/index.js';
 import type { AppName } from '../../names.js';
-import type { Generation, GenerationSpec, InstanceInfo, LogQuery, OneOffSpec, RunIO, Scheduler } from '../types.js';
-import type { SchedulerContext, SchedulerEngine } from '../registry.js';
+import type { Generation, GenerationSpec, InstanceInfo, LogQuery, OneOffSpec, RunIO, Scheduler, SchedulerContext, SchedulerEngine } from '../types.js';
 import type { Scale } from '../../store/index.js';
 import { Instance, type Backoff } from './instance.js';
 import { PortPool, LOOPBACK } from './ports.js';
 import { LogHub } from './log-hub.js';
 import { runOneOff } from './one-off.js';
-import { hostEnv } from '../host-env.js';
-import { groupsMarked, processStartTime, stopGroup } from './groups.js';
+import { hostEnv } from '../../os/host-env.js';
+import { envDigest, plannedIds } from '../adoption.js';
+import { groupsMarked, processAlive, stopGroup } from '../../os/process-group.js';
 
 const DEFAULT_KILL_AFTER_MS = 10_000;
 /** In every app process's environment: which data dir's server started it. */
 export const OWNER_VAR = 'SLIPWAY_PROCESS_OWNER';
+/** In every one-off command's environment (release commands, `run`): the same, for one-offs. */
+export const ONE_OFF_VAR = 'SLIPWAY_ONE_OFF_OWNER';
 
 class ProcessGeneration implements Generation {
   stopped?: Promise<void>;
+  /** Its record is gone: nothing may write it again. */
+  forgotten = false;
+  readonly id: string;
   constructor(
-    readonly id: string,
+    /** The folder of its record (unique across servers). */
+    readonly name: string,
     readonly app: AppName,
     readonly version: number,
+    readonly dir: string,
     readonly scale: Scale,
+    readonly envDigest: string,
     readonly members: Instance[],
-  ) {}
+  ) {
+    this.id = `${app}-${name}`;
+  }
 
   instances(): InstanceInfo[] {
     return this.members.map((m) => m.info());
   }
+
+  record(): GenerationRecord {
+    return {
+      app: this.app, generation: this.name, version: this.version, dir: this.dir, scale: this.scale,
+      envDigest: this.envDigest, instances: this.members.map((m) => m.record()),
+    };
+  }
+}
+
+function running(i: InstanceRecord): i is InstanceRecord & { pid: number } {
+  return i.pid !== undefined && processAlive(i.pid, i.startTime ?? '');
 }
 
 export interface ProcessSchedulerOptions { backoff?: Backoff }
@@ -37,9 +59,10 @@ export interface ProcessSchedulerOptions { backoff?: Backoff }
 export class ProcessScheduler implements Scheduler {
   readonly name = 'process';
   private readonly live = new Map<AppName, Set<ProcessGeneration>>();
+  /** What a previous server left running, per app, until adopt() takes it or settle() stops it. */
+  private readonly leftBehind = new Map<AppName, GenerationRecord[]>();
   private readonly ports = new PortPool();
   private readonly hub: LogHub;
-  private readonly records = new Map<number, ProcessRecord>();
   private readonly closing = new AbortController();
   private sequence = 0;
 
@@ -47,61 +70,125 @@ export class ProcessScheduler implements Scheduler {
     this.hub = new LogHub(store.logs);
   }
 
-  /** Marks every app process with the data dir it belongs to (see reapOrphans). */
-  private get owner(): string { return this.store.layout.processesFile(); }
+  /** Marks every app process with the data dir it belongs to. */
+  private get owner(): string { return this.store.processes.owner; }
 
-  /** Stop processes a previous server left behind (it died without stopping them). */
-  async reapOrphans(): Promise<void> {
-    const orphans = (await this.store.processes.read()).filter((r) => r.startTime && processStartTime(r.pid) === r.startTime);
-    await Promise.all(orphans.map(async (r) => {
-      this.log(`stopping orphaned process ${r.app} ${r.id} (pid ${r.pid}) left by a previous server`);
-      await stopGroup(r.pid, 5_000);
-    }));
-    // A server killed between spawning a process and saving its record leaves it unrecorded:
-    // it still carries the mark it was started with (nothing of ours runs yet to confuse it with).
-    await Promise.all(groupsMarked(OWNER_VAR, this.owner).map(async (pgid) => {
-      this.log(`stopping unrecorded orphaned process group ${pgid} left by a previous server`);
+  /**
+   * At server start, before anything runs: keep what a previous server recorded for adopt(); stop
+   * what it started and never recorded (killed between spawn and record) and its one-off commands
+   * (release commands, `run`: nobody waits for them any more).
+   */
+  async prepare(): Promise<void> {
+    const records = await this.store.processes.all();
+    const recorded = new Set<number>();
+    for (const record of records) {
+      for (const i of record.instances) if (running(i)) recorded.add(i.pid);
+      this.leftBehind.set(record.app, [...(this.leftBehind.get(record.app) ?? []), record]);
+    }
+    await Promise.all(groupsMarked(OWNER_VAR, this.owner).filter((pgid) => !recorded.has(pgid)).map(async (pgid) => {
+      this.log(`stopping unrecorded process group ${pgid} left by a previous server`);
       await stopGroup(pgid, 5_000);
     }));
-    await this.store.processes.write([]);
+    await Promise.all(groupsMarked(ONE_OFF_VAR, this.owner).map(async (pgid) => {
+      this.log(`stopping one-off command (process group ${pgid}) left by a previous server`);
+      await stopGroup(pgid, 5_000);
+    }));
   }
 
-  private saveRecords(): void {
-    this.store.processes.write([...this.records.values()]).catch((error: Error) => this.log(`cannot save process records: ${error.message}`));
-  }
-
-  async start(spec: GenerationSpec): Promise<Generation> {
+  /** Build a generation's instances; nothing runs until each is started or adopted. */
+  private async generation(name: string, spec: GenerationSpec, ports: Map<string, number | undefined> = new Map()): Promise<ProcessGeneration> {
     const { release } = spec;
     const app = release.app;
     const members: Instance[] = [];
-    for (const type of Object.keys(release.processTypes).sort()) {
-      for (let index = 1; index <= (spec.scale[type] ?? 0); index++) {
-        const port = type === 'web' ? await this.ports.allocate() : undefined;
-        const id = `${type}.${index}`;
-        const env: Record<string, string> = { ...hostEnv(), HOME: release.dir, ...spec.env, DYNO: id, PS: id, [OWNER_VAR]: this.owner };
-        if (port !== undefined) env.PORT = String(port);
-        this.hub.acquire(app, id);
-        members.push(new Instance({
-          type, index, command: release.processTypes[type], cwd: release.dir, env, host: LOOPBACK, port,
-          backoff: this.options.backoff,
-          output: (text) => this.hub.write(app, id, text),
-          spawned: (pid) => {
-            this.records.set(pid, { app, id, pid, startTime: processStartTime(pid) });
-            this.saveRecords();
-          },
-          exited: (pid) => {
-            this.records.delete(pid);
-            this.saveRecords();
-          },
-        }));
+    const generation = new ProcessGeneration(name, app, release.version, release.dir, { ...spec.scale }, envDigest(spec.env), members);
+    for (const { type, index, id } of plannedIds(spec)) {
+      let port: number | undefined;
+      if (type === 'web') {
+        port = ports.get(id);
+        if (port === undefined) port = await this.ports.allocate();
+        else this.ports.claim(port);
       }
+      const env: Record<string, string> = { ...hostEnv(), HOME: release.dir, ...spec.env, DYNO: id, PS: id, [OWNER_VAR]: this.owner };
+      if (port !== undefined) env.PORT = String(port);
+      this.hub.acquire(app, id);
+      members.push(new Instance({
+        type, index, command: release.processTypes[type], cwd: release.dir, env, host: LOOPBACK, port,
+        backoff: this.options.backoff,
+        output: this.store.processes.output(app, name, id),
+        line: (text) => this.hub.write(app, id, text),
+        changed: () => this.saveRecord(generation),
+      }));
     }
-    const generation = new ProcessGeneration(`${app}-v${release.version}-${++this.sequence}`, app, release.version, { ...spec.scale }, members);
-    const set = this.live.get(app) ?? new Set<ProcessGeneration>();
-    this.live.set(app, set);
-    set.add(generation);
-    for (const member of members) member.start();
     return generation;
+  }
+
+  private saveRecord(generation: ProcessGeneration): void {
+    if (generation.forgotten) return;
+    this.store.processes.save(generation.record()).catch((error: Error) => this.log(`cannot save the process record of ${generation.id}: ${error.message}`));
+  }
+
+  private track(generation: ProcessGeneration): void {
+    const set = this.live.get(generation.app) ?? new Set<ProcessGeneration>();
+    this.live.set(generation.app, set);
+    set.add(generation);
+  }
+
+  async start(spec: GenerationSpec): Promise<Generation> {
+    const name = `v${spec.release.version}-${Date.now().toString(36)}-${(++this.sequence).toString(36)}`;
+    const generation = await this.generation(name, spec);
+    this.track(generation);
+    await this.store.processes.save(generation.record());
+    for (const member of generation.members) member.start();
+    return generation;
+  }
+
+  /**
+   * Take over the processes a previous server left running for exactly this release, scale and
+   * config (same pids; any that died since are started again); undefined when there are none.
+   * Whatever else it left for the app is stopped.
+   */
+  async adopt(spec: GenerationSpec): Promise<Generation | undefined> {
+    const app = spec.release.app;
+    const candidates = this.leftBehind.get(app) ?? [];
+    this.leftBehind.delete(app);
+    const wanted = plannedIds(spec).map((p) => p.id).join(',');
+    const digest = envDigest(spec.env);
+    let best: GenerationRecord | undefined;
+    let bestAlive = 0;
+    for (const record of candidates) {
+      if (record.version !== spec.release.version || record.dir !== spec.release.dir || record.envDigest !== digest) continue;
+      if (record.instances.map((i) => i.id).join(',') !== wanted) continue;
+      const alive = record.instances.filter(running).length;
+      if (alive > bestAlive) [best, bestAlive] = [record, alive];
+    }
+    await this.stopRecorded(candidates.filter((r) => r !== best), 'it does not run the current release, scale and config');
+    if (!best) return undefined;
+    const generation = await this.generation(best.generation, spec, new Map(best.instances.map((i) => [i.id, i.port])));
+    this.track(generation);
+    for (const member of generation.members) {
+      const record = best.instances.find((i) => i.id === member.id);
+      if (record && running(record)) member.adopt(record);
+      else member.start();
+    }
+    await this.store.processes.save(generation.record());
+    return generation;
+  }
+
+  /** Once every app was restored: stop what a previous server left and nothing adopted. */
+  async settle(): Promise<void> {
+    const left = [...this.leftBehind.values()].flat();
+    this.leftBehind.clear();
+    await this.stopRecorded(left, 'nothing adopted it');
+  }
+
+  private async stopRecorded(records: GenerationRecord[], why: string): Promise<void> {
+    await Promise.all(records.map(async (record) => {
+      await Promise.all(record.instances.filter(running).map(async (i) => {
+        this.log(`stopping ${record.app} ${i.id} (pid ${i.pid}) left by a previous server: ${why}`);
+        await stopGroup(i.pid, 5_000);
+      }));
+      await this.store.processes.remove(record.app, record.generation);
+    }));
   }
 
   stop(generation: Generation, options: { graceMs?: number; killAfterMs?: number } = {}): Promise<void> {
@@ -126,6 +213,8 @@ export class ProcessScheduler implements Scheduler {
       this.ports.release(member.port);
       await this.hub.release(gen.app, member.id);
     }
+    gen.forgotten = true;
+    await this.store.processes.remove(gen.app, gen.name);
     const set = this.live.get(gen.app);
     set?.delete(gen);
     if (set?.size === 0) this.live.delete(gen.app);
@@ -141,6 +230,9 @@ export class ProcessScheduler implements Scheduler {
     let live = false;
     const unsubscribe = query.follow ? this.hub.subscribe(app, query.type, (line) => (live ? write(line) : buffered.push(line))) : undefined;
     try {
+      // What the processes wrote until now is in the history (their output files are read on a timer).
+      for (const generation of this.live.get(app) ?? []) for (const member of generation.members) member.pump();
+      await this.hub.written(app);
       const history = await this.store.logs.tail(app, query.lines, query.type);
       for (const line of history) write(line);
       if (!unsubscribe) return;
@@ -154,10 +246,13 @@ export class ProcessScheduler implements Scheduler {
   }
 
   run(spec: OneOffSpec, io: RunIO, signal: AbortSignal): Promise<number> {
-    return runOneOff(spec, io, signal);
+    return runOneOff(spec, io, signal, { [ONE_OFF_VAR]: this.owner });
   }
 
   async destroy(app: AppName): Promise<void> {
+    const left = this.leftBehind.get(app) ?? [];
+    this.leftBehind.delete(app);
+    await this.stopRecorded(left, 'the app is being removed');
     await Promise.all([...(this.live.get(app) ?? [])].map((g) => this.stop(g)));
   }
 
@@ -165,7 +260,23 @@ export class ProcessScheduler implements Scheduler {
     this.closing.abort();
     const all = [...this.live.values()].flatMap((set) => [...set]);
     await Promise.all(all.map((g) => this.stop(g)));
-    await this.store.processes.write([...this.records.values()]);
+    await this.store.processes.flush();
+  }
+
+  /** Stop supervising and leave every process running, its record saved for the next server. */
+  async detach(): Promise<void> {
+    this.closing.abort();
+    const all = [...this.live.values()].flatMap((set) => [...set]);
+    // Retiring generations finish stopping (their grace period is cut short); the rest keep running.
+    await Promise.all(all.flatMap((g) => (g.stopped ? [g.stopped] : [])));
+    for (const generation of all.filter((g) => !g.stopped)) {
+      for (const member of generation.members) {
+        member.detach();
+        await this.hub.release(generation.app, member.id);
+      }
+    }
+    this.live.clear();
+    await this.store.processes.flush();
   }
 }
 
@@ -174,7 +285,7 @@ export const processEngine: SchedulerEngine = {
   async available() { return true; },
   async create(ctx: SchedulerContext) {
     const scheduler = new ProcessScheduler(ctx.store, ctx.log);
-    await scheduler.reapOrphans();
+    await scheduler.prepare();
     return scheduler;
   },
 };

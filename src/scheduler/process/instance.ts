@@ -1,9 +1,14 @@
-// One supervised process (`web.1`): `sh -c` of its Procfile line in its own process group, output
-// to the log hub, restarted with exponential backoff when it exits, stopped by group.
-import { spawn, type ChildProcess } from 'node:child_process';
+// One supervised process (`web.1`): `sh -c` of its Procfile line in its own session and process
+// group, writing to its output file (so it outlives the server; src/os/spawn.ts's detached mode),
+// restarted with exponential backoff when it exits, stopped by group. A process a previous server
+// started is adopted: the same pid, watched through /proc, restarted like any other once it exits.
+import fs from 'node:fs';
+import { startDetached, type DetachedChild } from '../../os/spawn.js';
 import type { InstanceInfo, InstanceState } from '../types.js';
-import { eachLine } from './lines.js';
-import { signalGroup, stopGroup } from './groups.js';
+import type { InstanceRecord } from '../../store/index.js';
+import type { ProcessOutput } from '../../store/process-output.js';
+import { LineSplitter, MAX_LINE } from '../../os/lines.js';
+import { processAlive, processStartTime, signalGroup, stopGroup } from '../../os/process-group.js';
 
 export interface Backoff {
   initialMs: number;
@@ -14,6 +19,9 @@ export interface Backoff {
 
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 30_000, resetAfterMs: 10_000 };
 
+/** How often output is read and an adopted process is looked at. */
+const TICK_MS = 200;
+
 export interface InstanceOptions {
   type: string;
   index: number;
@@ -23,26 +31,39 @@ export interface InstanceOptions {
   host: string;
   port?: number;
   backoff?: Backoff;
+  /** The file the process writes to. */
+  output: ProcessOutput;
   /** One line of output (or a supervisor note) for the log. */
-  output(text: string): void;
-  spawned(pid: number): void;
-  exited(pid: number): void;
+  line(text: string): void;
+  /** The instance's pid changed (spawned, adopted or exited): its record is saved again. */
+  changed(): void;
+}
+
+/** One run of the process: spawned here (child) or adopted from a previous server. */
+interface Run {
+  pid: number;
+  startTime: string;
+  child?: DetachedChild;
+  done: boolean;
 }
 
 const RECENT = 20;
 
 export class Instance {
   readonly id: string;
-  private child?: ChildProcess;
+  private current?: Run;
   private state: InstanceState = 'starting';
   private exits = 0;
   private consecutive = 0;
   private lastExitCode?: number | null;
   private startedAt?: number;
   private restartTimer?: NodeJS.Timeout;
+  private ticker?: NodeJS.Timeout;
   private stopping?: Promise<void>;
   private noRestart = false;
+  private detached = false;
   private readonly recent: string[] = [];
+  private readonly splitter = new LineSplitter(MAX_LINE);
 
   constructor(private readonly options: InstanceOptions) {
     this.id = `${options.type}.${options.index}`;
@@ -52,48 +73,108 @@ export class Instance {
 
   start(): void {
     const { command, cwd, env } = this.options;
-    // detached: the child leads a new process group, so a stop reaches everything it started.
-    const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
+    let child: DetachedChild;
+    let fd: number;
+    try {
+      fd = this.options.output.openForWriter();
+    } catch (error) {
+      this.line(`[slipway] cannot open the output file: ${(error as Error).message}`);
+      this.crashed(null, null);
+      return;
+    }
+    try {
+      // Its own session and group: the server's death or stop (SIGTERM, SIGINT from a terminal)
+      // never reaches it, and a stop reaches all it started.
+      child = startDetached({
+        file: 'sh', args: ['-c', command], cwd, env, outputFd: fd,
+        onError: (error) => this.line(`[slipway] ${error.message}`),
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
     this.startedAt = Date.now();
     this.state = 'running';
     const pid = child.pid;
-    if (pid !== undefined) this.options.spawned(pid);
-    eachLine(child.stdout!, (line) => this.line(line));
-    eachLine(child.stderr!, (line) => this.line(line));
-    let done = false;
-    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (done) return;
-      done = true;
-      this.onExit(child, pid, code, signal);
+    if (pid === undefined) {
+      void child.exited.then(({ startError }) => {
+        this.line(`[slipway] cannot start: ${startError?.message ?? 'unknown error'}`);
+        this.crashed(null, null);
+      });
+      return;
+    }
+    const run: Run = { pid, startTime: processStartTime(pid), child, done: false };
+    this.current = run;
+    void child.exited.then(({ code, signal }) => this.onExit(run, code, signal));
+    this.watch();
+    this.options.changed();
+  }
+
+  /** Take over a process a previous server started (it runs: the caller checked). */
+  adopt(record: InstanceRecord & { pid: number }): void {
+    this.current = { pid: record.pid, startTime: record.startTime ?? '', done: false };
+    this.startedAt = record.startedAt ? Date.parse(record.startedAt) : Date.now();
+    this.state = 'running';
+    this.watch();
+  }
+
+  /** What the record of this instance says now. */
+  record(): InstanceRecord {
+    const run = this.current;
+    return {
+      id: this.id, type: this.options.type, index: this.options.index, port: this.options.port,
+      pid: run?.pid, startTime: run?.startTime,
+      startedAt: run && this.startedAt !== undefined ? new Date(this.startedAt).toISOString() : undefined,
     };
-    child.once('error', (error) => {
-      this.line(`[slipway] cannot start: ${error.message}`);
-      // A failed spawn may never emit 'exit'.
-      if (pid === undefined) finish(null, null);
-    });
-    child.once('exit', (code, signal) => finish(code, signal));
+  }
+
+  private watch(): void {
+    if (this.ticker) return;
+    this.ticker = setInterval(() => this.tick(), TICK_MS);
+    this.ticker.unref();
+  }
+
+  private tick(): void {
+    this.pump();
+    const run = this.current;
+    // A child of ours says when it exits; an adopted process is not ours to wait for.
+    if (run && !run.child && !run.done && !processAlive(run.pid, run.startTime)) this.onExit(run, null, null);
+  }
+
+  /** Read what the process wrote since the last look (also before `logs` reads the log files). */
+  pump(): void {
+    try {
+      for (let text = this.options.output.read(); text; text = this.options.output.read()) {
+        for (const line of this.splitter.push(text)) this.line(line);
+      }
+    } catch (error) {
+      this.line(`[slipway] cannot read the output: ${(error as Error).message}`);
+    }
   }
 
   private line(text: string): void {
     this.recent.push(text);
     if (this.recent.length > RECENT) this.recent.shift();
-    this.options.output(text);
+    this.options.line(text);
   }
 
-  private onExit(child: ChildProcess, pid: number | undefined, code: number | null, signal: NodeJS.Signals | null): void {
-    if (pid !== undefined) {
-      // The leader died on its own: anything it left in its group (a server it forked) goes too.
-      // (A stop lets the group's other members finish their own graceful shutdown instead.)
-      if (!this.stopping) signalGroup(pid, 'SIGKILL');
-      this.options.exited(pid);
-    }
-    if (this.child !== child) return;
-    this.child = undefined;
+  private onExit(run: Run, code: number | null, signal: NodeJS.Signals | null): void {
+    if (run.done || this.detached) return;
+    run.done = true;
+    this.pump();
+    // The leader died on its own: anything it left in its group (a server it forked) goes too.
+    // (A stop lets the group's other members finish their own graceful shutdown instead.)
+    if (!this.stopping) signalGroup(run.pid, 'SIGKILL');
+    if (this.current !== run) return;
+    this.current = undefined;
+    this.options.changed();
     if (this.stopping || this.noRestart) {
       this.state = 'stopped';
       return;
     }
+    this.crashed(code, signal);
+  }
+
+  private crashed(code: number | null, signal: NodeJS.Signals | null): void {
     this.exits++;
     this.lastExitCode = code;
     this.state = 'crashed';
@@ -101,11 +182,11 @@ export class Instance {
     if (this.startedAt !== undefined && Date.now() - this.startedAt > resetAfterMs) this.consecutive = 0;
     const delay = Math.min(initialMs * 2 ** this.consecutive, maxMs);
     this.consecutive++;
-    const how = signal ? `signal ${signal}` : `code ${code}`;
+    const how = signal ? `signal ${signal}` : code === null ? 'an unknown status' : `code ${code}`;
     this.line(`[slipway] ${this.id} exited with ${how}; restarting in ${Math.round(delay / 100) / 10}s`);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
-      if (!this.stopping && !this.noRestart) this.start();
+      if (!this.stopping && !this.noRestart && !this.detached) this.start();
     }, delay);
   }
 
@@ -122,19 +203,32 @@ export class Instance {
   private async doStop(killAfterMs: number): Promise<void> {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
-    const child = this.child;
-    if (!child || child.pid === undefined) {
-      this.state = 'stopped';
-      return;
+    const run = this.current;
+    if (run && !run.done) {
+      this.state = 'stopping';
+      const closed = run.child?.exited;
+      await stopGroup(run.pid, killAfterMs);
+      await closed;
+      this.onExit(run, null, null);
     }
-    this.state = 'stopping';
-    const closed = new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once('exit', () => resolve());
-    });
-    await stopGroup(child.pid, killAfterMs);
-    await closed;
+    this.quiet();
     this.state = 'stopped';
+  }
+
+  /** Stop supervising and leave the process running (the server stops; the next one adopts it). */
+  detach(): void {
+    this.quiet();
+    this.detached = true;
+  }
+
+  private quiet(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    this.pump();
+    for (const line of this.splitter.flush()) this.line(line);
+    this.options.output.close();
   }
 
   info(): InstanceInfo {
@@ -143,7 +237,7 @@ export class Instance {
       type: this.options.type,
       index: this.options.index,
       state: this.state,
-      pid: this.child?.pid,
+      pid: this.current?.pid,
       host: this.options.host,
       port: this.options.port,
       exits: this.exits,

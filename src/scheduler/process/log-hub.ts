@@ -45,6 +45,11 @@ export class LogHub {
     }
   }
 
+  /** Resolves once every line of the app written so far is in its files. */
+  async written(app: AppName): Promise<void> {
+    await Promise.all([...this.files.entries()].filter(([key]) => key.startsWith(`${app}/`)).map(([, shared]) => shared.log.written()));
+  }
+
   /** Live lines of an app until the returned function is called. */
   subscribe(app: AppName, type: string | undefined, write: (line: string) => void): () => void {
     const set = this.subscribers.get(app) ?? new Set<Subscriber>();

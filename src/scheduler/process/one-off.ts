@@ -1,43 +1,26 @@
 // `run APP CMD…` for the process engine: one `sh -c` in the release directory with the app's env,
-// in its own process group, stdin/stdout/stderr piped to the caller, killed if the caller leaves.
-import { spawn } from 'node:child_process';
-import os from 'node:os';
+// in its own process group, stdin/stdout/stderr piped to the caller, its group stopped if the caller
+// leaves (and by the next server if this one dies first: it carries the server's mark).
 import type { OneOffSpec, RunIO } from '../types.js';
-import { hostEnv } from '../host-env.js';
-import { stopGroup } from './groups.js';
+import { hostEnv } from '../../os/host-env.js';
+import { runChild } from '../../os/spawn.js';
+
+/** SIGTERM first; what is left of the command's group after this long is killed. */
+const STOP_GRACE_MS = 5_000;
 
 let counter = 0;
 
-export function runOneOff(spec: OneOffSpec, io: RunIO, signal: AbortSignal): Promise<number> {
+/** mark: added to the command's environment, so a next server finds it if this one dies first. */
+export async function runOneOff(spec: OneOffSpec, io: RunIO, signal: AbortSignal, mark: Record<string, string> = {}): Promise<number> {
   const dyno = `run.${++counter}`;
-  const env = { ...hostEnv(), HOME: spec.release.dir, ...spec.env, DYNO: dyno, PS: dyno };
-  const child = spawn('sh', ['-c', spec.command], {
-    cwd: spec.release.dir, env, detached: true, stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  const env = { ...hostEnv(), HOME: spec.release.dir, ...spec.env, DYNO: dyno, PS: dyno, ...mark };
+  const result = await runChild({
+    file: 'sh', args: ['-c', spec.command], cwd: spec.release.dir, env,
+    stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, signal, termGraceMs: STOP_GRACE_MS,
   });
-  const stdin = io.stdin;
-  if (stdin && child.stdin) {
-    // The command may exit without reading its input: EPIPE there is not an error of ours.
-    child.stdin.on('error', () => undefined);
-    stdin.pipe(child.stdin);
+  if (result.startError) {
+    io.stderr.write(` !     cannot run the command: ${result.startError.message}\n`);
+    return 1;
   }
-  child.stdout!.pipe(io.stdout, { end: false });
-  child.stderr!.pipe(io.stderr, { end: false });
-  const onAbort = () => {
-    if (child.pid !== undefined) void stopGroup(child.pid, 5_000);
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  return new Promise((resolve) => {
-    let failed = false;
-    child.once('error', (error) => {
-      failed = true;
-      io.stderr.write(` !     cannot run the command: ${error.message}\n`);
-    });
-    child.once('close', (code, sig) => {
-      signal.removeEventListener('abort', onAbort);
-      if (stdin && child.stdin) stdin.unpipe(child.stdin);
-      if (failed) resolve(1);
-      else if (code !== null) resolve(code);
-      else resolve(128 + (sig ? os.constants.signals[sig] ?? 0 : 0));
-    });
-  });
+  return result.status;
 }

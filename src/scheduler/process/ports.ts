@@ -30,6 +30,11 @@ export class PortPool {
     throw new Error('no free port on 127.0.0.1');
   }
 
+  /** A port an adopted process already listens on. */
+  claim(port: number | undefined): void {
+    if (port !== undefined) this.used.add(port);
+  }
+
   release(port: number | undefined): void {
     if (port !== undefined) this.used.delete(port);
   }
