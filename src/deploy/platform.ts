@@ -9,6 +9,7 @@ import { AppController } from './controller.js';
 import { DeployPipeline } from './pipeline.js';
 import { Routes } from './routes.js';
 import { revertInterruptedRevisions } from './git-rev.js';
+import { parseAppName } from '../names.js';
 
 export interface PlatformOptions {
   schedulers?: SchedulerRegistry;
@@ -30,6 +31,11 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
   const proxy = new ReverseProxy({
     onError: (error, context) => log(`proxy: ${context}: ${error.message}`),
     trustedProxies: settings.trustedProxies,
+    // letsencrypt:enable's HTTP-01 tokens, from the app's acme-challenges folder.
+    acmeChallenge: async (app, token) => {
+      const name = parseAppName(app);
+      return services.store.acme.challenge(name, token);
+    },
   });
   await failInterruptedDeploys(services, log);
   const { port: httpPort } = await proxy.listen(settings.httpListen.host, settings.httpListen.port);

@@ -28,7 +28,17 @@ export interface ProxyOptions {
   onError?: ErrorSink;
   /** Peers (addresses, CIDR ranges; SLIPWAY_TRUSTED_PROXIES) whose X-Forwarded-* headers are kept. */
   trustedProxies?: readonly string[];
+  /**
+   * The key authorization waiting for an ACME HTTP-01 token of an app (letsencrypt:enable), if any.
+   * Answered before the HTTPS redirect: a challenge is never redirected.
+   */
+  acmeChallenge?: AcmeChallengeLookup;
 }
+
+export type AcmeChallengeLookup = (app: string, token: string) => Promise<string | undefined>;
+
+/** RFC 8555 §8.3's path; the token after it is base64url. */
+const ACME_PREFIX = '/.well-known/acme-challenge/';
 
 const defaultSink: ErrorSink = (error, context) => {
   process.stderr.write(` !     proxy: ${context}: ${error.message}\n`);
@@ -46,9 +56,11 @@ export class ReverseProxy {
   private readonly tunnels = new Set<Duplex>();
   private readonly forwardContext: ForwardContext;
   private readonly upgradeContext: UpgradeContext;
+  private readonly acmeChallenge: AcmeChallengeLookup | undefined;
 
   constructor(options: ProxyOptions = {}) {
     this.onError = options.onError ?? defaultSink;
+    this.acmeChallenge = options.acmeChallenge;
     // Idle connections close before the upstream's advertised keep-alive timeout (undici).
     this.pools = new UpstreamPools({ connections: options.maxSocketsPerUpstream ?? 1024 });
     const trusted = trustedProxies(options.trustedProxies ?? []);
@@ -171,6 +183,31 @@ export class ReverseProxy {
       return;
     }
     const route = this.table.lookup(req.headers.host);
+    if (route !== undefined && this.acmeChallenge !== undefined && req.url?.startsWith(ACME_PREFIX)
+      && (req.method === 'GET' || req.method === 'HEAD')) {
+      this.answerChallenge(req, res, route, secure, this.acmeChallenge);
+      return;
+    }
+    this.dispatch(req, res, route, secure);
+  }
+
+  /** A pending token's key authorization (plain HTTP too, no redirect); any other path goes on as usual. */
+  private answerChallenge(req: IncomingMessage, res: ServerResponse, route: Route, secure: boolean, lookup: AcmeChallengeLookup): void {
+    const token = (req.url ?? '').slice(ACME_PREFIX.length).split('?')[0];
+    lookup(route.app, token).then((answer) => {
+      if (answer === undefined) {
+        this.dispatch(req, res, route, secure);
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(answer), 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : answer);
+    }).catch((error: unknown) => {
+      this.onError(error as Error, `${route.app}: ACME challenge could not be read`);
+      sendPage(res, 500, 'The challenge could not be read');
+    });
+  }
+
+  private dispatch(req: IncomingMessage, res: ServerResponse, route: Route | undefined, secure: boolean): void {
     const verdict = route && this.tlsVerdict(req, route, secure);
     if (verdict === 'hsts') res.setHeader('Strict-Transport-Security', HSTS_HEADER);
     if (route === undefined) {

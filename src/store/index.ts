@@ -18,6 +18,7 @@ import { EventStore } from './event-store.js';
 import { BuildStore } from './build-store.js';
 import { DockerOptionsStore } from './docker-options-store.js';
 import { CertStore } from './cert-store.js';
+import { AcmeStore } from './acme-store.js';
 import { PortMapStore } from './port-maps.js';
 import { TraceStore } from './trace-store.js';
 
@@ -33,6 +34,7 @@ export type { PluginOrigin } from './plugin-store.js';
 export { type BuildRecord, type BuildKind, type BuildStatus, type BuildDisplayStatus, displayStatus, buildDuration, isBuildId } from './build-store.js';
 export { DOCKER_OPTION_PHASES, type DockerOptionPhase } from './docker-options-store.js';
 export type { CertPair } from './cert-store.js';
+export { type IssuedRecord, isAcmeToken } from './acme-store.js';
 export { type PortMap, BARE, DEFAULT_CONTAINER_PORT, DEFAULT_PORT_MAP, formatPortMap, parsePortMaps, reusedSchemeHostPort } from './port-maps.js';
 
 export class Store {
@@ -53,6 +55,7 @@ export class Store {
   readonly builds: BuildStore;
   readonly dockerOptions: DockerOptionsStore;
   readonly certs: CertStore;
+  readonly acme: AcmeStore;
   readonly ports: PortMapStore;
   readonly trace: TraceStore;
 
@@ -74,6 +77,7 @@ export class Store {
     this.builds = new BuildStore(this.layout);
     this.dockerOptions = new DockerOptionsStore(this.layout, this.properties);
     this.certs = new CertStore(this.layout);
+    this.acme = new AcmeStore(this.layout);
     this.ports = new PortMapStore(this.properties);
     this.trace = new TraceStore(this.layout, this.properties);
   }

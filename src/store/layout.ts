@@ -22,6 +22,12 @@ export class Layout {
   deployLock(app: AppName): string { return this.lockFile(`deploy-${app}`); }
   /** Dokku's per-app data dir ($DOKKU_LIB_ROOT/data/apps/APP). */
   appDataDir(app: AppName): string { return path.join(this.settings.libRoot, 'data', 'apps', app); }
+  /** HTTP-01 answers waiting for the ACME server: one file per token, read by both proxies. */
+  acmeChallengeDir(app: AppName): string { return path.join(this.appDataDir(app), 'acme-challenges'); }
+  /** What letsencrypt:enable last issued for the app (issued.json). */
+  letsencryptDir(app: AppName): string { return path.join(this.appDataDir(app), 'letsencrypt'); }
+  /** ACME account keys, one per (directory URL, email), shared by every app (as dokku-letsencrypt does). */
+  letsencryptAccountsDir(): string { return path.join(this.settings.libRoot, 'data', 'letsencrypt', GLOBAL, 'accounts'); }
   /** apps:lock's marker, where Dokku keeps it: while it exists, deploys of the app are refused. */
   deployLockMarker(app: AppName): string { return path.join(this.appDataDir(app), '.deploy.lock'); }
   keysFile(): string { return path.join(this.settings.keysDir, 'authorized_keys.json'); }
