@@ -6,15 +6,18 @@ import type { AppName } from '../names.js';
 import { tryLock, type HeldLock } from '../store/lock.js';
 import { ConflictError } from '../errors.js';
 
+/**
+ * Dokku's words when the app's deploy lock is busy (acquire_app_deploy_lock, exclusive): a warning
+ * line naming the app, then the way out as the failure line, exit 1. Dokku keeps apps:lock and a
+ * running deploy in the same lock file, so both cases print the same two lines.
+ */
 export class DeployLocked extends ConflictError {
-  constructor(app: AppName) { super('E_DEPLOY_LOCKED', `${app} currently has a deploy lock in place`); }
-}
-
-/** apps:lock is in place: Dokku's two lines (its flock-busy message and the way out). */
-export class DeploysLocked extends ConflictError {
   override readonly hint = 'Run \'apps:unlock\' to release the existing deploy lock';
   constructor(app: AppName) { super('E_DEPLOY_LOCKED', `${app} currently has a deploy lock in place. Exiting...`); }
 }
+
+/** apps:lock is in place: the same two lines as a busy deploy lock (Dokku cannot tell them apart). */
+export class DeploysLocked extends DeployLocked {}
 
 export interface DeployLockOptions {
   /** A deploy (push, rebuild, rollback): refused while apps:lock's marker is in place. */

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Harness, Repo, get } from './helpers.js';
 import { DeployFailed } from '../../src/errors.js';
+import { DeployLocked } from '../../src/deploy/locks.js';
 
 describe('deploy pipeline (process scheduler, built-in proxy)', function () {
   this.timeout(120_000);
@@ -100,7 +101,12 @@ describe('deploy pipeline (process scheduler, built-in proxy)', function () {
     const results = await Promise.allSettled([h.deploy(app, repo), h.deploy(app, repo)]);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     assert.equal(refused.length, 1, JSON.stringify(results.map((r) => r.status)));
-    assert.equal((refused[0].reason as Error).message, 'racing currently has a deploy lock in place');
+    // Dokku's acquire_app_deploy_lock words: the warning naming the app, then the way out (exit 1).
+    const reason = refused[0].reason as DeployLocked;
+    assert.ok(reason instanceof DeployLocked);
+    assert.equal(reason.message, 'racing currently has a deploy lock in place. Exiting...');
+    assert.equal(reason.hint, "Run 'apps:unlock' to release the existing deploy lock");
+    assert.equal(reason.exitCode, 1);
     assert.equal((await get(h.port, 'racing.localhost')).status, 200);
   });
 

@@ -148,7 +148,9 @@ describe('faults: concurrent pushes to one app', function () {
       const landed = await first;
       assert.equal(landed.code, 0, landed.stderr);
       assert.notEqual(second.code, 0);
-      assert.match(second.stderr, /busy currently has a deploy lock in place/);
+      // Dokku's two lines for a busy deploy lock, as the pusher sees them.
+      assert.match(second.stderr, /remote: +! +busy currently has a deploy lock in place\. Exiting\.\.\. *\n/);
+      assert.match(second.stderr, /remote: +! +Run 'apps:unlock' to release the existing deploy lock/);
       assert.equal(releases().releases.some((r) => r.rev === b.rev), false, 'no release of the refused commit');
       assert.equal(await consistent(versions), a.rev);
     } finally {
