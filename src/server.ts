@@ -2,7 +2,7 @@
 // proxy, deploys), fires the `install` trigger, prints a banner, stops cleanly on signals.
 import type { Settings } from './settings.js';
 import { boot, openServices, type Booted } from './boot.js';
-import { ensureHostKey } from './store/index.js';
+import { ensureHostKey, type StoredKey } from './store/index.js';
 import { SshServer } from './ssh/server.js';
 import { checkHostKey, generateHostKey } from './ssh/host-key.js';
 import { installLastResortGuard } from './os/fault-boundary.js';
@@ -52,6 +52,24 @@ function controlHandler(booted: Booted, git: GitService): ControlHandler {
   };
 }
 
+/**
+ * The keys a login may use, re-read for every attempt so an edit of authorized_keys counts at once.
+ * Its bad lines never log anyone in; the server log names each one, once per change of the file.
+ */
+function loginKeys(services: Booted['services'], serverLog: (line: string) => void): () => Promise<StoredKey[]> {
+  let reported = '';
+  return async () => {
+    const view = await services.store.keys.read();
+    const lines = view.problems.map((p) => `${view.file} line ${p.line} ignored: ${p.reason}`);
+    const now = lines.join('\n');
+    if (now !== reported) {
+      reported = now;
+      for (const line of lines) serverLog(line);
+    }
+    return view.keys;
+  };
+}
+
 /** overrides.deployer replaces the platform's deployer (tests drive the git layer with a fake). */
 export interface ServerOverrides { deployer?: PushDeployer }
 
@@ -64,10 +82,11 @@ export async function startServer(settings: Settings, log: (line: string) => voi
   void platform.restore();
   const git = await startGit(services, overrides.deployer ?? platform.deployer, serverLog);
 
+  const keys = loginKeys(services, serverLog);
   const hostKey = checkHostKey(await ensureHostKey(services.store.layout, () => generateHostKey()), services.store.layout.hostKeyFile());
   const ssh = new SshServer({
     hostKey,
-    policy: { user: settings.sshUser, maxAttempts: settings.sshLimits.maxAuthTries, keys: () => services.store.keys.list() },
+    policy: { user: settings.sshUser, maxAttempts: settings.sshLimits.maxAuthTries, keys },
     limits: settings.sshLimits,
     onExec: execHandler(booted, git),
   });
@@ -84,7 +103,7 @@ export async function startServer(settings: Settings, log: (line: string) => voi
   log(`       ssh: ${settings.sshUser}@${address.address}:${address.port}`);
   for (const line of [...git.banner, ...platform.banner]) log(`       ${line}`);
   log(`       data: ${settings.home}`);
-  if ((await services.store.keys.list()).length === 0) {
+  if ((await keys()).length === 0) {
     log(' !     No SSH keys yet. Add the first (admin) key with:');
     log('       npx slipway ssh-keys:add admin ~/.ssh/id_ed25519.pub');
   }

@@ -9,6 +9,8 @@ export interface PublicKeyInfo {
   /** Base64 of the SSH wire-format key blob. */
   data: string;
   fingerprint: string;
+  /** Whatever followed the key on its line (usually user@host), kept in authorized_keys. */
+  comment: string;
 }
 
 const ACCEPTED_TYPES = new Set(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa']);
@@ -64,5 +66,6 @@ export function parsePublicKey(text: string): PublicKeyInfo {
   if (parsed.type === 'ssh-rsa' && rsaBits(blob) < MIN_RSA_BITS) {
     throw new SlipwayError('E_INVALID_KEY', `RSA keys must have at least ${MIN_RSA_BITS} bits`, 1);
   }
-  return { type: parsed.type, data: blob.toString('base64'), fingerprint: fingerprintOf(blob) };
+  const comment = fields.slice(2).join(' ');
+  return { type: parsed.type, data: blob.toString('base64'), fingerprint: fingerprintOf(blob), comment };
 }

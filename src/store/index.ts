@@ -24,7 +24,7 @@ import { TraceStore } from './trace-store.js';
 
 export { GLOBAL, type Scope, Layout } from './layout.js';
 export type { EnvMap } from './env-file.js';
-export { type StoredKey, ensureHostKey } from './key-store.js';
+export { type StoredKey, type KeyFileView, type KeyLineProblem, ensureHostKey } from './key-store.js';
 export type { ReleaseRecord, ReleaseStatus } from './release-store.js';
 export { type Scale, parseScaleText, formatScale } from './ps-store.js';
 export type { RotatingLog } from './log-files.js';

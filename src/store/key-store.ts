@@ -1,38 +1,80 @@
-// The authorized-keys store: one JSON file of {name, fingerprint, key} written atomically.
-// Keys are parsed and checked by ssh/ before they reach here; this module only persists them.
+// The keys allowed to log in, owned by one file: $DOKKU_ROOT/.ssh/authorized_keys in sshcommand's
+// format, so a Dokku host's file works unchanged. Writes are whole-file, atomic and under one lock.
+import fs from 'node:fs/promises';
 import { Layout } from './layout.js';
 import { readFileOr, removeStaleTemps, writeFileAtomic } from './atomic.js';
 import { withLock } from './lock.js';
+import { formatKeyLine, parseKeyFile, type AuthorizedKey, type FileKey, type KeyLineProblem } from './authorized-keys.js';
 
-export interface StoredKey {
-  name: string;
-  fingerprint: string;
-  /** The key's algorithm name, e.g. ssh-ed25519. */
-  type: string;
-  /** Base64 of the public key blob, as in an authorized_keys line. */
-  data: string;
-  admin: boolean;
-  added: string;
+export type StoredKey = AuthorizedKey;
+export type { KeyLineProblem };
+
+export interface KeyFileView {
+  keys: StoredKey[];
+  /** Lines that are not one trustworthy key: never used to log in, reported by the caller. */
+  problems: KeyLineProblem[];
+  file: string;
 }
+
+/** The JSON list Slipway kept before (keysDir/authorized_keys.json), read once to seed the file. */
+interface LegacyKey { name: string; fingerprint: string; type: string; data: string; admin: boolean }
 
 export class KeyStore {
   constructor(private readonly layout: Layout) {}
 
-  async list(): Promise<StoredKey[]> {
-    const text = await readFileOr(this.layout.keysFile(), '[]');
-    const parsed: unknown = JSON.parse(text);
-    if (!Array.isArray(parsed)) throw new Error(`${this.layout.keysFile()} is not a JSON list`);
-    return parsed as StoredKey[];
+  get file(): string { return this.layout.authorizedKeysFile(); }
+
+  /** The file's keys and its bad lines; before the file exists, the older JSON list (if any). */
+  async read(): Promise<KeyFileView> {
+    const text = await readFileOr(this.file, '');
+    if (!text && !(await this.hasFile())) return { keys: await this.legacy(), problems: [], file: this.file };
+    const parsed = parseKeyFile(text);
+    return { keys: parsed.keys, problems: parsed.problems, file: this.file };
   }
 
-  /** Read-modify-write under the keys lock; mutate returns the new list or throws to abort. */
-  async update(mutate: (keys: StoredKey[]) => StoredKey[]): Promise<StoredKey[]> {
+  async list(): Promise<StoredKey[]> {
+    return (await this.read()).keys;
+  }
+
+  /**
+   * Read-modify-write under the keys lock; mutate returns the keys to keep (any of those it was
+   * given) plus new ones, or throws to abort. Kept keys, comments and bad lines stay as written;
+   * dropped keys' lines go; new keys are appended in sshcommand's format.
+   */
+  async update(mutate: (keys: StoredKey[]) => StoredKey[]): Promise<KeyFileView> {
     return withLock(this.layout.lockFile('ssh-keys'), async () => {
-      const next = mutate(await this.list());
-      await removeStaleTemps(this.layout.keysFile());
-      await writeFileAtomic(this.layout.keysFile(), JSON.stringify(next, null, 2) + '\n');
-      return next;
+      const seeded = !(await this.hasFile());
+      const text = seeded ? (await this.legacy()).map((k) => formatKeyLine({ ...k, comment: '' }, this.layout.settings.dokkuRoot)).join('\n') : await readFileOr(this.file, '');
+      const parsed = parseKeyFile(text);
+      const next = mutate(parsed.keys);
+      const kept = new Set<StoredKey>(next);
+      const dropped = new Set(parsed.keys.filter((k) => !kept.has(k)).map((k) => k.line));
+      const lines = parsed.lines.filter((_, i) => !dropped.has(i + 1));
+      const fromFile = new Set<StoredKey>(parsed.keys);
+      for (const key of next) if (!fromFile.has(key)) lines.push(formatKeyLine(key, this.layout.settings.dokkuRoot));
+      await fs.mkdir(this.layout.dokkuSshDir(), { recursive: true, mode: 0o700 });
+      await removeStaleTemps(this.file);
+      await writeFileAtomic(this.file, lines.length ? lines.join('\n') + '\n' : '', 0o600);
+      if (seeded) await fs.rm(this.layout.legacyKeysFile(), { force: true });
+      const after = parseKeyFile(lines.join('\n'));
+      return { keys: after.keys, problems: after.problems, file: this.file };
     });
+  }
+
+  private async hasFile(): Promise<boolean> {
+    try {
+      await fs.access(this.file);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  private async legacy(): Promise<FileKey[]> {
+    const parsed: unknown = JSON.parse(await readFileOr(this.layout.legacyKeysFile(), '[]'));
+    if (!Array.isArray(parsed)) throw new Error(`${this.layout.legacyKeysFile()} is not a JSON list`);
+    return (parsed as LegacyKey[]).map((k, i) => ({ ...k, comment: '', options: '', line: i + 1, raw: '' }));
   }
 }
 

@@ -30,7 +30,10 @@ export class Layout {
   letsencryptAccountsDir(): string { return path.join(this.settings.libRoot, 'data', 'letsencrypt', GLOBAL, 'accounts'); }
   /** apps:lock's marker, where Dokku keeps it: while it exists, deploys of the app are refused. */
   deployLockMarker(app: AppName): string { return path.join(this.appDataDir(app), '.deploy.lock'); }
-  keysFile(): string { return path.join(this.settings.keysDir, 'authorized_keys.json'); }
+  /** The keys allowed to log in, where Dokku's sshcommand keeps them (the dokku user's ~/.ssh). */
+  authorizedKeysFile(): string { return path.join(this.dokkuSshDir(), 'authorized_keys'); }
+  /** Where Slipway kept keys before (a JSON list); read once to seed authorized_keys, then removed. */
+  legacyKeysFile(): string { return path.join(this.settings.keysDir, 'authorized_keys.json'); }
   hostKeyFile(): string { return path.join(this.settings.keysDir, 'ssh_host_ed25519_key'); }
   releasesDir(app: AppName): string { return path.join(this.settings.libRoot, 'data', 'releases', app); }
   /** Dokku's build records: one ID.json and one ID.log per deploy. */

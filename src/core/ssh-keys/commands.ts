@@ -1,5 +1,6 @@
-// ssh-keys:* — manage the keys allowed to log in. One key per call; a bad, duplicate or
-// multi-key input is refused and the store is left exactly as it was.
+// ssh-keys:* — manage the keys allowed to log in ($DOKKU_ROOT/.ssh/authorized_keys, sshcommand's
+// format). One key per call; a bad, duplicate or multi-key input is refused and the file is left
+// exactly as it was. Lines of the file that are not one trustworthy key are named on stderr.
 import fs from 'node:fs/promises';
 import type { CommandSet } from '../../commands/registry.js';
 import type { Invocation } from '../../commands/types.js';
@@ -8,6 +9,13 @@ import { ConflictError, NotFoundError, SlipwayError, UsageError, AccessDenied } 
 import { log } from '../../log.js';
 import { out, readStdin } from '../shared/invocation.js';
 import { shown } from '../../names.js';
+import type { KeyFileView } from '../../store/index.js';
+import type { Out } from '../../log.js';
+
+/** One line per bad line of the file: it is ignored (no login), and the operator should fix it. */
+export function reportBadLines(view: KeyFileView, sink: Out): void {
+  for (const p of view.problems) log.warn(sink, `${view.file} line ${p.line} ignored: ${p.reason}`);
+}
 
 const MAX_KEY_INPUT = 16 * 1024;
 
@@ -41,12 +49,14 @@ export const sshKeysCommands: CommandSet = {
         const name = parseKeyName(positional[0]);
         if (positional.length > 2) throw new UsageError('Too many arguments: ssh-keys:add [--admin] <name> [<key-file>|-]');
         const key = parsePublicKey(await keyText(inv, positional[1]));
-        await services.store.keys.update((keys) => {
+        const view = await services.store.keys.update((keys) => {
           // sshcommand's words, which Dokku passes on.
           if (keys.some((k) => k.name === name)) throw new ConflictError('E_DUPLICATE_KEY', 'Duplicate ssh key name');
           if (keys.some((k) => k.fingerprint === key.fingerprint)) throw new ConflictError('E_DUPLICATE_KEY', 'Duplicate ssh public key specified');
-          return [...keys, { name, ...key, admin: set.has('--admin') || keys.length === 0, added: new Date().toISOString() }];
+          // The first key is the admin's (nobody could add one otherwise); later ones only with --admin.
+          return [...keys, { name, ...key, admin: set.has('--admin') || keys.length === 0, options: '' }];
         });
+        reportBadLines(view, out(inv));
         log.info1(out(inv), `Added key ${name} (${key.fingerprint})`);
       },
     },
@@ -82,13 +92,19 @@ export const sshKeysCommands: CommandSet = {
         const { values, positional } = inv.options;
         const format = values.get('--format') ?? 'text';
         if (format !== 'text' && format !== 'json') throw new UsageError('--format must be text or json');
-        const keys = (await services.store.keys.list()).filter((k) => !positional[0] || k.name === positional[0]);
+        const view = await services.store.keys.read();
+        reportBadLines(view, out(inv));
+        const keys = view.keys.filter((k) => !positional[0] || k.name === positional[0]);
         if (format === 'json') {
-          inv.io.stdout.write(JSON.stringify(keys.map((k) => ({ fingerprint: k.fingerprint, name: k.name, admin: k.admin }))) + '\n');
+          // sshcommand's JSON fields, plus whether the key is an admin's.
+          inv.io.stdout.write(JSON.stringify(keys.map((k) => ({
+            fingerprint: k.fingerprint, name: k.name, SSHCOMMAND_ALLOWED_KEYS: k.options, 'public-key': `${k.type} ${k.data}${k.comment ? ` ${k.comment}` : ''}`, admin: k.admin,
+          }))) + '\n');
           return;
         }
         if (keys.length === 0) throw new NotFoundError('E_KEY_NOT_FOUND', 'No public keys found.');
-        for (const k of keys) inv.io.stdout.write(`${k.fingerprint} NAME="${k.name}"${k.admin ? ' ADMIN="true"' : ''}\n`);
+        // sshcommand's text line; a non-admin key's marker shows among the allowed-keys options.
+        for (const k of keys) inv.io.stdout.write(`${k.fingerprint} NAME="${k.name}" SSHCOMMAND_ALLOWED_KEYS="${k.options}"\n`);
       },
     },
   ],
