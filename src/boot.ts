@@ -37,6 +37,7 @@ import { psInspectCommands } from './core/ps/inspect.js';
 import { buildsCommands } from './core/builds/commands.js';
 import { checksCommands } from './core/checks/commands.js';
 import { dockerOptionsCommands } from './core/docker-options/commands.js';
+import { proxyCommands, proxyTriggers } from './core/proxy/commands.js';
 import { schedulerTriggers } from './core/scheduler/triggers.js';
 
 export interface Booted {
@@ -75,10 +76,10 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform): Boo
   for (const set of [pluginCommands(registry), aclCommands, eventsCommands, reportCommands(registry)]) registry.add(set);
   // Listed by help even in a local CLI, where they say they need the server.
   for (const set of [psCommands, logsCommands, runCommands, releasesCommands, domainsCommands, portsCommands, urlsCommands, certsCommands]) registry.add(set);
-  for (const set of [builderCommands, schedulerCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands]) registry.add(set);
+  for (const set of [builderCommands, schedulerCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands, proxyCommands]) registry.add(set);
   registry.add(helpCommands(registry));
   registry.add(traceCommands());
-  for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services), ...gitTriggers(services) })) {
+  for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services), ...gitTriggers(services), ...proxyTriggers(services) })) {
     plugins.registerCoreTrigger(name, (args) => fn(args));
   }
   // Registered after the core's own answers, so these run second (app-exists adds its exit status).

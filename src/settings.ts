@@ -37,6 +37,35 @@ export interface Settings {
   keepReleases: number;
   /** SLIPWAY_PLUGIN_INFO_TIMEOUT: seconds a plugin's `help` or `report` trigger may run before it is stopped as faulty. */
   pluginInfoTimeoutSeconds: number;
+  /** The nginx proxy (proxy:set APP nginx): who runs nginx, and where it listens. */
+  nginx: NginxSettings;
+}
+
+export interface NginxSettings {
+  /** SLIPWAY_NGINX: `managed` (Slipway runs its own nginx master) or `system` (the host's nginx, reloaded). */
+  mode: 'managed' | 'system';
+  /** SLIPWAY_NGINX_BIN: the nginx executable. */
+  bin: string;
+  /** SLIPWAY_NGINX_HTTP_LISTEN / _HTTPS_LISTEN: what host ports 80 and 443 of a mapping become. */
+  httpListen: ListenAddress;
+  httpsListen: ListenAddress;
+  /** SLIPWAY_NGINX_CONF (system): the file the system nginx includes from its http block. */
+  systemInclude: string;
+  /** SLIPWAY_NGINX_PID (system): the system nginx's pid file. */
+  systemPidFile: string;
+}
+
+export function loadNginxSettings(env: NodeJS.ProcessEnv): NginxSettings {
+  const mode = env.SLIPWAY_NGINX || 'managed';
+  if (mode !== 'managed' && mode !== 'system') throw new Error(`SLIPWAY_NGINX must be managed or system, got '${mode}'`);
+  return {
+    mode,
+    bin: env.SLIPWAY_NGINX_BIN || 'nginx',
+    httpListen: parseListen(env.SLIPWAY_NGINX_HTTP_LISTEN || '127.0.0.1:80', 'SLIPWAY_NGINX_HTTP_LISTEN'),
+    httpsListen: parseListen(env.SLIPWAY_NGINX_HTTPS_LISTEN || '127.0.0.1:443', 'SLIPWAY_NGINX_HTTPS_LISTEN'),
+    systemInclude: env.SLIPWAY_NGINX_CONF || '/etc/nginx/conf.d/slipway.conf',
+    systemPidFile: env.SLIPWAY_NGINX_PID || '/run/nginx.pid',
+  };
 }
 
 export const DEFAULT_KEEP_RELEASES = 5;
@@ -150,5 +179,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     trustedProxies: parseTrustedProxies(env.SLIPWAY_TRUSTED_PROXIES),
     keepReleases: parseCount(env, 'SLIPWAY_KEEP_RELEASES', DEFAULT_KEEP_RELEASES, 1),
     pluginInfoTimeoutSeconds: parseCount(env, 'SLIPWAY_PLUGIN_INFO_TIMEOUT', 20, 1),
+    nginx: loadNginxSettings(env),
   };
 }

@@ -144,7 +144,7 @@ export class AppController {
       await fire(scope, 'post-deploy', { APP: app, INTERNAL_PORT: portHost[0], INTERNAL_IP_ADDRESS: portHost[1], IMAGE_TAG: imageTag(next.release) });
     } catch (error) {
       if (previous) await this.routes.apply(app, previous.target);
-      else this.routes.remove(app);
+      else await this.routes.remove(app);
       if (previous) this.live.set(app, previous);
       else this.live.delete(app);
       throw error;
@@ -323,7 +323,7 @@ export class AppController {
     await withDeployLock(this.store, app, async () => {
       if (this.live.has(app)) log.info1(out, `Stopping ${app} processes`);
       await this.scheduler.destroy(app);
-      this.routes.remove(app);
+      await this.routes.remove(app);
       this.live.delete(app);
     });
   }

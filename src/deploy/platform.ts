@@ -3,6 +3,7 @@
 import type { CoreServices } from '../services.js';
 import type { Platform, AppPlatform } from './types.js';
 import { ReverseProxy } from '../proxy/index.js';
+import { NginxProxy, NginxServer } from '../proxy/nginx/index.js';
 import { defaultSchedulers, type SchedulerRegistry } from '../scheduler/registry.js';
 import { defaultBuilders, type BuilderRegistry } from '../build/registry.js';
 import { AppController } from './controller.js';
@@ -48,7 +49,8 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
     await proxy.close();
     throw error;
   }
-  const controller = new AppController(services, scheduler, new Routes(proxy, services.store, httpPort), log);
+  const nginx = new NginxProxy(new NginxServer(settings.nginx, services.store.nginx), services.store.nginx);
+  const controller = new AppController(services, scheduler, new Routes(proxy, services.store, httpPort, nginx), log);
   const pipeline = new DeployPipeline(services, controller, options.builders ?? defaultBuilders(), () => httpPort, log);
 
   const control: AppPlatform = {
@@ -73,6 +75,7 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
     renamed: (from, to, out, request) => pipeline.renamed(from, to, out, request),
     cancelBuild: (app) => pipeline.builds.cancel(app),
     runChecks: (app, selectors, out, request) => controller.runChecks(app, selectors, out, request),
+    nginx,
   };
 
   let restored: Promise<void> | undefined;
@@ -93,6 +96,8 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
       controller.abortRestores();
       await restored;
       await controller.close(options);
+      // The managed nginx stops with the server (by its pid); the next server starts it when it restores apps.
+      await nginx.stop().catch((error: Error) => log(`nginx: cannot stop: ${error.message}`));
       await proxy.close();
     },
   };

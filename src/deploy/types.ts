@@ -1,5 +1,6 @@
 // The contract between the git layer and the deploy pipeline: one push of one ref, and the
 // platform the server starts (AppPlatform for the commands, the deployer for the git layer).
+import type { NginxProxy } from '../proxy/nginx/index.js';
 import type { AppName } from '../names.js';
 import type { Out } from '../log.js';
 import type { ReleaseRecord, Scale } from '../store/index.js';
@@ -115,4 +116,6 @@ export interface AppPlatform {
   cancelBuild(app: AppName): Promise<CancelOutcome>;
   /** checks:run: the deploy checks against the app's serving processes (all, or TYPE / TYPE.N). */
   runChecks(app: AppName, selectors: string[] | undefined, out: Out, request: RequestContext): Promise<void>;
+  /** The nginx behind proxy type nginx (nginx:* commands: check, reload, paths). */
+  readonly nginx: NginxProxy;
 }

@@ -135,3 +135,34 @@ export function processStartTime(pid: number): string {
     return '';
   }
 }
+
+/** The live children of `pid` (from /proc; empty without it): how a reload's new nginx workers are seen. */
+export function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return children;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid && fields[0] !== 'Z') children.push(Number(entry));
+    } catch {
+      continue; // gone while reading
+    }
+  }
+  return children;
+}
+
+/** The command name of a process (`nginx` for an nginx master), '' when it is gone. */
+export function processName(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}

@@ -21,6 +21,8 @@ import { CertStore } from './cert-store.js';
 import { AcmeStore } from './acme-store.js';
 import { PortMapStore } from './port-maps.js';
 import { TraceStore } from './trace-store.js';
+import { ProxySelectionStore } from './proxy-selection.js';
+import { NginxFiles } from './nginx-files.js';
 
 export { GLOBAL, type Scope, Layout } from './layout.js';
 export type { EnvMap } from './env-file.js';
@@ -35,6 +37,7 @@ export { type BuildRecord, type BuildKind, type BuildStatus, type BuildDisplaySt
 export { DOCKER_OPTION_PHASES, type DockerOptionPhase } from './docker-options-store.js';
 export type { CertPair } from './cert-store.js';
 export { type IssuedRecord, isAcmeToken } from './acme-store.js';
+export { PROXY_TYPES, DEFAULT_PROXY_TYPE, isProxyType, type ProxyType, type ProxySelection } from './proxy-selection.js';
 export { type PortMap, BARE, DEFAULT_CONTAINER_PORT, DEFAULT_PORT_MAP, formatPortMap, parsePortMaps, reusedSchemeHostPort } from './port-maps.js';
 
 export class Store {
@@ -58,6 +61,8 @@ export class Store {
   readonly acme: AcmeStore;
   readonly ports: PortMapStore;
   readonly trace: TraceStore;
+  readonly proxy: ProxySelectionStore;
+  readonly nginx: NginxFiles;
 
   constructor(readonly settings: Settings) {
     this.layout = new Layout(settings);
@@ -80,5 +85,7 @@ export class Store {
     this.acme = new AcmeStore(this.layout);
     this.ports = new PortMapStore(this.properties);
     this.trace = new TraceStore(this.layout, this.properties);
+    this.proxy = new ProxySelectionStore(this.properties);
+    this.nginx = new NginxFiles(this.layout);
   }
 }

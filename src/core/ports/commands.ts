@@ -1,6 +1,7 @@
 // ports:* — an app's proxy port mappings (`scheme:host-port:container-port`) as Dokku's ports plugin
 // keeps them: list, add, remove, set, clear, report. Each change fires post-proxy-ports-update and
-// republishes the app's route; the built-in proxy serves the http mapping of its own listener.
+// republishes the app's route; the built-in proxy serves the http and https mappings of its own
+// listeners, nginx every http and https mapping.
 import type { CommandSet } from '../../commands/registry.js';
 import type { Invocation } from '../../commands/types.js';
 import type { RunContext } from '../../plugins/host.js';
@@ -11,7 +12,7 @@ import { runReport } from '../report/run-report.js';
 import { log } from '../../log.js';
 import { SlipwayError } from '../../errors.js';
 import { BARE, formatPortMap, parsePortMaps, reusedSchemeHostPort, type PortMap } from '../../store/index.js';
-import { servesPortMap } from '../../deploy/routes.js';
+import { servesPortMap, servesTlsPortMap } from '../../deploy/routes.js';
 
 type Action = 'add' | 'remove' | 'set' | 'clear';
 
@@ -28,20 +29,28 @@ function checkReuse(maps: PortMap[], what: string): void {
 }
 
 /**
- * After a change: one warning line for each stored mapping the built-in proxy does not serve
+ * After a change: one warning line for each stored mapping the app's proxy does not serve
  * (ports:report keeps showing it), then Dokku's post-proxy-ports-update, then the route again.
  */
 async function changed(inv: Invocation, services: Services, ctx: RunContext, app: AppName, action: Action): Promise<void> {
   const platform = services.platform;
   if (platform && action !== 'clear' && action !== 'remove') {
+    const type = await services.store.proxy.computedType(app);
     for (const map of await services.store.ports.get(app)) {
-      if (!servesPortMap(map, platform.httpPort)) {
-        log.warn(out(inv), `${formatPortMap(map)} is kept, but the built-in proxy does not serve it: it listens for http on port ${platform.httpPort} only (host port 80 stands for that port)`);
-      }
+      const why = unservedReason(map, type, platform.httpPort, platform.httpsPort, app);
+      if (why) log.warn(out(inv), `${formatPortMap(map)} is kept, but ${why}`);
     }
   }
   await services.plugins.fire('post-proxy-ports-update', { APP: app, ACTION: action }, ctx);
   await platform?.routesChanged(app);
+}
+
+/** Why the app's proxy leaves a mapping unserved, or undefined when it serves it. */
+function unservedReason(map: PortMap, type: string, httpPort: number, httpsPort: number | undefined, app: AppName): string | undefined {
+  if (type === 'nginx') return map.scheme === 'http' || map.scheme === 'https' ? undefined : 'nginx serves http and https mappings only';
+  if (servesPortMap(map, httpPort) || servesTlsPortMap(map, httpsPort)) return undefined;
+  const https = httpsPort === undefined ? '' : ` and on port ${httpsPort} for https`;
+  return `the built-in proxy does not serve it: it listens on port ${httpPort} for http${https} (host ports 80 and 443 stand for them); nginx serves other ports (proxy:set ${app} nginx)`;
 }
 
 /** Dokku's list: columnize over `scheme:host port:container port` lines, `:` as the delimiter, four spaces in. */

@@ -1,0 +1,52 @@
+// Proxy type nginx: publishes an app by writing its nginx.conf, checking the whole configuration
+// with `nginx -t`, and reloading. A refused configuration is taken back (the previous file is
+// restored), nginx keeps serving what it had, and the caller gets nginx's message in one line.
+import type { NginxFiles } from '../../store/nginx-files.js';
+import type { AppName } from '../../names.js';
+import { SlipwayError } from '../../errors.js';
+import { renderSite, type SiteInput } from './render.js';
+import { NginxServer } from './server.js';
+
+export { NginxServer, oneLine } from './server.js';
+export { renderSite, type SiteInput, type SiteMap, type SiteTarget, type NginxListen } from './render.js';
+export { NGINX_PROPERTIES, computeValues, findProperty, refuseValue, type NginxValues } from './properties.js';
+
+export class NginxProxy {
+  constructor(readonly server: NginxServer, private readonly files: NginxFiles) {}
+
+  /** Writes, checks and serves the app's configuration; on refusal the previous one stays, and this throws. */
+  apply(app: AppName, site: Omit<SiteInput, 'listen'>): Promise<void> {
+    return this.server.serial(async () => {
+      const previous = await this.files.readAppConfig(app);
+      await this.files.writeAppConfig(app, renderSite({ ...site, listen: this.server.listen }));
+      const check = await this.server.test();
+      if (!check.ok) {
+        if (previous === undefined) await this.files.removeAppConfig(app);
+        else await this.files.writeAppConfig(app, previous);
+        throw new SlipwayError('E_NGINX_INVALID', `nginx refused the configuration of ${app}: ${check.message}`, 1);
+      }
+      await this.server.apply();
+    });
+  }
+
+  /** Stops serving the app through nginx (its nginx.conf goes; nginx reloads if it runs). */
+  remove(app: AppName): Promise<void> {
+    return this.server.serial(async () => {
+      if (!(await this.files.removeAppConfig(app))) return;
+      if ((await this.server.masterPid()) !== undefined) await this.server.checkAndApply();
+    });
+  }
+
+  /** Checks the configuration on disk and reloads (plugins changed a fragment: restart_nginx). */
+  reload(): Promise<void> {
+    return this.server.serial(async () => {
+      const check = await this.server.test();
+      if (!check.ok) throw new SlipwayError('E_NGINX_INVALID', `nginx refused the configuration: ${check.message}`, 1);
+      await this.server.apply();
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.server.serial(() => this.server.stop());
+  }
+}

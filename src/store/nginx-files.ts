@@ -1,0 +1,58 @@
+// The files nginx reads, where Dokku keeps them: each app's $DOKKU_ROOT/APP/nginx.conf and its
+// nginx.conf.d/ (plugins' fragments), the ACME challenge folder, and for a Slipway-managed nginx
+// its own prefix folder ($DOKKU_LIB_ROOT/data/nginx: main config, pid file, logs, temp files).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Layout } from './layout.js';
+import type { AppName } from '../names.js';
+import { exists, readFileOr, writeFileAtomic } from './atomic.js';
+
+export class NginxFiles {
+  constructor(private readonly layout: Layout) {}
+
+  appConfig(app: AppName): string { return path.join(this.layout.appDir(app), 'nginx.conf'); }
+
+  includeDir(app: AppName): string { return path.join(this.layout.appDir(app), 'nginx.conf.d'); }
+
+  /** HTTP-01 tokens (written by the ACME client), answered at /.well-known/acme-challenge/ by either proxy. */
+  acmeDir(app: AppName): string { return this.layout.acmeChallengeDir(app); }
+
+  /** The glob the main config includes: every app's nginx.conf. */
+  allAppConfigs(): string { return path.join(this.layout.settings.dokkuRoot, '*', 'nginx.conf'); }
+
+  prefix(): string { return path.join(this.layout.settings.libRoot, 'data', 'nginx'); }
+
+  async readAppConfig(app: AppName): Promise<string | undefined> {
+    const text = await readFileOr(this.appConfig(app), '\0');
+    return text === '\0' ? undefined : text;
+  }
+
+  /** Writes the app's nginx.conf (and makes its nginx.conf.d/ and challenge folder, as Dokku does). */
+  async writeAppConfig(app: AppName, text: string): Promise<void> {
+    await fs.mkdir(this.includeDir(app), { recursive: true });
+    await fs.mkdir(this.acmeDir(app), { recursive: true });
+    await writeFileAtomic(this.appConfig(app), text, 0o644);
+  }
+
+  async removeAppConfig(app: AppName): Promise<boolean> {
+    if (!(await exists(this.appConfig(app)))) return false;
+    await fs.rm(this.appConfig(app), { force: true });
+    return true;
+  }
+
+  /** The managed nginx's folders (logs, temp files) under its prefix. */
+  async preparePrefix(): Promise<void> {
+    for (const dir of ['logs', 'tmp']) await fs.mkdir(path.join(this.prefix(), dir), { recursive: true, mode: 0o755 });
+  }
+
+  /** The main config (managed) or the include file the system nginx reads (system). */
+  async writeMainConfig(file: string, text: string): Promise<void> {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, text, 0o644);
+  }
+
+  async readPidFile(file: string): Promise<number | undefined> {
+    const text = (await readFileOr(file, '')).trim();
+    return /^\d+$/.test(text) ? Number(text) : undefined;
+  }
+}
