@@ -80,6 +80,10 @@ export const ERROR_CODES = {
   E_DOCKER_OPTION: 'docker',
   E_MOUNT_EXISTS: 'storage',
   E_MOUNT_NOT_FOUND: 'storage',
+  E_STORAGE_ENTRY_NOT_FOUND: 'storage',
+  E_STORAGE_ENTRY_IN_USE: 'storage',
+  E_STORAGE_ENTRY_EXISTS: 'storage',
+  E_STORAGE_DIRECTORY: 'storage',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

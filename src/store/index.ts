@@ -23,6 +23,7 @@ import { PortMapStore } from './port-maps.js';
 import { TraceStore } from './trace-store.js';
 import { ProxySelectionStore } from './proxy-selection.js';
 import { NginxFiles } from './nginx-files.js';
+import { StorageEntryStore } from './storage-entry-store.js';
 
 export { GLOBAL, type Scope, Layout } from './layout.js';
 export type { EnvMap } from './env-file.js';
@@ -38,6 +39,7 @@ export { DOCKER_OPTION_PHASES, type DockerOptionPhase } from './docker-options-s
 export type { CertPair } from './cert-store.js';
 export { type IssuedRecord, isAcmeToken } from './acme-store.js';
 export { PROXY_TYPES, DEFAULT_PROXY_TYPE, isProxyType, type ProxyType, type ProxySelection } from './proxy-selection.js';
+export type { StorageEntry } from './storage-entry-store.js';
 export { type PortMap, BARE, DEFAULT_CONTAINER_PORT, DEFAULT_PORT_MAP, formatPortMap, parsePortMaps, reusedSchemeHostPort } from './port-maps.js';
 
 export class Store {
@@ -63,6 +65,7 @@ export class Store {
   readonly trace: TraceStore;
   readonly proxy: ProxySelectionStore;
   readonly nginx: NginxFiles;
+  readonly storage: StorageEntryStore;
 
   constructor(readonly settings: Settings) {
     this.layout = new Layout(settings);
@@ -87,5 +90,6 @@ export class Store {
     this.trace = new TraceStore(this.layout, this.properties);
     this.proxy = new ProxySelectionStore(this.properties);
     this.nginx = new NginxFiles(this.layout);
+    this.storage = new StorageEntryStore(this.layout);
   }
 }

@@ -51,6 +51,10 @@ export class Layout {
   /** The dokku user's ~/.ssh on Dokku ($DOKKU_ROOT/.ssh): plugins keep deploy keys there (dokku-clone). */
   dokkuSshDir(): string { return path.join(this.settings.dokkuRoot, '.ssh'); }
   globalVhostFile(): string { return path.join(this.settings.dokkuRoot, 'VHOST'); }
+  /** Dokku's home for storage directories: storage:create and storage:ensure-directory make NAME here. */
+  storageDir(): string { return path.join(this.settings.libRoot, 'data', 'storage'); }
+  /** Dokku's registry of named storage entries: one NAME.json each. */
+  storageEntriesDir(): string { return path.join(this.settings.libRoot, 'data', 'storage-registry', 'entries'); }
   buildCacheDir(): string { return path.join(this.settings.libRoot, 'data', 'cache'); }
   /** What the process scheduler runs, per app (pid files, output files), so the next server adopts it. */
   processesRoot(): string { return path.join(this.settings.libRoot, 'data', 'processes'); }

@@ -1,7 +1,7 @@
 // apps:* — create, list, clone (clone.ts), rename, report and destroy apps, firing the lifecycle triggers
 // (post-create, pre-delete, post-delete, post-app-rename) that plugins hook into.
 import type { CommandSet } from '../../commands/registry.js';
-import { existingApp, out, readLine, requireArgs } from '../shared/invocation.js';
+import { confirmDestructive, existingApp, out, requireArgs } from '../shared/invocation.js';
 import { runReport } from '../report/run-report.js';
 import { parseAppName } from '../../names.js';
 import { log } from '../../log.js';
@@ -73,13 +73,7 @@ export const appsCommands: CommandSet = {
         requireArgs(positional, 1, 'apps:destroy <app> [--force]');
         const app = await existingApp(services, positional[0]);
         if (!set.has('--force') && !inv.flags.force) {
-          inv.io.stderr.write(' !     WARNING: Potentially Destructive Action\n');
-          inv.io.stderr.write(` !     This command will destroy app ${app}.\n`);
-          inv.io.stderr.write(` !     To proceed, type "${app}"\n\n> `);
-          const answer = await readLine(inv);
-          if (answer.trim() !== app) {
-            throw new SlipwayError('E_CONFIRMATION', 'Confirmation did not match ' + app + '. Aborted.', 1);
-          }
+          await confirmDestructive(inv, 'app', app);
         }
         log.info1(out(inv), `Destroying ${app} (including all add-ons)`);
         const release = await services.store.releases.current(app);

@@ -5,7 +5,7 @@ import type { Out } from '../../log.js';
 import type { Invocation } from '../../commands/types.js';
 import { parseAppName, type AppName } from '../../names.js';
 import { GLOBAL, type Scope } from '../../store/index.js';
-import { AppRequired, UsageError } from '../../errors.js';
+import { AppRequired, SlipwayError, UsageError } from '../../errors.js';
 
 export function out(inv: Invocation): Out {
   return { stdout: inv.io.stdout, stderr: inv.io.stderr, quiet: inv.flags.quiet };
@@ -63,6 +63,15 @@ export function readLine(inv: Invocation, limit = 4096): Promise<string> {
     inv.signal.addEventListener('abort', finish, { once: true });
     stdin.resume();
   });
+}
+
+/** Dokku's AskForDestructiveConfirmation: the warning, then the name typed back, or abort (exit 1). */
+export async function confirmDestructive(inv: Invocation, kind: string, name: string): Promise<void> {
+  inv.io.stderr.write(' !     WARNING: Potentially Destructive Action\n');
+  inv.io.stderr.write(` !     This command will destroy ${kind} ${name}.\n`);
+  inv.io.stderr.write(` !     To proceed, type "${name}"\n\n> `);
+  const answer = await readLine(inv);
+  if (answer.trim() !== name) throw new SlipwayError('E_CONFIRMATION', `Confirmation did not match ${name}. Aborted.`, 1);
 }
 
 /**
