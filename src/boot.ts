@@ -24,6 +24,7 @@ import { runCommands } from './core/run/commands.js';
 import { releasesCommands } from './core/releases/commands.js';
 import { domainsCommands } from './core/domains/commands.js';
 import { certsCommands } from './core/certs/commands.js';
+import { letsencryptCommands } from './core/letsencrypt/commands.js';
 import { portsCommands } from './core/ports/commands.js';
 import { urlsCommands } from './core/domains/urls.js';
 import { pluginCommands } from './core/plugin/commands.js';
@@ -75,7 +76,7 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform): Boo
   for (const set of [appsCommands, appsSetCommands, configCommands, sshKeysCommands, gitCommands]) registry.add(set);
   for (const set of [pluginCommands(registry), aclCommands, eventsCommands, reportCommands(registry)]) registry.add(set);
   // Listed by help even in a local CLI, where they say they need the server.
-  for (const set of [psCommands, logsCommands, runCommands, releasesCommands, domainsCommands, portsCommands, urlsCommands, certsCommands]) registry.add(set);
+  for (const set of [psCommands, logsCommands, runCommands, releasesCommands, domainsCommands, portsCommands, urlsCommands, certsCommands, letsencryptCommands]) registry.add(set);
   for (const set of [builderCommands, schedulerCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands, proxyCommands]) registry.add(set);
   registry.add(helpCommands(registry));
   registry.add(traceCommands());

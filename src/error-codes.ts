@@ -60,6 +60,8 @@ export const ERROR_CODES = {
   E_NO_NGINX_CONFIG: 'proxy and domains',
   E_CERT_INVALID: 'proxy and domains',
   E_CERT_MISSING: 'proxy and domains',
+  E_ACME_FAILED: 'proxy and domains',
+  E_LETSENCRYPT_CONFIG: 'proxy and domains',
   E_IMAGE_NOT_FOUND: 'docker',
   E_CONTAINER_NOT_FOUND: 'docker',
   E_DOCKER_UNAVAILABLE: 'docker',

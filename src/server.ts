@@ -18,6 +18,8 @@ import { publishRecord } from './control/record.js';
 import { startPlatform } from './deploy/platform.js';
 import { startGit, GIT_VERBS, type GitService } from './git/index.js';
 import type { PushDeployer } from './deploy/types.js';
+import { startRenewalJob } from './core/letsencrypt/schedule.js';
+import { PassThrough } from 'node:stream';
 
 export interface RunningServer {
   booted: Booted;
@@ -98,6 +100,13 @@ export async function startServer(settings: Settings, log: (line: string) => voi
   await services.plugins.fire('install', {}, ctx);
   await services.plugins.warm(ctx);
   await control.listen();
+  // letsencrypt:cron-job --add: renewals run inside the server, as the server (output to its log).
+  const renewals = startRenewalJob(services, () => {
+    const output = new PassThrough();
+    output.on('data', (chunk: Buffer) => { for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) serverLog(`letsencrypt: ${line}`); });
+    const io = { stdin: new PassThrough().end(), stdout: output, stderr: output, tty: false };
+    return booted.router.run({ argv: ['letsencrypt:auto-renew'], identity: SERVER_IDENTITY, io, signal: controller.signal });
+  }, serverLog);
   const address = await ssh.listen(settings.sshListen.host, settings.sshListen.port);
   log(`=====> Slipway ${services.version} listening`);
   log(`       ssh: ${settings.sshUser}@${address.address}:${address.port}`);
@@ -112,6 +121,7 @@ export async function startServer(settings: Settings, log: (line: string) => voi
     ssh: { host: address.address, port: address.port },
     async close(options = {}) {
       controller.abort();
+      renewals.stop();
       await ssh.close();
       await control.close();
       await git.close();

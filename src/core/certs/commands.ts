@@ -41,7 +41,8 @@ async function pairFromInvocation(inv: Invocation): Promise<CertPair> {
   return pairFromTar(archive);
 }
 
-async function install(services: Services, ctx: RunContext, app: AppName, pair: CertPair): Promise<void> {
+/** The one way a certificate is installed (certs:*, letsencrypt:enable): check, store, serve, tell plugins. */
+export async function installCert(services: Services, ctx: RunContext, app: AppName, pair: CertPair): Promise<void> {
   checkPair(pair);
   await services.store.certs.set(app, pair);
   await services.platform?.routesChanged(app);
@@ -51,7 +52,7 @@ async function install(services: Services, ctx: RunContext, app: AppName, pair: 
 async function add(inv: Invocation, services: Services, ctx: RunContext, usage: string): Promise<void> {
   requireArgs(inv.args, 1, usage);
   const app = await existingApp(services, inv.args[0]);
-  await install(services, ctx, app, await pairFromInvocation(inv));
+  await installCert(services, ctx, app, await pairFromInvocation(inv));
 }
 
 async function generate(inv: Invocation, services: Services, ctx: RunContext): Promise<void> {
@@ -69,7 +70,7 @@ async function generate(inv: Invocation, services: Services, ctx: RunContext): P
   if (given !== undefined) await ensureFree(services, app, [given]);
   const pair = await selfSigned(domain, inv.signal);
   log.info1(o, 'Installing certificate and key...');
-  await install(services, ctx, app, pair);
+  await installCert(services, ctx, app, pair);
   if (given !== undefined && !(await services.store.domains.app(app)).includes(given)) {
     await services.store.domains.updateApp(app, (current) => [...current, given]);
     await services.platform?.routesChanged(app);
