@@ -37,6 +37,7 @@ import { storageCommands } from './core/storage/commands.js';
 import { psInspectCommands } from './core/ps/inspect.js';
 import { buildsCommands } from './core/builds/commands.js';
 import { checksCommands } from './core/checks/commands.js';
+import { repoCommands } from './core/repo/commands.js';
 import { dockerOptionsCommands } from './core/docker-options/commands.js';
 import { proxyCommands, proxyTriggers } from './core/proxy/commands.js';
 import { schedulerTriggers } from './core/scheduler/triggers.js';
@@ -78,6 +79,7 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform): Boo
   // Listed by help even in a local CLI, where they say they need the server.
   for (const set of [psCommands, logsCommands, runCommands, releasesCommands, domainsCommands, portsCommands, urlsCommands, certsCommands, letsencryptCommands]) registry.add(set);
   for (const set of [builderCommands, schedulerCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands, proxyCommands]) registry.add(set);
+  for (const set of [repoCommands]) registry.add(set);
   registry.add(helpCommands(registry));
   registry.add(traceCommands());
   for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services), ...gitTriggers(services), ...proxyTriggers(services) })) {

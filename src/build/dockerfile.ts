@@ -11,7 +11,7 @@ import { log } from '../log.js';
 import { DeployFailed, SlipwayError } from '../errors.js';
 import { appImageLabels, buildFlags, connect, type DockerClient } from '../docker/index.js';
 import { labelStages } from './docker/stage-labels.js';
-import { discardBuild, releaseDeployed, releaseImage, renameImages } from './docker/app-images.js';
+import { discardBuild, releaseDeployed, releaseImage, removeDangling, renameImages } from './docker/app-images.js';
 import { imageCommandLine } from '../scheduler/docker-local/command.js';
 import { unlessMissing } from '../os/missing.js';
 
@@ -90,6 +90,12 @@ export function dockerfileBuilder(docker: () => DockerClient = () => connect()):
       const client = await answering();
       if (client === undefined) return [];
       return releaseDeployed(client, app, release.image, kept).catch((error: unknown) => { throw imagesFailure(`update the images of ${app}`, error); });
+    },
+
+    async purgeCache(app) {
+      const client = await answering();
+      if (client === undefined) return 0;
+      return removeDangling(client, app).catch((error: unknown) => { throw imagesFailure(`remove the build cache images of ${app}`, error); });
     },
 
     async renamed(from, to) {

@@ -10,7 +10,7 @@ export interface BuildContext {
   dir: string;
   /** The app's config (global ENV then app ENV), visible to build commands. */
   env: Record<string, string>;
-  /** Shared cache for package managers (npm's cache lives here). */
+  /** The app's cache for package managers (npm's cache lives here); repo:purge-cache empties it. */
   cacheDir: string;
   /** The app's build-phase docker options (docker-options:add APP build …), as stored. */
   dockerOptions?: readonly string[];
@@ -49,6 +49,12 @@ export interface Builder {
    * runs. Returns what was removed, for the deploy's output. Quiet without an engine.
    */
   released?(app: AppName, release: { image?: string }, kept: (build: number) => Promise<boolean>): Promise<string[]>;
+  /**
+   * repo:purge-cache: drop what this builder keeps between the app's builds outside its release
+   * artifacts (dockerfile: the app's untagged stage and step images no running container uses).
+   * Returns how many things went; 0 without an engine.
+   */
+  purgeCache?(app: AppName): Promise<number>;
   /** apps:rename: move the artifacts to the new name; returns old → new references (release records follow). */
   renamed?(from: AppName, to: AppName): Promise<Record<string, string>>;
 }

@@ -113,7 +113,7 @@ export class DeployPipeline implements PushDeployer {
       const image = (await fire(scope, 'builder-dokku-image', build, { capture: true })).trim();
       if (image) log.verbose(out, `builder-dokku-image answered ${image}; the ${builder.name} builder builds without a base image, so it is not used`);
       await fire(scope, 'pre-build', build);
-      const cacheDir = this.store.layout.buildCacheDir();
+      const cacheDir = this.store.layout.buildCacheDir(app);
       const dockerOptions = await this.store.dockerOptions.get(app, 'build');
       const result = await builder.build({ app, version, dir, env, cacheDir, dockerOptions, out, signal });
       await fire(scope, 'post-build', build);

@@ -125,6 +125,14 @@ export class AppStore {
     }, { removeWhen: this.gone(to) }), { removeWhen: this.gone(from) });
   }
 
+  /** repo:purge-cache: empty the app's build cache dir; true when there was one. */
+  async purgeBuildCache(app: AppName): Promise<boolean> {
+    const dir = this.layout.buildCacheDir(app);
+    const had = await exists(dir);
+    await fs.rm(dir, { recursive: true, force: true });
+    return had;
+  }
+
   /** apps:lock: deploys of the app are refused until apps:unlock (Dokku's .deploy.lock file). */
   async lockDeploys(app: AppName): Promise<void> {
     await withLock(this.layout.appLock(app), async () => {

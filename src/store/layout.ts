@@ -55,7 +55,8 @@ export class Layout {
   storageDir(): string { return path.join(this.settings.libRoot, 'data', 'storage'); }
   /** Dokku's registry of named storage entries: one NAME.json each. */
   storageEntriesDir(): string { return path.join(this.settings.libRoot, 'data', 'storage-registry', 'entries'); }
-  buildCacheDir(): string { return path.join(this.settings.libRoot, 'data', 'cache'); }
+  /** The native builder's caches for one app (npm's); repo:purge-cache empties it, apps:destroy removes it. */
+  buildCacheDir(app: AppName): string { return path.join(this.appDataDir(app), 'cache'); }
   /** What the process scheduler runs, per app (pid files, output files), so the next server adopts it. */
   processesRoot(): string { return path.join(this.settings.libRoot, 'data', 'processes'); }
   processesDir(app: AppName): string { return path.join(this.processesRoot(), app); }
