@@ -98,7 +98,6 @@ export async function startServer(settings: Settings, log: (line: string) => voi
   // The server's own work: the install trigger at start and the first command index.
   const ctx = requestRun({ identity: SERVER_IDENTITY, signal: controller.signal }, { stdout: process.stdout, stderr: process.stderr });
   await services.plugins.fire('install', {}, ctx);
-  await services.plugins.warm(ctx);
   await control.listen();
   // letsencrypt:cron-job --add: renewals run inside the server, as the server (output to its log).
   const renewals = startRenewalJob(services, () => {
@@ -108,6 +107,9 @@ export async function startServer(settings: Settings, log: (line: string) => voi
     return booted.router.run({ argv: ['letsencrypt:auto-renew'], identity: SERVER_IDENTITY, io, signal: controller.signal });
   }, serverLog);
   const address = await ssh.listen(settings.sshListen.host, settings.sshListen.port);
+  // The command index (every plugin's help) is built after the server listens: with service
+  // plugins installed it takes seconds, and a command arriving meanwhile waits on the same build.
+  services.plugins.warm(ctx).catch((error: unknown) => controller.signal.aborted || serverLog(`plugin help index: ${error instanceof Error ? error.message : String(error)}`));
   log(`=====> Slipway ${services.version} listening`);
   log(`       ssh: ${settings.sshUser}@${address.address}:${address.port}`);
   for (const line of [...git.banner, ...platform.banner]) log(`       ${line}`);
