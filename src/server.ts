@@ -82,7 +82,15 @@ export async function startServer(settings: Settings, log: (line: string) => voi
   const booted = boot(core, platform.control);
   const { services } = booted;
   void platform.restore();
-  const git = await startGit(services, overrides.deployer ?? platform.deployer, serverLog);
+  let git: GitService;
+  try {
+    git = await startGit(services, overrides.deployer ?? platform.deployer, serverLog);
+  } catch (error) {
+    // A git listener that cannot start (port taken, a git HTTPS certificate that cannot be used)
+    // stops the start: what already listens closes, the apps keep running for the next start.
+    await platform.close({ keepApps: true });
+    throw error;
+  }
 
   const keys = loginKeys(services, serverLog);
   const hostKey = checkHostKey(await ensureHostKey(services.store.layout, () => generateHostKey()), services.store.layout.hostKeyFile());

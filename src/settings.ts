@@ -22,6 +22,10 @@ export interface Settings {
   /** SLIPWAY_HTTPS_LISTEN: the proxy's TLS port (SNI per app certificate); `off`: no HTTPS listener. */
   httpsListen: ListenAddress | undefined;
   gitHttpListen: ListenAddress;
+  /** SLIPWAY_GIT_HTTPS_LISTEN: the git smart-HTTP transport over TLS too (off unless set). */
+  gitHttpsListen: ListenAddress | undefined;
+  /** SLIPWAY_GIT_TLS_CERT / SLIPWAY_GIT_TLS_KEY: PEM files of the git host's certificate (re-read when they change). */
+  gitTls: { cert: string; key: string } | undefined;
   scheduler: 'auto' | 'process' | 'docker-local';
   /** Shipped core plugins (PLUGIN_CORE_AVAILABLE_PATH). */
   corePluginsDir: string;
@@ -153,6 +157,19 @@ export function parseListen(value: string, name: string): ListenAddress {
   return { host: match[1] || '127.0.0.1', port };
 }
 
+/** SLIPWAY_GIT_HTTPS_LISTEN needs both certificate files; the files without the listener are an error too. */
+function gitHttps(env: NodeJS.ProcessEnv, cwd: string): Pick<Settings, 'gitHttpsListen' | 'gitTls'> {
+  const listen = env.SLIPWAY_GIT_HTTPS_LISTEN && env.SLIPWAY_GIT_HTTPS_LISTEN !== 'off' ? env.SLIPWAY_GIT_HTTPS_LISTEN : undefined;
+  const cert = env.SLIPWAY_GIT_TLS_CERT || undefined;
+  const key = env.SLIPWAY_GIT_TLS_KEY || undefined;
+  if (listen === undefined) {
+    if (cert || key) throw new Error('SLIPWAY_GIT_TLS_CERT and SLIPWAY_GIT_TLS_KEY need SLIPWAY_GIT_HTTPS_LISTEN (HOST:PORT)');
+    return { gitHttpsListen: undefined, gitTls: undefined };
+  }
+  if (!cert || !key) throw new Error('SLIPWAY_GIT_HTTPS_LISTEN needs SLIPWAY_GIT_TLS_CERT and SLIPWAY_GIT_TLS_KEY (PEM files of the git host\'s certificate chain and key)');
+  return { gitHttpsListen: parseListen(listen, 'SLIPWAY_GIT_HTTPS_LISTEN'), gitTls: { cert: path.resolve(cwd, cert), key: path.resolve(cwd, key) } };
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
   const home = path.resolve(cwd, env.SLIPWAY_HOME || 'data');
   const libRoot = path.join(home, 'lib');
@@ -171,6 +188,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     httpListen: parseListen(env.SLIPWAY_HTTP_LISTEN || '127.0.0.1:8080', 'SLIPWAY_HTTP_LISTEN'),
     httpsListen: env.SLIPWAY_HTTPS_LISTEN === 'off' ? undefined : parseListen(env.SLIPWAY_HTTPS_LISTEN || '127.0.0.1:8443', 'SLIPWAY_HTTPS_LISTEN'),
     gitHttpListen: parseListen(env.SLIPWAY_GIT_HTTP_LISTEN || '127.0.0.1:8081', 'SLIPWAY_GIT_HTTP_LISTEN'),
+    ...gitHttps(env, cwd),
     scheduler,
     corePluginsDir: path.join(packageRoot, 'plugins'),
     pluginPath: path.join(libRoot, 'plugins'),

@@ -60,20 +60,23 @@ export class GitHttpServer {
   private emptyRepo?: Promise<string>;
 
   constructor(private readonly services: Services, private readonly transport: GitTransport, private readonly log: (line: string) => void) {
-    this.server = http.createServer((req, res) => {
-      // A response (or request) whose client left must never raise an error nobody listens to.
-      res.on('error', (error) => this.log(`git-http: response: ${error.message}`));
-      req.on('error', (error) => this.log(`git-http: request: ${error.message}`));
-      // The request's error boundary: an error nothing caught ends this request only.
-      const fail = () => { if (res.headersSent) res.destroy(); else plain(res, 500, 'internal error'); };
-      withinSession({ label: `git-http ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}`, fail }, () => {
-        this.handle(req, res).catch((error: unknown) => {
-          this.log(`git-http: ${error instanceof Error ? error.stack : String(error)}`);
-          plain(res, 500, 'internal error');
-        });
+    this.server = http.createServer(this.onRequest);
+  }
+
+  /** Every request, from the plain listener or the TLS one (./https.ts): the same handling. */
+  readonly onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    // A response (or request) whose client left must never raise an error nobody listens to.
+    res.on('error', (error) => this.log(`git-http: response: ${error.message}`));
+    req.on('error', (error) => this.log(`git-http: request: ${error.message}`));
+    // The request's error boundary: an error nothing caught ends this request only.
+    const fail = () => { if (res.headersSent) res.destroy(); else plain(res, 500, 'internal error'); };
+    withinSession({ label: `git-http ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}`, fail }, () => {
+      this.handle(req, res).catch((error: unknown) => {
+        this.log(`git-http: ${error instanceof Error ? error.stack : String(error)}`);
+        plain(res, 500, 'internal error');
       });
     });
-  }
+  };
 
   async listen(host: string, port: number): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {

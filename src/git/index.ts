@@ -10,6 +10,7 @@ import { PushRegistry } from './pushes.js';
 import { GitTransport } from './transport.js';
 import { HookHandler } from './hook.js';
 import { GitHttpServer } from './http.js';
+import { GitHttpsListener } from './https.js';
 import { parseRepoArg } from './repo-name.js';
 
 export const GIT_VERBS = new Set(['git-receive-pack', 'git-upload-pack', 'git-upload-archive']);
@@ -30,7 +31,22 @@ export async function startGit(services: Services, deployer: PushDeployer, log: 
   const http = new GitHttpServer(services, transport, log);
   const { host, port } = services.settings.gitHttpListen;
   const address = await http.listen(host, port);
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const shown = (a: { family: string; address: string }) => (a.family === 'IPv6' ? `[${a.address}]` : a.address);
+  const shownHost = shown(address);
+  const { gitHttpsListen, gitTls } = services.settings;
+  let secure: GitHttpsListener | undefined;
+  const banner = [`git-http: http://${shownHost}:${address.port}`];
+  if (gitHttpsListen && gitTls) {
+    try {
+      secure = new GitHttpsListener(gitTls, http.onRequest, log);
+      const bound = await secure.listen(gitHttpsListen.host, gitHttpsListen.port);
+      banner.push(`git-https: https://${shown(bound)}:${bound.port}`);
+    } catch (error) {
+      await secure?.close();
+      await http.close();
+      throw error;
+    }
+  }
 
   return {
     async handleExec(argv, request) {
@@ -56,7 +72,10 @@ export async function startGit(services: Services, deployer: PushDeployer, log: 
       }
       return hooks.handle(request, io, signal);
     },
-    banner: [`git-http: http://${shownHost}:${address.port}`],
-    close: () => http.close(),
+    banner,
+    async close() {
+      await secure?.close();
+      await http.close();
+    },
   };
 }

@@ -20,8 +20,9 @@ export class GitTestServer {
 
   private constructor(readonly dir: string) {}
 
-  static async start(deployer: PushDeployer): Promise<GitTestServer> {
-    const server = new GitTestServer(fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-git-')));
+  /** env: more settings (SLIPWAY_GIT_HTTPS_LISTEN…), relative paths from the test's dir. */
+  static async start(deployer: PushDeployer, env: Record<string, string> = {}, dir?: string): Promise<GitTestServer> {
+    const server = new GitTestServer(dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-git-')));
     fs.mkdirSync(server.clientHome, { recursive: true });
     server.settings = loadSettings({
       SLIPWAY_HOME: path.join(server.dir, 'data'),
@@ -31,6 +32,7 @@ export class GitTestServer {
       SLIPWAY_HTTPS_LISTEN: '127.0.0.1:0',
       SLIPWAY_GIT_HTTP_LISTEN: '127.0.0.1:0',
       SLIPWAY_SCHEDULER: 'process',
+      ...env,
     }, server.dir);
     server.admin = await makeKey(server.dir, 'admin');
     server.running = await startServer(server.settings, (line) => server.logLines.push(line), { deployer });
