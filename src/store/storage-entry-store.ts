@@ -59,8 +59,13 @@ export class StorageEntryStore {
   }
 
   async save(entry: StorageEntry): Promise<void> {
-    // Go's MarshalIndent with two spaces, as Dokku writes it (plugins may read the file).
-    await writeFileAtomic(this.file(entry.name), JSON.stringify(entry, null, 2), 0o600);
+    // Go's MarshalIndent with two spaces, as Dokku writes it (plugins may read the file): its field
+    // order, empty optional fields left out.
+    const ordered: StorageEntry = {
+      name: entry.name, scheduler: entry.scheduler, host_path: entry.host_path || undefined, chown: entry.chown || undefined,
+      mode: entry.mode || undefined, reclaim_policy: entry.reclaim_policy || undefined, schema_version: entry.schema_version,
+    };
+    await writeFileAtomic(this.file(entry.name), JSON.stringify(ordered, null, 2), 0o600);
   }
 
   async remove(name: string): Promise<void> {

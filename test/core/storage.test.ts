@@ -102,6 +102,28 @@ describe('storage:* named entries beside Dokku (real server, OpenSSH)', function
     assert.equal((await ok(['storage:list-entries', '--scheduler', 'k3s'])).stdout, '-----> No storage entries registered');
   });
 
+  it('storage:set NAME PROPERTY [VALUE] changes the entry (and its directory at once); no value unsets', async () => {
+    const dir = path.join(storageDir, 'uploads');
+    assert.equal((await ok(['storage:set', 'uploads', 'mode', '750'])).stdout, '       Setting directory mode to 0750\n       Setting directory ownership to 32767:32767\n-----> Storage entry uploads updated');
+    assert.equal(fs.statSync(dir).mode & 0o7777, 0o750);
+    assert.match((await ok(['storage:info', 'uploads'])).stdout, /^ {7}Mode: {13}0750$/m);
+    await ok(['storage:set', 'uploads', 'mode']);
+    await ok(['storage:set', 'uploads', 'reclaim-policy', 'Retain']);
+    assert.deepEqual(JSON.parse((await ok(['storage:info', 'uploads', '--format', 'json'])).stdout),
+      { name: 'uploads', scheduler: 'docker-local', host_path: dir, chown: 'herokuish', reclaim_policy: 'Retain', schema_version: 1 });
+    await ok(['storage:set', 'uploads', 'reclaim-policy']);
+    assert.equal(fs.statSync(dir).mode & 0o7777, 0o750, 'an unset mode leaves the directory alone');
+    await bad(['storage:set', 'uploads'], `${W}No property specified`);
+    await bad(['storage:set', 'uploads', 'colour', 'blue'], `${W}Invalid property specified, valid properties include: access-mode, chown, mode, namespace, reclaim-policy, size, storage-class-name`);
+    await bad(['storage:set', 'uploads', 'access-mode', 'ReadWriteMany'], `${W}storage:set cannot change access-mode in place; recreate the entry`);
+    await bad(['storage:set', 'uploads', 'size', '2Gi'], `${W}storage entry "uploads" (docker-local) does not accept size`);
+    await bad(['storage:set', 'uploads', 'chown', 'nobody'], `${W}Unsupported chown permissions`);
+    const custom = path.join(server.dir, 'custom-share');
+    await bad(['storage:set', 'share', 'chown', 'root'],
+      `${W}--chown only works on a storage entry at its default host path (${path.join(storageDir, 'share')}); leave out --chown and manage ${custom} yourself`);
+    await bad(['storage:set', 'nothing', 'mode', '700'], `${W}storage entry "nothing" does not exist`);
+  });
+
   it('storage:mount APP NAME --container-dir: listed, reported with Dokku\'s flags; the same mount again updates it', async () => {
     const dir = path.join(storageDir, 'uploads');
     await bad(['storage:mount', 'shelf', 'uploads'], `${W}--container-dir is required when mounting a named storage entry`);
@@ -110,6 +132,7 @@ describe('storage:* named entries beside Dokku (real server, OpenSSH)', function
       `${W}--volume-subpath is not supported by Slipway's mounts (they apply to every process type, at deploy and run)`);
     const mounted = await ok(['storage:mount', 'shelf', 'uploads', '--container-dir', '/app/storage']);
     assert.match(mounted.stdout, /^-----> Storage entry uploads mounted at \/app\/storage on shelf$/m);
+    assert.equal(mounted.stderr, `${W}shelf runs on the process scheduler, which has no containers: mounts apply once it runs on docker-local (scheduler:set shelf selected docker-local)`);
     const updated = await ok(['storage:mount', 'shelf', 'uploads', '--container-dir', '/app/storage', '--volume-readonly']);
     assert.match(updated.stdout, /^-----> Storage entry uploads mount at \/app\/storage on shelf updated$/m);
     assert.equal((await ok(['storage:list', 'shelf'])).stdout, `-----> shelf volume bind-mounts:\n       ${dir}:/app/storage:ro`);
@@ -205,7 +228,7 @@ describe('storage:* named entries beside Dokku (real server, OpenSSH)', function
   it('every storage command is in help --all and storage:help; entry commands are for admin keys only', async () => {
     const all = (await ok(['help', '--all'])).stdout;
     const family = (await ok(['storage:help'])).stdout;
-    for (const command of ['create', 'destroy', 'ensure-directory', 'info', 'list', 'list-entries', 'mount', 'report', 'unmount']) {
+    for (const command of ['create', 'destroy', 'ensure-directory', 'info', 'list', 'list-entries', 'mount', 'report', 'set', 'unmount']) {
       assert.match(all, new RegExp(`^ +storage:${command} `, 'm'), command);
       assert.match(family, new RegExp(`^ +storage:${command} `, 'm'), command);
     }
@@ -213,7 +236,7 @@ describe('storage:* named entries beside Dokku (real server, OpenSSH)', function
     assert.equal((await server.dokku(['ssh-keys:add', 'dev', dev.publicKey])).code, 0);
     await ok(['acl:add', 'shelf', 'dev']);
     for (const args of [['storage:create', 'devs'], ['storage:list-entries'], ['storage:info', 'share'], ['storage:destroy', 'share', '--force'],
-      ['storage:ensure-directory', 'devs'], ['storage:mount', 'shelf', 'share', '--container-dir', '/share'], ['storage:report', '--global']]) {
+      ['storage:ensure-directory', 'devs'], ['storage:set', 'share', 'mode', '777'], ['storage:mount', 'shelf', 'share', '--container-dir', '/share'], ['storage:report', '--global']]) {
       const r = await server.ssh(args, { key: dev });
       assert.deepEqual([r.code, r.stderr], [1, `${W}Access denied`], args.join(' '));
     }
@@ -246,7 +269,7 @@ describe('a named storage entry reaches a docker-local app deployed with git pus
     for (const args of [['apps:create', APP], ['builder:set', APP, 'selected', 'dockerfile'], ['storage:create', 'shared-data', '--chown', 'root'],
       ['storage:mount', APP, 'shared-data', '--container-dir', '/data']]) {
       const r = await running.ssh(args);
-      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.deepEqual([r.code, r.stderr], [0, ''], args.join(' '));
     }
     const work = await appWork(running, {
       fixture: null,

@@ -41,18 +41,25 @@ async function schedulerSet(inv: Invocation, services: Services): Promise<void> 
   }
 }
 
-async function reportRows(services: Services, app: AppName): Promise<ReportRows> {
+/** The engine that runs (or will run) the app: its own choice, the global one, else what its release needs. */
+export async function computedScheduler(services: Services, app: AppName): Promise<string> {
   const own = (await services.store.properties.get(PLUGIN, app, 'selected')) ?? '';
   const global = (await services.store.properties.get(PLUGIN, GLOBAL, 'selected')) ?? '';
-  const fallback = await serverDefault(services);
   const release = await services.store.releases.current(app);
-  let computed = own || global || fallback.name;
+  let computed = own || global || (await serverDefault(services)).name;
   if (!own && !global && release && !release.static) {
     const artifact = { app, version: release.version, dir: '', image: release.image, processTypes: release.processTypes };
     if (!canRun(computed, artifact)) computed = release.image === undefined ? 'process' : 'docker-local';
   }
+  return computed;
+}
+
+async function reportRows(services: Services, app: AppName): Promise<ReportRows> {
+  const own = (await services.store.properties.get(PLUGIN, app, 'selected')) ?? '';
+  const global = (await services.store.properties.get(PLUGIN, GLOBAL, 'selected')) ?? '';
+  const fallback = await serverDefault(services);
   return [
-    ['--scheduler-computed-selected', computed],
+    ['--scheduler-computed-selected', await computedScheduler(services, app)],
     ['--scheduler-global-selected', global],
     ['--scheduler-selected', own],
     ['--scheduler-default', `${fallback.name} (${fallback.reason})`],

@@ -12,6 +12,7 @@ import { formatMount, parseMount, readMounts, updateMounts, type Mount } from '.
 import { parseReportArgs, runReport, type ReportRows } from '../report/run-report.js';
 import { entryNameOf, requireEntry } from './entries.js';
 import { entryCommands, globalInventory } from './entry-commands.js';
+import { computedScheduler } from '../scheduler/commands.js';
 
 /** A bind mount gives the app's containers the host's files: only an admin may hand that out. */
 const MOUNT_ACCESS = { who: 'admin', app: 0 } as const;
@@ -75,6 +76,10 @@ async function mount(inv: Invocation, services: Services): Promise<void> {
     log.info1(out(inv), `Mounted ${formatMount(wanted)} for ${app}`);
   }
   log.verbose(out(inv), 'Applied to new containers: on the next deploy or ps:restart');
+  // Said, not silently kept: a local process has no container filesystem to mount into.
+  if ((await computedScheduler(services, app)) === 'process') {
+    log.warn(out(inv), `${app} runs on the process scheduler, which has no containers: mounts apply once it runs on docker-local (scheduler:set ${app} selected docker-local)`);
+  }
 }
 
 async function unmountEntry(inv: Invocation, services: Services, app: AppName, name: string): Promise<Mount> {

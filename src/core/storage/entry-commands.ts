@@ -176,6 +176,45 @@ export async function globalInventory(inv: Invocation, services: Services, json:
   for (const r of rows) inv.io.stdout.write(`       ${r.entry.name}\t${r.entry.scheduler}\tmounted by: ${r.mountedBy.join(', ') || '—'}\n`);
 }
 
+const SETTABLE = ['access-mode', 'chown', 'mode', 'namespace', 'reclaim-policy', 'size', 'storage-class-name'];
+
+/** `storage:set NAME PROPERTY [VALUE]`: no value unsets; chown and mode are applied to the directory at once. */
+async function set(inv: Invocation, services: Services): Promise<void> {
+  const [nameArg, property, value = ''] = inv.options.positional;
+  const name = checkEntryName(nameArg, true);
+  if (!property) throw new UsageError('No property specified');
+  if (!SETTABLE.includes(property)) throw new UsageError(`Invalid property specified, valid properties include: ${SETTABLE.join(', ')}`);
+  await services.store.storage.locked(async () => {
+    const { entry: current } = await requireEntry(services, name);
+    const entry: StorageEntry = { ...current };
+    switch (property) {
+      case 'chown':
+        if (value) chownId(value);
+        entry.chown = value || undefined;
+        break;
+      case 'mode':
+        entry.mode = normalizeMode(value);
+        break;
+      case 'reclaim-policy':
+        if (value && value !== 'Retain' && value !== 'Delete') throw new UsageError(`storage entry ${JSON.stringify(name)} has unsupported reclaim policy ${JSON.stringify(value)}`);
+        entry.reclaim_policy = value || undefined;
+        if (value === 'Delete') requireDefaultPath(services, entry, '--reclaim-policy Delete');
+        break;
+      case 'access-mode': case 'storage-class-name':
+        // Kubernetes cannot change these on a bound claim; a docker-local entry has neither, so only "unset" is no change.
+        if (value) throw new UsageError(`storage:set cannot change ${property} in place; recreate the entry`);
+        break;
+      default:
+        // size and namespace describe a k3s claim; Slipway's entries are docker-local.
+        if (value) throw new UsageError(`storage entry ${JSON.stringify(name)} (${DOCKER_LOCAL}) does not accept ${property}`);
+    }
+    // Only a change of owner or mode touches the directory, as in Dokku.
+    if (property === 'chown' || property === 'mode') await ensureEntryDirectory(inv, services, entry);
+    await services.store.storage.save(entry);
+  });
+  log.info1(out(inv), `Storage entry ${name} updated`);
+}
+
 async function ensureDirectory(inv: Invocation, services: Services): Promise<void> {
   log.warn(out(inv), 'Deprecated: please use \'storage:create\' instead of \'storage:ensure-directory\'');
   const directory = inv.options.positional[0];
@@ -209,6 +248,10 @@ export const entryCommands: CoreCommand[] = [
   {
     name: 'storage:info', access: ADMIN, options: ['--format='],
     help: { usage: 'storage:info <name> [--format text|json]', description: 'Show details for one storage entry' }, run: info,
+  },
+  {
+    name: 'storage:set', access: ADMIN,
+    help: { usage: 'storage:set <name> <property> [<value>]', description: 'Update a storage entry in place (chown, mode, reclaim-policy; no value unsets)' }, run: set,
   },
   {
     name: 'storage:list-entries', access: ADMIN, options: ['--scheduler=', '--format='],
