@@ -20,6 +20,7 @@ import { gitCommands } from './git/commands.js';
 import { gitTriggers } from './git/triggers.js';
 import { psCommands } from './core/ps/commands.js';
 import { logsCommands } from './core/logs/commands.js';
+import { appJsonCommands } from './core/app-json/commands.js';
 import { runCommands } from './core/run/commands.js';
 import { releasesCommands } from './core/releases/commands.js';
 import { domainsCommands } from './core/domains/commands.js';
@@ -80,6 +81,7 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform): Boo
   for (const set of [psCommands, logsCommands, runCommands, releasesCommands, domainsCommands, portsCommands, urlsCommands, certsCommands, letsencryptCommands]) registry.add(set);
   for (const set of [builderCommands, schedulerCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands, proxyCommands]) registry.add(set);
   for (const set of [repoCommands]) registry.add(set);
+  registry.add(appJsonCommands);
   registry.add(helpCommands(registry));
   registry.add(traceCommands());
   for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services), ...gitTriggers(services), ...proxyTriggers(services) })) {

@@ -44,3 +44,14 @@ export function parseConfigKey(value: string): ConfigKey {
   }
   return value;
 }
+
+/**
+ * A file's path inside an app's tree as ps:set procfile-path and app-json:set appjson-path take it:
+ * relative (leading and trailing slashes are trimmed, as Dokku trims them), no `.` or `..` parts,
+ * no backslash or control characters.
+ */
+export function isTreePath(value: string): boolean {
+  const trimmed = value.replace(/^\/+|\/+$/g, '');
+  return trimmed !== '' && trimmed.length <= 255 && !/[\x00-\x1f\x7f\\]/.test(trimmed)
+    && trimmed.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}

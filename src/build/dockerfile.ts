@@ -24,7 +24,7 @@ async function readFileIfAny(dir: string, name: string): Promise<string | undefi
 }
 
 async function processTypes(ctx: BuildContext, docker: DockerClient, image: string): Promise<Record<string, string>> {
-  const procfile = await readFileIfAny(ctx.dir, 'Procfile');
+  const procfile = await readFileIfAny(ctx.dir, ctx.procfilePath ?? 'Procfile');
   if (procfile !== undefined) {
     const types = parseProcfile(procfile);
     if (Object.keys(types).length === 0) throw new DeployFailed('Procfile defines no process types');

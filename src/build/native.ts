@@ -66,8 +66,9 @@ export const nativeBuilder: Builder = {
     if ((ctx.dockerOptions ?? []).length > 0) {
       log.warn(ctx.out, `The native builder builds no image: the build-phase docker options (${ctx.dockerOptions?.join(' ')}) are not used`);
     }
-    const procfile = (await isFile(ctx.dir, 'Procfile'))
-      ? parseProcfile(await fs.readFile(path.join(ctx.dir, 'Procfile'), 'utf8'))
+    const procfileName = ctx.procfilePath ?? 'Procfile';
+    const procfile = (await isFile(ctx.dir, procfileName))
+      ? parseProcfile(await fs.readFile(path.join(ctx.dir, procfileName), 'utf8'))
       : undefined;
     if (procfile && Object.keys(procfile).length === 0) throw new DeployFailed('Procfile defines no process types');
     if (await isFile(ctx.dir, 'package.json')) {

@@ -14,6 +14,8 @@ export interface BuildContext {
   cacheDir: string;
   /** The app's build-phase docker options (docker-options:add APP build …), as stored. */
   dockerOptions?: readonly string[];
+  /** Where the Procfile is in the tree (ps:set procfile-path): relative, checked; `Procfile` when left out. */
+  procfilePath?: string;
   out: Out;
   signal: AbortSignal;
 }

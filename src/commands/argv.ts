@@ -57,3 +57,30 @@ export function takeFlags(args: readonly string[], known: readonly string[]): Pa
   }
   return { set, values, positional };
 }
+
+/**
+ * Options only before the first other word (Dokku's `run`: what follows the app is the command's
+ * own). Valued ones take `--name=value`, `-n=value` or the next word; each value is kept in order.
+ */
+export function takeLeadingFlags(args: readonly string[], known: readonly string[]): ParsedArgs {
+  const set = new Set<string>();
+  const values = new Map<string, string>();
+  let i = 0;
+  for (; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') { i++; break; }
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('-') && eq > 0 ? arg.slice(0, eq) : arg;
+    if (known.includes(`${name}=`)) {
+      let value: string;
+      if (eq > 0 && name !== arg) value = arg.slice(eq + 1);
+      else {
+        if (i + 1 >= args.length) throw new UsageError(`${name} requires a value`);
+        value = args[++i];
+      }
+      values.set(name, value);
+    } else if (known.includes(arg)) set.add(arg);
+    else break;
+  }
+  return { set, values, positional: args.slice(i) };
+}

@@ -6,7 +6,7 @@ import type { Services } from '../services.js';
 import type { RunContext } from '../plugins/host.js';
 import type { AccessRule } from '../access/rules.js';
 import { OPEN, pluginCommandRule } from '../access/rules.js';
-import { takeFlags } from './argv.js';
+import { takeFlags, takeLeadingFlags } from './argv.js';
 
 export interface CoreCommand {
   name: string;
@@ -19,6 +19,8 @@ export interface CoreCommand {
    * for one with a value); the router splits args by them once (inv.options) and finds the app.
    */
   options?: readonly string[];
+  /** The options come only before the first positional (everything after it is left as given). */
+  leadingOptions?: boolean;
   run(inv: Invocation, services: Services, ctx: RunContext): Promise<number | void>;
 }
 
@@ -33,7 +35,7 @@ export interface CommandSet {
 /** args split by a command's declared options; a plugin's (no command) keeps every word positional. */
 export function parseOptions(command: CoreCommand | undefined, args: readonly string[]): ParsedArgs {
   if (!command) return { set: new Set(), values: new Map(), positional: [...args] };
-  return takeFlags(args, command.options ?? []);
+  return command.leadingOptions ? takeLeadingFlags(args, command.options ?? []) : takeFlags(args, command.options ?? []);
 }
 
 /** The same invocation for another core command (report runs every NAME:report). */

@@ -24,7 +24,7 @@ export interface CommandIO {
 export interface ParsedArgs {
   /** Boolean options given (`--force`). */
   set: Set<string>;
-  /** Valued options given (`--format` → `json`). */
+  /** Valued options given (`--format` → `json`); the last one when given several times. */
   values: Map<string, string>;
   positional: string[];
 }

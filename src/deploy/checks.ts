@@ -3,7 +3,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DeployFailed } from '../errors.js';
-import { shown } from '../names.js';
+import { isTreePath, shown } from '../names.js';
+
+export const APP_JSON = 'app.json';
 import { unlessMissing } from '../os/missing.js';
 import { parseAppJson } from './app-json.js';
 
@@ -90,11 +92,14 @@ function appJsonChecks(text: string): HttpCheck[] {
     }));
 }
 
-/** The HTTP checks for web processes of the release in dir (CHECKS wins over app.json). */
-export async function loadCheckPlan(dir: string): Promise<CheckPlan> {
+/**
+ * The HTTP checks for web processes of the release in dir (CHECKS wins over app.json); appJsonPath:
+ * where the release's app.json is (app-json:set appjson-path, checked by isTreePath).
+ */
+export async function loadCheckPlan(dir: string, appJsonPath = APP_JSON): Promise<CheckPlan> {
   const checksFile = await readOptional(path.join(dir, 'CHECKS'));
   if (checksFile !== undefined) return { source: 'CHECKS', checks: parseChecksFile(checksFile) };
-  const appJson = await readOptional(path.join(dir, 'app.json'));
+  const appJson = isTreePath(appJsonPath) ? await readOptional(path.join(dir, appJsonPath.replace(/^\/+|\/+$/g, ''))) : undefined;
   if (appJson !== undefined) {
     const checks = appJsonChecks(appJson);
     if (checks.length) return { source: 'app.json', checks };

@@ -9,7 +9,7 @@ import type { AppName } from '../names.js';
 import type { Out } from '../log.js';
 import type { ReleaseRecord, Scale } from '../store/index.js';
 import type { Generation, Scheduler, ReleaseArtifact, RunIO } from '../scheduler/types.js';
-import type { AppStatus, OneOffRun } from './types.js';
+import type { AppStatus, OneOffOptions, OneOffRun } from './types.js';
 import { SERVER_IDENTITY, uncancellable, type RequestContext } from '../request-context.js';
 import { log } from '../log.js';
 import { formatScale } from '../store/index.js';
@@ -25,6 +25,8 @@ import { Routes, type RouteTarget } from './routes.js';
 import { withDeployLock } from './locks.js';
 import { reportFailedStart, startReport } from './start-report.js';
 import { oneOffCommand } from './one-off-command.js';
+import { restartPolicy, stopTimeoutMs } from './ps-settings.js';
+import { lineSink } from '../os/lines.js';
 
 /** What the proxy serves for an app right now, and from which release. */
 interface Live {
@@ -52,6 +54,8 @@ export class AppController {
   /** One-off `run` commands in flight (run:list), and how many this server started. */
   private readonly oneOffs = new Set<OneOffRun>();
   private runCount = 0;
+  /** run:detached commands in flight: when their TTL ends, and how to stop them. */
+  private readonly detached = new Map<OneOffRun, { deadline: number; stop: AbortController }>();
   /** Build records for every deploy (the pipeline's builds, and redeploys: start, restart, scale). */
   readonly builds: BuildTracker;
   /** Generations already told to stop (still listed by the scheduler until they are gone). */
@@ -92,7 +96,7 @@ export class AppController {
     if (release.static) {
       log.info1(out, `Serving ${app} v${release.version} as a static site`);
       await this.switchTo(app, { release, target: { kind: 'static', dir: artifact.dir } }, previous, scope, ['', '']);
-      this.retireOthers(app, undefined, graceMs, out);
+      this.retireOthers(app, undefined, graceMs, out, await stopTimeoutMs(this.store, app));
       return;
     }
     const scale = effectiveScale(release.processTypes, await this.store.ps.scale(app));
@@ -101,17 +105,17 @@ export class AppController {
     const disabled = starting.filter((type) => policy.mode(type) === 'disabled');
     const skipped = starting.filter((type) => policy.mode(type) === 'skipped');
     // checks:disable: a generation is replaced as a whole, so any disabled type stops all old processes first.
-    if (disabled.length) await this.stopBeforeStart(app, `Zero downtime is disabled for ${app} (${disabled.join(',')})`, out);
+    if (disabled.length) await this.stopBeforeStart(app, `Zero downtime is disabled for ${app} (${disabled.join(',')})`, out, await stopTimeoutMs(this.store, app));
     log.info1(out, `Starting ${app} v${release.version} (${formatScale(scale, ' ') || 'no process types'})`);
     if (skipped.length) log.info1(out, `Zero downtime checks skipped for ${app} (${skipped.join(',')})`);
     const report = startReport(out);
-    const generation = await this.scheduler.start({ release: artifact, scale, env, report });
+    const generation = await this.scheduler.start({ release: artifact, scale, env, report, restartPolicy: await restartPolicy(this.store, app) });
     try {
       const web = generation.instances().filter((i) => i.type === 'web');
       for (const i of web) log.verbose(out, `${i.id} on ${i.host}:${i.port}`);
       try {
         await checkGeneration(generation, {
-          plan: await loadCheckPlan(artifact.dir),
+          plan: await loadCheckPlan(artifact.dir, release.appJsonPath),
           startTimeoutMs: secondsSetting(env, 'SLIPWAY_START_TIMEOUT', 60),
           hostHeader: (await this.routes.hostnames(app))[0] ?? 'localhost',
           out,
@@ -132,7 +136,7 @@ export class AppController {
       await this.scheduler.stop(generation, { killAfterMs: 5_000 });
       throw error;
     }
-    this.retireOthers(app, generation, graceMs, out);
+    this.retireOthers(app, generation, graceMs, out, await stopTimeoutMs(this.store, app));
   }
 
   /** Switch the proxy, fire post-deploy; if that fails, switch back and rethrow. */
@@ -152,12 +156,12 @@ export class AppController {
   }
 
   /** checks:disable: stop the app's running generations now, before the new one starts (downtime). */
-  private async stopBeforeStart(app: AppName, why: string, out: Out): Promise<void> {
+  private async stopBeforeStart(app: AppName, why: string, out: Out, killAfterMs: number): Promise<void> {
     for (const old of this.scheduler.generations(app)) {
       if (this.retiring.has(old)) continue;
       this.retiring.add(old);
       log.info1(out, `${why}: stopping v${old.version} processes before the new ones start`);
-      await this.scheduler.stop(old, { killAfterMs: 5_000 });
+      await this.scheduler.stop(old, { killAfterMs });
     }
   }
 
@@ -173,7 +177,7 @@ export class AppController {
     const policy = await checksPolicy(this.store, app);
     const env = await appConfig(this.store, app);
     const options = {
-      plan: await loadCheckPlan(this.store.releases.buildDir(app, release)),
+      plan: await loadCheckPlan(this.store.releases.buildDir(app, release), release.appJsonPath),
       startTimeoutMs: secondsSetting(env, 'SLIPWAY_START_TIMEOUT', 60),
       hostHeader: (await this.routes.hostnames(app))[0] ?? 'localhost',
       out,
@@ -199,12 +203,12 @@ export class AppController {
   }
 
   /** Stop every other generation of the app after the grace period (in the background). */
-  private retireOthers(app: AppName, keep: Generation | undefined, graceMs: number, out: Out): void {
+  private retireOthers(app: AppName, keep: Generation | undefined, graceMs: number, out: Out, killAfterMs: number): void {
     for (const old of this.scheduler.generations(app)) {
       if (old === keep || this.retiring.has(old)) continue;
       this.retiring.add(old);
       log.info1(out, `Retiring v${old.version} processes${graceMs ? ` in ${graceMs / 1000}s` : ''}`);
-      this.scheduler.stop(old, { graceMs }).catch((error: Error) => this.serverLog(`${app}: cannot stop v${old.version}: ${error.message}`));
+      this.scheduler.stop(old, { graceMs, killAfterMs }).catch((error: Error) => this.serverLog(`${app}: cannot stop v${old.version}: ${error.message}`));
     }
   }
 
@@ -236,7 +240,7 @@ export class AppController {
     await withDeployLock(this.store, app, async () => {
       log.info1(out, `Stopping ${app}`);
       await this.store.ps.setRestore(app, false);
-      await this.scheduler.destroy(app);
+      await this.scheduler.destroy(app, { killAfterMs: await stopTimeoutMs(this.store, app) });
       await this.routes.apply(app, { kind: 'stopped' });
       this.live.set(app, { release, target: { kind: 'stopped' } });
     });
@@ -294,11 +298,11 @@ export class AppController {
     };
   }
 
-  /** A one-off command in the current release with the app's env; resolves to its exit code. */
-  async run(app: AppName, words: readonly string[], io: RunIO, signal: AbortSignal): Promise<number> {
+  /** A one-off command in the current release with the app's env (and `run -e` pairs); resolves to its exit code. */
+  async run(app: AppName, words: readonly string[], io: RunIO, signal: AbortSignal, options: OneOffOptions = {}): Promise<number> {
     const release = await this.requireRelease(app);
     const command = oneOffCommand(words, release.processTypes);
-    const env = await appConfig(this.store, app);
+    const env = { ...(await appConfig(this.store, app)), ...options.env };
     const entry: OneOffRun = { name: `${app}.run.${++this.runCount}`, command, startedAt: new Date() };
     this.oneOffs.add(entry);
     try {
@@ -306,6 +310,69 @@ export class AppController {
     } finally {
       this.oneOffs.delete(entry);
     }
+  }
+
+  /**
+   * run:detached: the same one-off, left running after the caller leaves; its output goes to the
+   * app's logs as `run.N`. It is stopped after ttlSeconds (Dokku's --ttl-seconds), by ps:retire
+   * once past it, or when the server stops. Resolves to its name (APP.run.N) once it started.
+   */
+  async runDetached(app: AppName, words: readonly string[], options: OneOffOptions & { ttlSeconds: number }): Promise<string> {
+    const release = await this.requireRelease(app);
+    const command = oneOffCommand(words, release.processTypes);
+    const env = { ...(await appConfig(this.store, app)), ...options.env };
+    const number = ++this.runCount;
+    const entry: OneOffRun = { name: `${app}.run.${number}`, command, startedAt: new Date() };
+    const stop = new AbortController();
+    const onClose = () => stop.abort();
+    this.closing.signal.addEventListener('abort', onClose, { once: true });
+    const deadline = Date.now() + options.ttlSeconds * 1000;
+    const timer = setTimeout(() => stop.abort(), Math.min(options.ttlSeconds * 1000, 2 ** 31 - 1));
+    timer.unref();
+    this.detached.set(entry, { deadline, stop });
+    const file = this.store.logs.open(app, `run.${number}`, await this.store.logs.maxBytes(app));
+    const sink = () => lineSink((line) => file.write(`${new Date().toISOString()} app[run.${number}]: ${line}`));
+    const [stdout, stderr] = [sink(), sink()];
+    this.oneOffs.add(entry);
+    void this.scheduler.run({ release: this.artifact(app, release), env, command }, { stdout, stderr }, stop.signal)
+      .then((code) => file.write(`${new Date().toISOString()} app[run.${number}]: [slipway] ${entry.name} exited with code ${code}`))
+      .catch((error: Error) => this.serverLog(`${entry.name}: ${error.message}`))
+      .finally(() => {
+        clearTimeout(timer);
+        this.closing.signal.removeEventListener('abort', onClose);
+        this.oneOffs.delete(entry);
+        this.detached.delete(entry);
+        stdout.end();
+        stderr.end();
+        void file.written().then(() => file.close());
+      });
+    return entry.name;
+  }
+
+  /**
+   * ps:retire: stop what should no longer run — generations of the app (or of every app) that
+   * neither serve nor are already retiring, and run:detached commands past their TTL. Returns
+   * one line per thing stopped.
+   */
+  async retire(app: AppName | undefined): Promise<{ generations: string[]; runs: string[] }> {
+    const apps = app === undefined ? await this.store.apps.list() : [app];
+    const generations: string[] = [];
+    for (const name of apps) {
+      const live = this.live.get(name)?.generation;
+      for (const old of this.scheduler.generations(name)) {
+        if (old === live || this.retiring.has(old)) continue;
+        this.retiring.add(old);
+        generations.push(`${name} v${old.version} (${old.id})`);
+        await this.scheduler.stop(old, { killAfterMs: await stopTimeoutMs(this.store, name) });
+      }
+    }
+    const runs: string[] = [];
+    for (const [entry, run] of this.detached) {
+      if (Date.now() < run.deadline) continue;
+      runs.push(entry.name);
+      run.stop.abort();
+    }
+    return { generations, runs };
   }
 
   /** run:list: the app's one-off commands still running, oldest first (names start with APP.run.). */
@@ -400,7 +467,9 @@ export class AppController {
   private async adopt(app: AppName, release: ReleaseRecord): Promise<boolean> {
     if (release.static || !this.scheduler.adopt) return false;
     const scale = effectiveScale(release.processTypes, await this.store.ps.scale(app));
-    const generation = await this.scheduler.adopt({ release: this.artifact(app, release), scale, env: await appConfig(this.store, app) });
+    const generation = await this.scheduler.adopt({
+      release: this.artifact(app, release), scale, env: await appConfig(this.store, app), restartPolicy: await restartPolicy(this.store, app),
+    });
     if (!generation) return false;
     const web = generation.instances().filter((i) => i.type === 'web');
     const target: RouteTarget = web.length

@@ -23,6 +23,9 @@ import { GLOBAL } from '../store/index.js';
 import type { BuildTracker } from './builds.js';
 import { deployBranchOf, keepGitDir, recordRevision, revEnvVar } from './git-rev.js';
 import { addGitDir } from './git-dir.js';
+import { DEFAULT_PROCFILE_PATH, procfilePath } from './ps-settings.js';
+import { appJsonPath } from './app-json.js';
+import { APP_JSON } from './checks.js';
 
 /** Dokku's DOKKU_IMAGE (the herokuish base image), told to the builder-*-dokku-image triggers. */
 export function dokkuImage(env: Record<string, string>): string {
@@ -115,12 +118,17 @@ export class DeployPipeline implements PushDeployer {
       await fire(scope, 'pre-build', build);
       const cacheDir = this.store.layout.buildCacheDir(app);
       const dockerOptions = await this.store.dockerOptions.get(app, 'build');
-      const result = await builder.build({ app, version, dir, env, cacheDir, dockerOptions, out, signal });
+      const procfile = await procfilePath(this.store, app);
+      const appJson = await appJsonPath(this.store, app);
+      if (appJson !== APP_JSON) log.verbose(out, `Reading app.json from ${appJson} (app-json:set appjson-path)`);
+      if (procfile !== DEFAULT_PROCFILE_PATH) log.verbose(out, `Reading the Procfile from ${procfile} (ps:set procfile-path)`);
+      const result = await builder.build({ app, version, dir, env, cacheDir, dockerOptions, procfilePath: procfile, out, signal });
       await fire(scope, 'post-build', build);
       const release: ReleaseRecord = {
         version, rev, createdAt: new Date().toISOString(), configDigest: configDigest(env), pusher: request.identity.keyName,
         builder: result.builder, kind: result.kind, processTypes: result.processTypes, static: result.static,
         image: result.image, build: version, status: 'built',
+        ...(appJson !== APP_JSON ? { appJsonPath: appJson } : {}),
       };
       log.info1(out, `Releasing ${app} v${version} (${result.kind}${result.static ? '' : `: ${Object.keys(result.processTypes).join(', ')}`})`);
       await this.store.releases.record(app, release);

@@ -66,7 +66,9 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
     rollback: (app, version, out, request) => pipeline.rollback(app, version, out, request),
     status: (app) => controller.status(app),
     logs: (app, query, write, signal) => scheduler.logs(app, query, write, signal),
-    run: (app, words, io, signal) => controller.run(app, words, io, signal),
+    run: (app, words, io, signal, options) => controller.run(app, words, io, signal, options),
+    runDetached: (app, words, options) => controller.runDetached(app, words, options),
+    retire: (app) => controller.retire(app),
     runs: (app) => controller.runs(app),
     routesChanged: (app) => controller.refreshRoute(app),
     // A restart waiting on its new processes stops when the caller leaves; the config is already saved.

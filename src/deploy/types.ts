@@ -65,6 +65,9 @@ export interface AppStatus {
   retiring: number;
 }
 
+/** `run -e KEY=VALUE`: variables over the app's config, for this one command only. */
+export interface OneOffOptions { env?: Record<string, string> }
+
 /** One running `run` command, as run:list shows it. */
 export interface OneOffRun {
   /** APP.run.N, like Dokku's run container names. */
@@ -101,7 +104,11 @@ export interface AppPlatform {
   status(app: AppName): Promise<AppStatus>;
   logs(app: AppName, query: LogQuery, write: (line: string) => void, signal: AbortSignal): Promise<void>;
   /** `run APP WORDS…`: a Procfile entry, one command line, or words passed exactly (deploy/one-off-command.ts). */
-  run(app: AppName, words: readonly string[], io: RunIO, signal: AbortSignal): Promise<number>;
+  run(app: AppName, words: readonly string[], io: RunIO, signal: AbortSignal, options?: OneOffOptions): Promise<number>;
+  /** run:detached: started in the background (stopped after ttlSeconds); resolves to its name, APP.run.N. */
+  runDetached(app: AppName, words: readonly string[], options: OneOffOptions & { ttlSeconds: number }): Promise<string>;
+  /** ps:retire: stop stray generations and run:detached commands past their TTL; says what it stopped. */
+  retire(app: AppName | undefined): Promise<{ generations: string[]; runs: string[] }>;
   /** run:list: the app's one-off commands running now (started by `run` on this server), oldest first. */
   runs(app: AppName): OneOffRun[];
   /** Domains changed: publish the app's route again with its new hostnames. */

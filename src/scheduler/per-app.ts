@@ -120,8 +120,8 @@ export class PerAppScheduler implements Scheduler {
     await Promise.all([...this.ready.values()].map((s) => s.detach()));
   }
 
-  async destroy(app: AppName): Promise<void> {
-    await Promise.all([...this.ready.values()].map((s) => s.destroy(app)));
+  async destroy(app: AppName, options?: { killAfterMs?: number }): Promise<void> {
+    await Promise.all([...this.ready.values()].map((s) => s.destroy(app, options)));
   }
 
   async close(): Promise<void> {

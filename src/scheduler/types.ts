@@ -3,6 +3,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { AppName } from '../names.js';
 import type { Scale, Store } from '../store/index.js';
+import type { RestartPolicy } from './restart-policy.js';
 
 /** What an engine needs to run one release. */
 export interface ReleaseArtifact {
@@ -24,6 +25,8 @@ export interface GenerationSpec {
   env: Record<string, string>;
   /** Where the engine tells the deploy's output what it chose or saw; left out: nobody is told. */
   report?: StartReport;
+  /** ps:set restart-policy; left out: the engine's own default. */
+  restartPolicy?: RestartPolicy;
 }
 
 /** Output lines shown for each instance of a start that failed. */
@@ -103,8 +106,8 @@ export interface Scheduler {
   run(spec: OneOffSpec, io: RunIO, signal: AbortSignal): Promise<number>;
   /** The last `lines` output lines of one instance, fresh from the engine (shown when a start fails). */
   lastOutput?(generation: Generation, instance: string, lines: number): Promise<string[]>;
-  /** Stop every generation of the app at once and forget it. */
-  destroy(app: AppName): Promise<void>;
+  /** Stop every generation of the app at once and forget it (killAfterMs: ps:set stop-timeout-seconds). */
+  destroy(app: AppName, options?: { killAfterMs?: number }): Promise<void>;
   /**
    * Take over what a previous server left running for exactly this spec (same release, scale and
    * config): the same processes, supervised again. Undefined when there is nothing to adopt.

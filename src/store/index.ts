@@ -31,6 +31,7 @@ export { type StoredKey, type KeyFileView, type KeyLineProblem, ensureHostKey } 
 export type { ReleaseRecord, ReleaseStatus } from './release-store.js';
 export { type Scale, parseScaleText, formatScale } from './ps-store.js';
 export type { RotatingLog } from './log-files.js';
+export { DEFAULT_LOG_MAX_SIZE, logMaxBytes } from './log-files.js';
 export type { GenerationRecord, InstanceRecord } from './process-records.js';
 export type { StoredToken } from './git-store.js';
 export type { PluginOrigin } from './plugin-store.js';
@@ -76,7 +77,7 @@ export class Store {
     this.releases = new ReleaseStore(this.layout);
     this.ps = new PsStore(this.properties);
     this.domains = new DomainStore(this.layout);
-    this.logs = new LogStore(this.layout);
+    this.logs = new LogStore(this.layout, this.properties);
     this.processes = new ProcessRecordStore(this.layout);
     this.git = new GitStore(this.layout);
     this.plugins = new PluginStore(this.layout);

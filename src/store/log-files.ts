@@ -6,8 +6,20 @@ import path from 'node:path';
 import type { Layout } from './layout.js';
 import type { AppName } from '../names.js';
 import { isMissing, unlessMissing } from '../os/missing.js';
+import { GLOBAL } from './layout.js';
+import type { PropertyStore } from './properties.js';
 
 export const LOG_SIZE_CAP = 1024 * 1024;
+/** logs:set max-size when unset (Dokku's default is 10m; Slipway keeps its 1 MiB files). */
+export const DEFAULT_LOG_MAX_SIZE = '1m';
+
+/** Dokku's max-size (`N` then k, m or g; `unlimited`) in bytes; undefined when it is not one. */
+export function logMaxBytes(value: string): number | undefined {
+  if (value === 'unlimited') return Infinity;
+  const match = /^(\d{1,9})([kmg])$/.exec(value);
+  if (!match || Number(match[1]) === 0) return undefined;
+  return Number(match[1]) * 1024 ** ({ k: 1, m: 2, g: 3 } as const)[match[2] as 'k' | 'm' | 'g'];
+}
 const TAIL_CHUNK = 64 * 1024;
 /** A tail never reads more than this per file, whatever N asks for. */
 const TAIL_MAX_BYTES = 4 * LOG_SIZE_CAP;
@@ -18,7 +30,8 @@ export class RotatingLog {
   private size = 0;
   private last: Promise<void> = Promise.resolve();
 
-  constructor(readonly file: string, private readonly cap = LOG_SIZE_CAP) {}
+  /** Size at which the file rotates (logs:set max-size); may change while it is open. */
+  constructor(readonly file: string, public cap = LOG_SIZE_CAP) {}
 
   write(line: string): void {
     if (!this.stream) this.open();
@@ -97,14 +110,24 @@ async function lastLines(file: string, count: number): Promise<string[]> {
 }
 
 export class LogStore {
-  constructor(private readonly layout: Layout) {}
+  constructor(private readonly layout: Layout, private readonly properties?: PropertyStore) {}
+
+  /** The app's logs max-size (app, else global, else the default) in bytes. */
+  async maxBytes(app: AppName): Promise<number> {
+    for (const scope of [app, GLOBAL] as const) {
+      const value = (await this.properties?.get('logs', scope, 'max-size'))?.trim();
+      const bytes = value ? logMaxBytes(value) : undefined;
+      if (bytes !== undefined) return bytes;
+    }
+    return logMaxBytes(DEFAULT_LOG_MAX_SIZE) as number;
+  }
 
   file(app: AppName, id: string): string {
     return path.join(this.layout.logsDir(app), `${id}.log`);
   }
 
-  open(app: AppName, id: string): RotatingLog {
-    return new RotatingLog(this.file(app, id));
+  open(app: AppName, id: string, cap = LOG_SIZE_CAP): RotatingLog {
+    return new RotatingLog(this.file(app, id), cap);
   }
 
   /** The last `count` lines across the app's processes (only `type` when given), oldest first. */

@@ -29,6 +29,8 @@ export interface ReleaseRecord {
   image?: string;
   /** Version whose build directory this release runs: itself, or an older one for a rollback. */
   build: number;
+  /** Where app.json was read from in the build (app-json:set appjson-path), when not `app.json`. */
+  appJsonPath?: string;
   note?: string;
   status: ReleaseStatus;
 }

@@ -4,12 +4,48 @@ import type { CommandSet } from '../../commands/registry.js';
 import { existingApp } from '../shared/invocation.js';
 import { requirePlatform } from '../shared/platform.js';
 import { UsageError } from '../../errors.js';
+import type { Services } from '../../services.js';
+import { DEFAULT_LOG_MAX_SIZE, GLOBAL, logMaxBytes, type Scope } from '../../store/index.js';
+import { shown } from '../../names.js';
+import { runReport, type ReportRows } from '../report/run-report.js';
+import { propertyOf, setProperty, type PropertySpec } from '../shared/property-set.js';
 import { prefix } from '../../log.js';
 
 /** Output waiting for a slow `logs -t` reader, at most (the rest is dropped and counted). */
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
 const USAGE = 'logs <app> [-n|--num NUM] [-p|--ps TYPE] [-t|--tail] [-q|--quiet]';
+const SET_USAGE = 'logs:set (<app>|--global) <property> [<value>]';
+const NO_VECTOR = 'Slipway ships no vector log shipper: process output stays in its own log files (logs APP)';
+
+/** Dokku's logs properties: max-size is honoured; the vector ones are named and refused. */
+const PROPERTIES: PropertySpec = {
+  plugin: 'logs',
+  app: ['max-size'],
+  global: ['max-size'],
+  notApplicable: {
+    'app-label-alias': NO_VECTOR,
+    'vector-cron-sink': NO_VECTOR,
+    'vector-image': NO_VECTOR,
+    'vector-networks': NO_VECTOR,
+    'vector-sink': NO_VECTOR,
+  },
+  check(property, value) {
+    if (property !== 'max-size' || value === 'unlimited') return;
+    // Dokku's checks and words, in its order.
+    if (!/[kmg]$/.test(value)) throw new UsageError('Invalid max-size unit measure, value must end in any of [k, m, g]');
+    if (value.length < 2) throw new UsageError('Invalid max-size value, must be a number followed by a unit of measure [k, m, g]');
+    if (logMaxBytes(value) === undefined) throw new UsageError(`Invalid max-size value, unable to convert number to int: ${shown(value.slice(0, -1))} is not a positive whole number`);
+  },
+};
+
+async function maxSizeRows(services: Services, scope: Scope): Promise<ReportRows> {
+  const own = scope === GLOBAL ? '' : await propertyOf(services, 'logs', scope, 'max-size');
+  const global = await propertyOf(services, 'logs', GLOBAL, 'max-size');
+  const rows: ReportRows = [['--logs-computed-max-size', own || global || DEFAULT_LOG_MAX_SIZE], ['--logs-global-max-size', global]];
+  if (scope !== GLOBAL) rows.push(['--logs-max-size', own]);
+  return rows;
+}
 
 export const logsCommands: CommandSet = {
   plugin: 'logs',
@@ -46,6 +82,23 @@ export const logsCommands: CommandSet = {
         };
         await requirePlatform(services).logs(app, { lines: Number(num), follow: set.has('-t') || set.has('--tail'), type }, write, inv.signal);
       },
+    },
+    {
+      name: 'logs:set',
+      help: { usage: SET_USAGE, description: 'Set or clear a logs property (max-size: N followed by k, m or g, or unlimited)' },
+      async run(inv, services) {
+        await setProperty(inv, services, PROPERTIES);
+      },
+    },
+    {
+      name: 'logs:report',
+      help: { usage: 'logs:report [<app>|--global] [<flag>]', description: 'Display the logs settings of an app (or every app)' },
+      run: (inv, services) => runReport(inv, services, {
+        type: 'logs',
+        legacyKeys: true,
+        app: (app) => maxSizeRows(services, app),
+        global: () => maxSizeRows(services, GLOBAL),
+      }),
     },
   ],
 };

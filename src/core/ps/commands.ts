@@ -7,13 +7,57 @@ import type { Scale } from '../../store/index.js';
 import { existingApp, out, requireArgs } from '../shared/invocation.js';
 import { runReport, type ReportRows } from '../report/run-report.js';
 import { requirePlatform } from '../shared/platform.js';
-import { UsageError } from '../../errors.js';
-import { shown } from '../../names.js';
+import { SlipwayError, UsageError, userMessage } from '../../errors.js';
+import { GLOBAL, type Scope } from '../../store/index.js';
+import { setProperty, type PropertySpec } from '../shared/property-set.js';
+import { DEFAULT_PROCFILE_PATH, DEFAULT_STOP_TIMEOUT_SECONDS, PS_PLUGIN, psSetting } from '../../deploy/ps-settings.js';
+import { DEFAULT_RESTART_POLICY, parseRestartPolicy } from '../../scheduler/restart-policy.js';
+import { fire } from '../../deploy/triggers.js';
+import { isTreePath, shown } from '../../names.js';
 import { log } from '../../log.js';
 import type { AppName } from '../../names.js';
 import { parseParallel, runForAllApps } from '../shared/all-apps.js';
 
 const MAX_INSTANCES = 100;
+const SET_USAGE = 'ps:set (<app>|--global) <property> [<value>]';
+
+/** One ps:retire at a time (Dokku's lock file; the second one exits 137). */
+let retireRunning = false;
+
+
+/** Dokku's ps properties: those Slipway honours, and those it names and refuses. */
+export const PROPERTIES: PropertySpec = {
+  plugin: PS_PLUGIN,
+  app: ['procfile-path', 'restart-policy', 'restore', 'stop-timeout-seconds'],
+  global: ['procfile-path', 'restart-policy', 'stop-timeout-seconds'],
+  notApplicable: {
+    'dockerfile-start-cmd': 'the start command comes from the Procfile or the image\'s CMD',
+    'start-cmd': 'the start command comes from the Procfile or the image\'s CMD',
+    'skip-deploy': 'ps:scale always applies the new scale to a running app',
+  },
+  check(property, value) {
+    if (property === 'restart-policy' && !parseRestartPolicy(value)) throw new UsageError('Invalid restart-policy specified');
+    if (property === 'stop-timeout-seconds' && !/^\d{1,6}$/.test(value)) throw new UsageError(`Invalid stop-timeout-seconds value ${shown(value)}: a whole number of seconds`);
+    if (property === 'restore' && value !== 'true' && value !== 'false') throw new UsageError(`Invalid restore value ${shown(value)}: true or false`);
+    if (property === 'procfile-path' && !isTreePath(value)) throw new UsageError(`Invalid procfile-path ${shown(value)}: a relative path inside the app's repository`);
+  },
+};
+
+/** The properties' report rows (app, global and computed values; only global and computed for --global). */
+async function propertyRows(services: Services, scope: Scope): Promise<ReportRows> {
+  const rows: ReportRows = [];
+  const settings: Array<[string, string]> = [
+    ['procfile-path', DEFAULT_PROCFILE_PATH],
+    ['restart-policy', DEFAULT_RESTART_POLICY],
+    ['stop-timeout-seconds', String(DEFAULT_STOP_TIMEOUT_SECONDS)],
+  ];
+  for (const [property, fallback] of settings) {
+    const value = await psSetting(services.store, scope, property, fallback);
+    rows.push([`--ps-computed-${property}`, value.computed], [`--ps-global-${property}`, value.global]);
+    if (scope !== GLOBAL) rows.push([`--ps-${property}`, value.app]);
+  }
+  return rows;
+}
 const SCALE_USAGE = 'ps:scale [--format stdout|json] <app> <proc>=<count> [<proc>=<count>...]';
 
 export function parseScaleArgs(args: string[]): Scale {
@@ -114,6 +158,65 @@ export const psCommands: CommandSet = {
       },
     },
     {
+      name: 'ps:set',
+      help: { usage: SET_USAGE, description: 'Set or clear a ps property (procfile-path, restart-policy, restore, stop-timeout-seconds)' },
+      async run(inv, services) {
+        await setProperty(inv, services, PROPERTIES);
+      },
+    },
+    {
+      name: 'ps:restore',
+      options: ['--all', '--parallel='],
+      help: { usage: 'ps:restore [--all] [--parallel count] [<app>]', description: 'Start the apps that were running and not stopped by ps:stop (after a reboot)' },
+      async run(inv, services) {
+        const { set, values, positional } = inv.options;
+        const platform = requirePlatform(services);
+        // Dokku's pre-restore runs first, once; a plugin failing it stops the restore.
+        const scope = { plugins: services.plugins, out: out(inv), request: inv };
+        try {
+          await fire(scope, 'pre-restore', {});
+        } catch (error) {
+          throw new SlipwayError('E_TRIGGER_FAILED', `Error running pre-restore: ${userMessage(error)}`, 1);
+        }
+        const restore = async (app: AppName) => {
+          if (!(await services.store.releases.current(app))) {
+            log.warn(out(inv), `App ${app} has not been deployed`);
+            return;
+          }
+          if (!(await services.store.ps.restore(app))) {
+            log.warn(out(inv), `Skipping ps:restore for ${app} as restore property is false`);
+            return;
+          }
+          log.info1(out(inv), 'Starting app');
+          await platform.start(app, out(inv), inv);
+        };
+        if (!set.has('--all') && positional[0] === undefined) log.warn(out(inv), 'Restore specified without app, assuming --all');
+        if (set.has('--all') || positional[0] === undefined) return runForAllApps(inv, services, 'restore', parseParallel(values.get('--parallel')), restore);
+        await restore(await existingApp(services, positional[0]));
+      },
+    },
+    {
+      name: 'ps:retire',
+      // Without an app it acts on every app: admins only.
+      access: { who: 'app', app: 0 },
+      help: { usage: 'ps:retire [<app>]', description: 'Stop old processes that no longer serve and run:detached commands past their TTL' },
+      async run(inv, services) {
+        const platform = requirePlatform(services);
+        const app = inv.args[0] === undefined ? undefined : await existingApp(services, inv.args[0]);
+        if (retireRunning) throw new SlipwayError('E_RETIRE_LOCKED', 'Failed to acquire ps:retire lock', 137);
+        retireRunning = true;
+        try {
+          log.info1(out(inv), 'Retiring old containers and images');
+          const { generations, runs } = await platform.retire(app);
+          for (const line of generations) log.verbose(out(inv), `Stopped ${line}`);
+          log.info1(out(inv), 'Retiring expired run and cron containers');
+          for (const name of runs) log.verbose(out(inv), `Stopped ${name} (past its --ttl-seconds)`);
+        } finally {
+          retireRunning = false;
+        }
+      },
+    },
+    {
       name: 'ps:report',
       help: { usage: 'ps:report [<app>|--global] [<flag>]', description: 'Display the state of an app\'s processes (or every app)' },
       run(inv, services) {
@@ -127,7 +230,7 @@ export const psCommands: CommandSet = {
               ['--deployed', String(status.release !== undefined)],
               ['--processes', String(status.instances.length)],
               ['--ps-can-scale', 'true'],
-              ['--ps-computed-procfile-path', 'Procfile'],
+              ...(await propertyRows(services, app)),
               ['--ps-release', status.release ? `v${status.release.version} (${status.release.rev.slice(0, 7)})` : ''],
               ['--ps-scheduler', platform.scheduler],
               ['--restore', String(await services.store.ps.restore(app))],
@@ -139,7 +242,7 @@ export const psCommands: CommandSet = {
             }
             return rows;
           },
-          global: async () => [['--ps-computed-procfile-path', 'Procfile']],
+          global: () => propertyRows(services, GLOBAL),
         });
       },
     },

@@ -7,6 +7,8 @@ import { existingApp, out, requireArgs } from '../shared/invocation.js';
 import { requirePlatform } from '../shared/platform.js';
 import { log } from '../../log.js';
 import { UsageError } from '../../errors.js';
+import { isValidConfigKey, shown } from '../../names.js';
+import type { Invocation } from '../../commands/types.js';
 
 const LIST_USAGE = 'run:list [--format json|stdout] <app>';
 
@@ -39,7 +41,42 @@ function listRows(runs: OneOffRun[], now: Date): string[][] {
   return runs.map((r) => [r.name, JSON.stringify(r.command), runningFor(r.startedAt, now)]);
 }
 
-const USAGE = 'run [--no-tty] [--rm] <app> <cmd> [<args>...]';
+const USAGE = 'run [-e|--env KEY=VALUE] [--no-tty] [--ttl-seconds SECONDS] <app> <cmd> [<args>...]';
+const DETACHED_USAGE = 'run:detached [-e|--env KEY=VALUE] [--force-tty] [--ttl-seconds SECONDS] <app> <cmd> [<args>...]';
+/** Dokku's default run TTL: a day. */
+const DEFAULT_TTL_SECONDS = 86400;
+
+/**
+ * Dokku's run flags, before the app: `-e`/`--env KEY=VALUE` (repeatable), `--ttl-seconds N`, and
+ * the container ones (`--rm`, `--no-tty`, `--force-tty`, …) that change nothing here: processes are
+ * always removed and never get a tty.
+ */
+const RUN_OPTIONS = ['-e=', '--env=', '--ttl-seconds=', '--cron-id=', '--concurrency-policy=', '--rm', '--rm-container', '--no-tty', '--force-tty'];
+
+interface RunArgs { env: Record<string, string>; ttlSeconds: number; words: string[] }
+
+function runArgs(inv: Invocation, usage: string): RunArgs {
+  const { set, values, positional } = inv.options;
+  if (set.has('--no-tty') && set.has('--force-tty')) throw new UsageError('Cannot specify both --force-tty and --no-tty');
+  const ttl = values.get('--ttl-seconds') || String(DEFAULT_TTL_SECONDS);
+  if (!/^\d{1,9}$/.test(ttl)) throw new UsageError('--ttl-seconds must be a positive integer');
+  const env: Record<string, string> = {};
+  // The option words (before the app) again, for -e and --env in the order given: a later pair wins.
+  const words = inv.args.slice(0, inv.args.length - positional.length);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i];
+    let pair: string | undefined;
+    if (word === '-e' || word === '--env') pair = words[++i];
+    else if (word.startsWith('-e=') || word.startsWith('--env=')) pair = word.slice(word.indexOf('=') + 1);
+    if (pair === undefined) continue;
+    const eq = pair.indexOf('=');
+    if (eq < 0 || !isValidConfigKey(pair.slice(0, eq))) throw new UsageError(`Invalid env pair ${shown(pair)}: use KEY=VALUE`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  requireArgs(positional, 2, usage);
+  return { env, ttlSeconds: Number(ttl), words: positional.slice(1) };
+}
+
 
 export const runCommands: CommandSet = {
   plugin: 'run',
@@ -48,14 +85,25 @@ export const runCommands: CommandSet = {
   commands: [
     {
       name: 'run',
+      options: RUN_OPTIONS,
+      leadingOptions: true,
       help: { usage: USAGE, description: 'Run a one-off command in the app\'s release with its config' },
       async run(inv, services) {
-        let args = inv.args;
-        // Dokku's container options; processes here are always removed and never get a tty.
-        while (args[0] === '--rm' || args[0] === '--no-tty' || args[0] === '--rm-container') args = args.slice(1);
-        requireArgs(args, 2, USAGE);
-        const app = await existingApp(services, args[0]);
-        return requirePlatform(services).run(app, args.slice(1), { stdin: inv.io.stdin, stdout: inv.io.stdout, stderr: inv.io.stderr }, inv.signal);
+        const args = runArgs(inv, USAGE);
+        const app = await existingApp(services, inv.options.positional[0]);
+        return requirePlatform(services).run(app, args.words, { stdin: inv.io.stdin, stdout: inv.io.stdout, stderr: inv.io.stderr }, inv.signal, { env: args.env });
+      },
+    },
+    {
+      name: 'run:detached',
+      options: RUN_OPTIONS,
+      leadingOptions: true,
+      help: { usage: DETACHED_USAGE, description: 'Run a one-off command in the background; prints its name (its output goes to logs)' },
+      async run(inv, services) {
+        const args = runArgs(inv, DETACHED_USAGE);
+        const app = await existingApp(services, inv.options.positional[0]);
+        const name = await requirePlatform(services).runDetached(app, args.words, { env: args.env, ttlSeconds: args.ttlSeconds });
+        inv.io.stdout.write(`${name}\n`);
       },
     },
     {

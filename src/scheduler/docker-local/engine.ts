@@ -9,7 +9,7 @@ import { isValidAppName, type AppName } from '../../names.js';
 import { FAILED_START_LINES, type Generation, type GenerationSpec, type LogQuery, type OneOffSpec, type ReleaseArtifact, type RunIO, type Scheduler, type SchedulerContext, type SchedulerEngine, type StartReport } from '../types.js';
 import {
   ContainerNotFound, DockerUnavailable, LABEL, connect, withContainerOptions, type ContainerOptions, type ContainerSpec, type ContainerSummary,
-  type DockerClient, type ImageConfig,
+  type DockerClient, type ImageConfig, type RestartPolicy as DockerRestartPolicy,
 } from '../../docker/index.js';
 import { ConflictError, DeployFailed, SlipwayError } from '../../errors.js';
 import { PortPool, LOOPBACK } from '../process/ports.js';
@@ -17,6 +17,7 @@ import { DockerGeneration, DockerInstance, type InstancePlan } from './generatio
 import { containerCmd } from './command.js';
 import { containerNames, DL_LABEL, instanceId, ownLabels, processLabels, SCHEDULER_NAME } from './naming.js';
 import { envDigest, plannedIds } from '../adoption.js';
+import type { RestartPolicy } from '../restart-policy.js';
 import { dockerLocalOptions, type DockerLocalOptions, type NetworkMode } from './options.js';
 import { readMounts, formatMount } from '../mounts.js';
 import { appContainerOptions } from '../docker-options.js';
@@ -165,7 +166,8 @@ export class DockerLocalScheduler implements Scheduler {
       const set = this.live.get(app) ?? new Set<DockerGeneration>();
       this.live.set(app, set);
       set.add(generation);
-      for (const member of members) await this.launch(generation, member, release, spec.env, config, { binds, network, options }, tag);
+      const restart = dockerRestart(spec.restartPolicy);
+      for (const member of members) await this.launch(generation, member, release, spec.env, config, { binds, network, options, restart }, tag);
       this.ensureRefresher();
       const web = members.filter((m) => m.plan.type === 'web');
       if (config.healthcheck !== undefined && web.length > 0) {
@@ -240,7 +242,7 @@ export class DockerLocalScheduler implements Scheduler {
       network: wiring.network,
       ports: bridge && plan.port !== undefined ? [{ containerPort: this.options.containerPort, hostIp: LOOPBACK, hostPort: plan.port }] : undefined,
       binds: wiring.binds,
-      restart: { onFailure: 10 },
+      restart: wiring.restart,
       init: true,
     }, wiring.options, OWN_ENV);
   }
@@ -390,9 +392,9 @@ export class DockerLocalScheduler implements Scheduler {
     return result.exitCode;
   }
 
-  async destroy(app: AppName): Promise<void> {
+  async destroy(app: AppName, options: { killAfterMs?: number } = {}): Promise<void> {
     this.leftBehind.delete(app); // removed below with the rest of the app's containers
-    await Promise.all([...(this.live.get(app) ?? [])].map((g) => this.stop(g, { killAfterMs: 5_000 })));
+    await Promise.all([...(this.live.get(app) ?? [])].map((g) => this.stop(g, { killAfterMs: options.killAfterMs ?? 5_000 })));
     // One-offs still running, and anything else of the app this installation started.
     for (const c of await this.docker.listContainers({ ...ownLabels(this.instance), [LABEL.app]: app })) {
       await this.docker.removeContainer(c.id, { force: true }).catch(ignoreGone);
@@ -420,7 +422,13 @@ export class DockerLocalScheduler implements Scheduler {
 }
 
 /** How a generation's containers reach the world: their network, mounts and docker options. */
-interface Wiring { network: NetworkMode; binds: string[]; options: ContainerOptions }
+interface Wiring { network: NetworkMode; binds: string[]; options: ContainerOptions; restart: DockerRestartPolicy }
+
+/** ps:set restart-policy in Docker's terms; Dokku's on-failure:10 when none is given. */
+function dockerRestart(policy: RestartPolicy | undefined): DockerRestartPolicy {
+  if (!policy) return { onFailure: 10 };
+  return policy.kind === 'on-failure' ? { onFailure: policy.max } : policy.kind;
+}
 
 /** Variables Slipway sets in every container: an option's `-e` never replaces them. */
 const OWN_ENV = ['DYNO', 'PS', 'PORT'];

@@ -110,10 +110,11 @@ export class ProcessScheduler implements Scheduler {
       }
       const env: Record<string, string> = { ...hostEnv(), HOME: release.dir, ...spec.env, DYNO: id, PS: id, [OWNER_VAR]: this.owner };
       if (port !== undefined) env.PORT = String(port);
-      this.hub.acquire(app, id);
+      this.hub.acquire(app, id, await this.store.logs.maxBytes(app));
       members.push(new Instance({
         type, index, command: release.processTypes[type], cwd: release.dir, env, host: LOOPBACK, port,
         backoff: this.options.backoff,
+        restartPolicy: spec.restartPolicy,
         output: this.store.processes.output(app, name, id),
         line: (text) => this.hub.write(app, id, text),
         changed: () => this.saveRecord(generation),
@@ -249,11 +250,11 @@ export class ProcessScheduler implements Scheduler {
     return runOneOff(spec, io, signal, { [ONE_OFF_VAR]: this.owner });
   }
 
-  async destroy(app: AppName): Promise<void> {
+  async destroy(app: AppName, options: { killAfterMs?: number } = {}): Promise<void> {
     const left = this.leftBehind.get(app) ?? [];
     this.leftBehind.delete(app);
     await this.stopRecorded(left, 'the app is being removed');
-    await Promise.all([...(this.live.get(app) ?? [])].map((g) => this.stop(g)));
+    await Promise.all([...(this.live.get(app) ?? [])].map((g) => this.stop(g, options)));
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import type { InstanceRecord } from '../../store/index.js';
 import type { ProcessOutput } from '../../store/process-output.js';
 import { LineSplitter, MAX_LINE } from '../../os/lines.js';
 import { processAlive, processStartTime, signalGroup, stopGroup } from '../../os/process-group.js';
+import { restartsAfter, type RestartPolicy } from '../restart-policy.js';
 
 export interface Backoff {
   initialMs: number;
@@ -31,6 +32,8 @@ export interface InstanceOptions {
   host: string;
   port?: number;
   backoff?: Backoff;
+  /** ps:set restart-policy; without one, every exit is followed by a restart (with backoff). */
+  restartPolicy?: RestartPolicy;
   /** The file the process writes to. */
   output: ProcessOutput;
   /** One line of output (or a supervisor note) for the log. */
@@ -178,6 +181,13 @@ export class Instance {
     this.exits++;
     this.lastExitCode = code;
     this.state = 'crashed';
+    const policy = this.options.restartPolicy;
+    if (policy && !restartsAfter(policy, signal ? null : code, this.exits - 1)) {
+      const how = signal ? `signal ${signal}` : code === null ? 'an unknown status' : `code ${code}`;
+      this.line(`[slipway] ${this.id} exited with ${how}; not restarted (restart-policy ${describe(policy)})`);
+      if (code === 0 && !signal) this.state = 'stopped';
+      return;
+    }
     const { initialMs, maxMs, resetAfterMs } = this.options.backoff ?? DEFAULT_BACKOFF;
     if (this.startedAt !== undefined && Date.now() - this.startedAt > resetAfterMs) this.consecutive = 0;
     const delay = Math.min(initialMs * 2 ** this.consecutive, maxMs);
@@ -246,4 +256,8 @@ export class Instance {
       recentOutput: [...this.recent],
     };
   }
+}
+
+function describe(policy: RestartPolicy): string {
+  return policy.kind === 'on-failure' ? `on-failure${policy.max ? `:${policy.max}` : ''}` : policy.kind;
 }

@@ -22,11 +22,13 @@ export class LogHub {
   }
 
   /** Start writing for an instance; pair every acquire with a release. */
-  acquire(app: AppName, id: string): void {
+  acquire(app: AppName, id: string, cap?: number): void {
     const key = this.key(app, id);
     const shared = this.files.get(key);
-    if (shared) shared.users++;
-    else this.files.set(key, { log: this.store.open(app, id), users: 1 });
+    if (shared) {
+      shared.users++;
+      if (cap !== undefined) shared.log.cap = cap;
+    } else this.files.set(key, { log: this.store.open(app, id, cap), users: 1 });
   }
 
   async release(app: AppName, id: string): Promise<void> {
