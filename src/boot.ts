@@ -41,6 +41,7 @@ import { checksCommands } from './core/checks/commands.js';
 import { repoCommands } from './core/repo/commands.js';
 import { dockerOptionsCommands } from './core/docker-options/commands.js';
 import { proxyCommands, proxyTriggers } from './core/proxy/commands.js';
+import { nginxCommands } from './core/nginx/commands.js';
 import { schedulerTriggers } from './core/scheduler/triggers.js';
 
 export interface Booted {
@@ -79,7 +80,7 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform): Boo
   for (const set of [pluginCommands(registry), aclCommands, eventsCommands, reportCommands(registry)]) registry.add(set);
   // Listed by help even in a local CLI, where they say they need the server.
   for (const set of [psCommands, logsCommands, runCommands, releasesCommands, domainsCommands, portsCommands, urlsCommands, certsCommands, letsencryptCommands]) registry.add(set);
-  for (const set of [builderCommands, schedulerCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands, proxyCommands]) registry.add(set);
+  for (const set of [builderCommands, schedulerCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands, proxyCommands, nginxCommands]) registry.add(set);
   for (const set of [repoCommands]) registry.add(set);
   registry.add(appJsonCommands);
   registry.add(helpCommands(registry));

@@ -166,3 +166,12 @@ export function processName(pid: number): string {
     return '';
   }
 }
+
+/** A process's command line as it shows it (nginx retitles a worker `… is shutting down`), '' when gone. */
+export function processTitle(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}

@@ -55,4 +55,46 @@ export class NginxFiles {
     const text = (await readFileOr(file, '')).trim();
     return /^\d+$/.test(text) ? Number(text) : undefined;
   }
+
+  /** Bytes in a log file (0 when it is not there yet). */
+  async logSize(file: string): Promise<number> {
+    try {
+      return (await fs.stat(file)).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw error;
+    }
+  }
+
+  /** The last `count` lines of a log (read from its last 256 KiB only). */
+  async lastLines(file: string, count: number): Promise<string> {
+    const size = await this.logSize(file);
+    const start = Math.max(0, size - 256 * 1024);
+    const { text } = await this.readFrom(file, start);
+    const lines = text.split('\n');
+    if (start > 0) lines.shift(); // a partial first line
+    if (lines[lines.length - 1] === '') lines.pop();
+    return lines.slice(-count).map((l) => `${l}\n`).join('');
+  }
+
+  /** What the log holds from `offset` on (at most 1 MiB a call), and where the next read starts. */
+  async readFrom(file: string, offset: number): Promise<{ text: string; next: number }> {
+    let handle;
+    try {
+      handle = await fs.open(file, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: '', next: offset };
+      throw error;
+    }
+    try {
+      const size = (await handle.stat()).size;
+      const from = size < offset ? 0 : offset; // rotated: start again
+      const length = Math.min(size - from, 1024 * 1024);
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, from);
+      return { text: buffer.subarray(0, bytesRead).toString('utf8'), next: from + bytesRead };
+    } finally {
+      await handle.close();
+    }
+  }
 }

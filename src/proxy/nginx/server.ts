@@ -8,17 +8,22 @@ import type { NginxSettings } from '../../settings.js';
 import type { NginxFiles } from '../../store/nginx-files.js';
 import { runChild } from '../../os/spawn.js';
 import { hostEnv } from '../../os/host-env.js';
-import { childrenOf, processAlive, processName } from '../../os/process-group.js';
+import { childrenOf, processAlive, processName, processTitle } from '../../os/process-group.js';
 import { SlipwayError } from '../../errors.js';
 import { listenAddress } from './render.js';
 
 export interface NginxCheck { ok: boolean; message: string }
 
-/** nginx -t's findings in one line: its [emerg]/[error]/[warn] lines without the `nginx: ` prefix. */
+/**
+ * nginx -t's findings in one line: its [emerg]/[alert]/[crit]/[error] messages, without the
+ * `nginx: ` prefix, the timestamp and the pid#tid that its error-log format adds.
+ */
 export function oneLine(output: string): string {
-  const lines = output.split('\n').map((l) => l.replace(/^nginx: /, '').trim()).filter(Boolean);
+  const lines = output.split('\n')
+    .map((l) => l.replace(/^nginx: /, '').replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, '').replace(/^(\[\w+\]) \d+#\d+: /, '$1 ').trim())
+    .filter(Boolean);
   const findings = lines.filter((l) => /^\[(emerg|alert|crit|error)\]/.test(l));
-  return (findings.length ? findings : lines.filter((l) => !/syntax is ok|test is successful/.test(l))).join('; ') || 'nginx -t failed';
+  return (findings.length ? findings : lines.filter((l) => !/syntax is ok|test is successful|test failed$/.test(l))).join('; ') || 'nginx -t failed';
 }
 
 const RELOAD_WAIT_MS = 15_000;
@@ -155,8 +160,12 @@ export class NginxServer {
     const before = new Set(childrenOf(pid));
     process.kill(pid, 'SIGHUP');
     const deadline = Date.now() + RELOAD_WAIT_MS;
+    // Done when a new worker runs and every old one stopped accepting (gone, or finishing its requests).
     while (Date.now() < deadline) {
-      if (childrenOf(pid).some((child) => !before.has(child))) return;
+      const now = childrenOf(pid);
+      const started = now.some((child) => !before.has(child));
+      const oldAccepting = now.filter((child) => before.has(child) && /worker process$/.test(processTitle(child)));
+      if (started && oldAccepting.length === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     throw new SlipwayError('E_NGINX_FAILED', `nginx did not reload within ${RELOAD_WAIT_MS / 1000}s (see ${this.logsDir()}/error.log)`, 1);

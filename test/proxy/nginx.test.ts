@@ -1,0 +1,229 @@
+// Proxy type nginx against a real server and a real nginx (Debian's nginx-light, managed by Slipway on
+// loopback ports): an app deployed by git push answers over HTTP and HTTPS through nginx (curl
+// --resolve, the generated certificate as CA), HTTP redirects to HTTPS, a redeploy under a loop of
+// requests loses none, a plugin's invalid nginx.conf.d fragment is refused with nginx's message while
+// the old config keeps serving, proxy:disable stops the routing, and nginx:* shows and sets things.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { execa } from 'execa';
+import { TestServer } from '../helpers/server.js';
+import { appWork, type AppWork } from '../helpers/app-work.js';
+import { installPlugin } from '../helpers/fixtures.js';
+import { freeLoopbackPort } from '../helpers/net.js';
+import { get } from '../deploy/helpers.js';
+
+const hasNginx = execa('nginx', ['-v'], { reject: false }).then((r) => r.exitCode === 0, () => false);
+
+/** A plugin that writes an nginx.conf.d fragment the way dokku-maintenance and dokku-http-auth do. */
+const FRAGMENT_PLUGIN = `#!/usr/bin/env bash
+source "$PLUGIN_AVAILABLE_PATH/nginx-vhosts/functions"
+case "$1" in
+  frag:bad) APP="$2"; mkdir -p "$DOKKU_ROOT/$APP/nginx.conf.d"; echo 'not_a_directive on;' >"$DOKKU_ROOT/$APP/nginx.conf.d/frag.conf" ;;
+  frag:good) APP="$2"; mkdir -p "$DOKKU_ROOT/$APP/nginx.conf.d"; echo 'add_header X-Frag "from-plugin" always;' >"$DOKKU_ROOT/$APP/nginx.conf.d/frag.conf" ;;
+  frag:remove) APP="$2"; rm -f "$DOKKU_ROOT/$APP/nginx.conf.d/frag.conf" ;;
+  *) exit "$DOKKU_NOT_IMPLEMENTED_EXIT" ;;
+esac
+validate_nginx "$APP" && restart_nginx "$APP" >/dev/null
+echo "fragment applied"
+`;
+
+interface Reply { status: number; body: string; headers: Record<string, string | string[] | undefined> }
+
+describe('proxy type nginx (real server, git push, managed nginx on loopback)', function () {
+  this.timeout(300_000);
+  let server: TestServer;
+  let work: AppWork;
+  let httpPort: number;
+  let httpsPort: number;
+  let pidFile: string;
+  let ca = '';
+  const ssh = (args: string[]) => server.ssh(args);
+  const ok = async (args: string[]) => {
+    const r = await ssh(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+
+  /** curl through nginx, the name resolved to loopback, the app's certificate as the only CA. */
+  const curl = async (url: string, extra: string[] = []): Promise<{ code: number; status: string; body: string; headers: string }> => {
+    const caFile = path.join(server.dir, 'ca.pem');
+    if (ca) fs.writeFileSync(caFile, ca);
+    const r = await execa('curl', ['-sS', '-D', '-', '--resolve', `web.test:${httpPort}:127.0.0.1`, '--resolve', `web.test:${httpsPort}:127.0.0.1`,
+      ...(ca ? ['--cacert', caFile] : []), ...extra, url], { reject: false });
+    const [headers, ...rest] = String(r.stdout).split('\r\n\r\n');
+    return { code: r.exitCode ?? -1, status: headers.split('\r\n')[0] ?? '', body: rest.join('\r\n\r\n'), headers };
+  };
+
+  const httpsGet = (urlPath = '/'): Promise<Reply> => new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port: httpsPort, servername: 'web.test', ca, path: urlPath, agent: false, headers: { Host: 'web.test' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+  before(async function () {
+    if (!(await hasNginx)) this.skip();
+    httpPort = await freeLoopbackPort();
+    httpsPort = await freeLoopbackPort();
+    server = await TestServer.start({ env: { SLIPWAY_NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`, SLIPWAY_NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}` } });
+    pidFile = path.join(server.home, 'lib', 'data', 'nginx', 'nginx.pid');
+    installPlugin(server.home, 'frag', { commands: FRAGMENT_PLUGIN });
+    await ok(['apps:create', 'web']);
+    await ok(['domains:set', 'web', 'web.test']);
+    assert.equal((await ok(['proxy:set', 'web', 'nginx'])).stdout, '-----> Setting type to nginx');
+    work = await appWork(server);
+    const push = await work.push('web');
+    assert.equal(push.exitCode, 0, String(push.stderr));
+  });
+
+  after(async () => {
+    // The server stops its nginx by pid; if a failed test left it, stop it here (by its pid file).
+    const pid = pidFile && fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : 0;
+    await server?.stop();
+    if (pid > 0) {
+      try { process.kill(pid, 'SIGQUIT'); } catch { /* already gone */ }
+    }
+  });
+
+  it('serves the pushed app over HTTP through nginx (and no longer through the built-in proxy)', async () => {
+    const r = await curl(`http://web.test:${httpPort}/`);
+    assert.equal(r.code, 0, r.headers);
+    assert.match(r.status, / 200/);
+    assert.equal(r.body, 'v1 web.1');
+    assert.equal((await get(server.httpPort, 'web.test')).status, 404);
+    const conf = (await ok(['nginx:show-config', 'web'])).stdout;
+    assert.match(conf, /server_name web\.test;/);
+    assert.ok(conf.includes(`include ${path.join(server.home, 'home', 'web', 'nginx.conf.d')}/*.conf;`), conf);
+    assert.ok(conf.includes('location ^~ /.well-known/acme-challenge/'), conf);
+    assert.equal(fs.readFileSync(path.join(server.home, 'home', 'web', 'nginx.conf'), 'utf8'), `${conf}\n`);
+    // Unknown names get nginx's default server: 404.
+    assert.match((await curl(`http://other.test:${httpPort}/`, ['--resolve', `other.test:${httpPort}:127.0.0.1`])).status, / 404/);
+  });
+
+  it('answers ACME HTTP-01 challenges from the app\'s challenge folder', async () => {
+    const dir = path.join(server.home, 'lib', 'data', 'apps', 'web', 'acme-challenges');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'tok_EN-1'), 'tok_EN-1.thumbprint');
+    const r = await curl(`http://web.test:${httpPort}/.well-known/acme-challenge/tok_EN-1`);
+    assert.deepEqual([r.status.split(' ')[1], r.body], ['200', 'tok_EN-1.thumbprint']);
+  });
+
+  it('with a certificate: HTTPS through nginx with HSTS, HTTP redirected to HTTPS', async () => {
+    await ok(['certs:generate', 'web', 'web.test']);
+    ca = `${(await ok(['certs:show', 'web', 'crt'])).stdout}\n`;
+    const secure = await curl(`https://web.test:${httpsPort}/hello`);
+    assert.equal(secure.code, 0, secure.headers);
+    assert.match(secure.status, / 200/);
+    assert.equal(secure.body, 'v1 web.1');
+    assert.match(secure.headers, /^strict-transport-security: max-age=15724800; includeSubdomains$/im);
+    const plain = await curl(`http://web.test:${httpPort}/a/b?c=d`);
+    assert.match(plain.status, / 301/);
+    assert.match(plain.headers, new RegExp(`^location: https://web\\.test:${httpsPort}/a/b\\?c=d$`, 'im'));
+    // The challenge path is still answered over HTTP (Let's Encrypt asks there), not redirected.
+    assert.match((await curl(`http://web.test:${httpPort}/.well-known/acme-challenge/tok_EN-1`)).status, / 200/);
+    // nginx:set hsts false applies at the next build.
+    await ok(['nginx:set', 'web', 'hsts', 'false']);
+    await ok(['proxy:build-config', 'web']);
+    assert.doesNotMatch((await curl(`https://web.test:${httpsPort}/`)).headers, /strict-transport-security/i);
+    assert.equal((await ok(['nginx:report', 'web', '--nginx-computed-hsts'])).stdout, 'false');
+    await ok(['nginx:set', 'web', 'hsts']);
+    await ok(['proxy:build-config', 'web']);
+  });
+
+  it('a redeploy switches nginx\'s upstreams after the checks: no failed request in a loop across it', async () => {
+    fs.writeFileSync(path.join(work.work, 'version.txt'), 'v2\n');
+    assert.equal((await work.git(['commit', '-qam', 'v2'])).exitCode, 0);
+    const seen = new Set<string>();
+    const failures: string[] = [];
+    let pushing = true;
+    let count = 0;
+    const loop = (async () => {
+      while (pushing || !seen.has('v2 web.1')) {
+        try {
+          const r = await httpsGet('/');
+          count++;
+          if (r.status !== 200) failures.push(`${r.status} ${r.body.slice(0, 80)}`);
+          else seen.add(r.body);
+        } catch (error) {
+          failures.push((error as Error).message);
+        }
+        if (count > 20_000) break;
+      }
+    })();
+    const push = await work.push('web');
+    pushing = false;
+    await loop;
+    assert.equal(push.exitCode, 0, String(push.stderr));
+    assert.deepEqual(failures, []);
+    assert.ok(seen.has('v1 web.1') && seen.has('v2 web.1'), `bodies seen: ${[...seen].join(', ')} in ${count} requests`);
+  });
+
+  it('an invalid fragment from a plugin is refused with nginx\'s message; the old config keeps serving', async () => {
+    const before = fs.readFileSync(path.join(server.home, 'home', 'web', 'nginx.conf'), 'utf8');
+    const bad = await ssh(['frag:bad', 'web']);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stdout, '');
+    const lines = bad.stderr.split('\n');
+    assert.equal(lines.length, 1, bad.stderr);
+    assert.match(lines[0], /^ !     nginx refused the configuration: \[emerg\] unknown directive "not_a_directive" in .*frag\.conf:1$/);
+    const still = await httpsGet('/');
+    assert.deepEqual([still.status, still.body], [200, 'v2 web.1']);
+    // A rebuild is refused the same way, and leaves the app's nginx.conf as it was.
+    const rebuild = await ssh(['proxy:build-config', 'web']);
+    assert.equal(rebuild.code, 1);
+    assert.match(rebuild.stderr, /nginx refused the configuration of web: \[emerg\] unknown directive "not_a_directive"/);
+    assert.equal(fs.readFileSync(path.join(server.home, 'home', 'web', 'nginx.conf'), 'utf8'), before);
+    assert.equal((await httpsGet('/')).status, 200);
+    // A valid fragment is included inside the server block and served after the reload.
+    assert.equal((await ok(['frag:good', 'web'])).stdout, 'fragment applied');
+    assert.equal((await httpsGet('/')).headers['x-frag'], 'from-plugin');
+    assert.equal((await ok(['frag:remove', 'web'])).stdout, 'fragment applied');
+    assert.equal((await httpsGet('/')).headers['x-frag'], undefined);
+  });
+
+  it('nginx:set refuses what nginx would not take; client-max-body-size applies after build-config', async () => {
+    const refused = await ssh(['nginx:set', 'web', 'client-max-body-size', '1m; evil']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Invalid value for client-max-body-size/);
+    const unknown = await ssh(['nginx:set', 'web', 'nope', '1']);
+    assert.match(unknown.stderr, /Invalid key specified, valid keys include: access-log-format/);
+    assert.equal((await ok(['nginx:set', 'web', 'client-max-body-size', '1k'])).stdout, '-----> Setting client-max-body-size to 1k');
+    await ok(['proxy:build-config', 'web']);
+    const big = await curl(`https://web.test:${httpsPort}/`, ['-X', 'POST', '--data-binary', 'x'.repeat(4096)]);
+    assert.match(big.status, / 413/);
+    await ok(['nginx:set', 'web', 'client-max-body-size']);
+    await ok(['proxy:build-config', 'web']);
+    assert.match((await curl(`https://web.test:${httpsPort}/`, ['-X', 'POST', '--data-binary', 'x'.repeat(4096)])).status, / 200/);
+  });
+
+  it('nginx:access-logs shows the app\'s requests; nginx:validate-config passes', async () => {
+    await ok(['nginx:validate-config', 'web']);
+    assert.match((await curl(`https://web.test:${httpsPort}/logged?x=1`)).status, / 200/);
+    const logs = (await ok(['nginx:access-logs', 'web'])).stdout.split('\n');
+    assert.ok(logs.length <= 20, `${logs.length} lines`);
+    assert.match(logs[logs.length - 1], /"GET \/logged\?x=1 HTTP\/2\.0" 200 .*"curl\//);
+  });
+
+  it('proxy:disable stops routing through nginx; proxy:enable brings it back', async () => {
+    await ok(['proxy:disable', 'web']);
+    assert.equal(fs.existsSync(path.join(server.home, 'home', 'web', 'nginx.conf')), false);
+    assert.match((await curl(`http://web.test:${httpPort}/`)).status, / 404/);
+    assert.equal((await get(server.httpPort, 'web.test')).status, 404);
+    await ok(['proxy:enable', 'web']);
+    const back = await httpsGet('/');
+    assert.deepEqual([back.status, back.body], [200, 'v2 web.1']);
+  });
+
+  it('proxy:set builtin moves the app back to the built-in proxy and out of nginx', async () => {
+    await ok(['proxy:set', 'web', 'builtin']);
+    assert.equal(fs.existsSync(path.join(server.home, 'home', 'web', 'nginx.conf')), false);
+    assert.equal((await get(server.httpPort, 'web.test')).status, 301);
+    assert.match((await curl(`http://web.test:${httpPort}/`)).status, / 404/);
+  });
+});
