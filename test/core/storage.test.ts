@@ -249,6 +249,7 @@ describe('storage:* named entries beside Dokku (real server, OpenSSH)', function
 describe('a named storage entry reaches a docker-local app deployed with git push', function () {
   this.timeout(300_000);
   const APP = `shelf-${TEST_RUN}`.toLowerCase();
+  const VOLUME = `shelfvol-${TEST_RUN}`.toLowerCase();
   let docker: DockerClient | undefined;
   let server: TestServer | undefined;
 
@@ -262,6 +263,7 @@ describe('a named storage entry reaches a docker-local app deployed with git pus
     if (docker === undefined || !(await docker.ping())) return;
     await docker.removeByLabels({ [LABEL.app]: APP });
     await docker.removeByLabels(testLabels());
+    await docker.removeVolume(VOLUME);
   });
 
   it('a file the app writes to --container-dir lands in the entry\'s host directory', async () => {
@@ -293,5 +295,25 @@ describe('a named storage entry reaches a docker-local app deployed with git pus
     const destroy = await running.ssh(['storage:destroy', 'shared-data', '--force']);
     assert.equal(destroy.code, 1);
     assert.equal(destroy.stderr, `${W}storage entry "shared-data" is still mounted by app(s): ${APP}`);
+  });
+
+  it('an entry backed by a Docker volume outlives apps:destroy of the app that mounted it first', async () => {
+    const running = server as TestServer;
+    const engine = docker as DockerClient;
+    for (const args of [['storage:create', 'cache-vol', VOLUME], ['storage:mount', APP, 'cache-vol', '--container-dir', '/cache'], ['ps:restart', APP]]) {
+      const r = await running.ssh(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    }
+    const made = (await engine.listVolumes()).find((v) => v.name === VOLUME);
+    assert.ok(made, 'the engine made the volume on restart');
+    assert.equal(made.labels[LABEL.app], undefined, 'not labelled as the app\'s own');
+    const wrote = await running.ssh(['run', APP, 'sh', '-c', 'echo kept > /cache/kept.txt']);
+    assert.equal(wrote.code, 0, wrote.stderr);
+    assert.equal((await running.ssh(['apps:destroy', APP, '--force'])).code, 0);
+    assert.ok((await engine.listVolumes()).some((v) => v.name === VOLUME), 'apps:destroy left the entry\'s volume');
+    assert.match((await running.ssh(['storage:report', '--global'])).stdout, /^ {7}cache-vol\tdocker-local\tmounted by: —$/m);
+    const destroyed = await running.ssh(['storage:destroy', 'shared-data', '--force']);
+    assert.deepEqual([destroyed.code, destroyed.stdout], [0, '-----> Storage entry shared-data destroyed'], destroyed.stderr);
+    assert.ok(fs.existsSync(path.join(running.home, 'lib', 'data', 'storage', 'shared-data', 'from-app.txt')), 'the data stays');
   });
 });

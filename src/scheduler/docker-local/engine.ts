@@ -215,10 +215,12 @@ export class DockerLocalScheduler implements Scheduler {
 
   private async binds(app: AppName): Promise<string[]> {
     const mounts = await readMounts(this.store, app);
+    // A named storage entry's volume outlives every app that mounts it (only storage:destroy ends the entry).
+    const entryVolumes = new Set((await this.store.storage.list()).map((e) => e.host_path));
     for (const m of mounts) {
       // A volume Slipway creates carries the app's label (apps:destroy removes it); one the user
       // made beforehand is used as it is and left alone.
-      if (m.kind === 'volume') await this.docker.ensureVolume(m.source, { [LABEL.app]: app });
+      if (m.kind === 'volume') await this.docker.ensureVolume(m.source, entryVolumes.has(m.source) ? {} : { [LABEL.app]: app });
     }
     return mounts.map(formatMount);
   }
