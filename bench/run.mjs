@@ -20,6 +20,7 @@ const WORKLOADS = [
   ['concurrency', 15],
   ['deploy', 15],
   ['proxy', 10],
+  ['tls', 10],
   ['memory', 10],
   ['startup', 10],
 ];
