@@ -12,6 +12,7 @@ import type { Builder } from '../build/types.js';
 import type { AppController } from './controller.js';
 import { log } from '../log.js';
 import { DeployFailed, SlipwayError } from '../errors.js';
+import { applyBuildDir, applyDockerfilePath } from './source-layout.js';
 import { extractRevision } from './extract.js';
 import { appConfig, configDigest } from './app-env.js';
 import { fire } from './triggers.js';
@@ -101,6 +102,7 @@ export class DeployPipeline implements PushDeployer {
         log.verbose(out, 'Keeping the .git directory (keep-git-dir)');
         await addGitDir({ repoDir: source.repoDir, rev, branch: await deployBranchOf(this.store, app), gitEnv: source.gitEnv, dest: dir, signal });
       }
+      await this.arrangeSources(app, dir, out);
       const env = await appConfig(this.store, app);
       // Dokku's git_build: the revision goes into the app's config (GIT_REV, or git:set rev-env-var).
       const revVar = await revEnvVar(this.store, app);
@@ -144,6 +146,21 @@ export class DeployPipeline implements PushDeployer {
       // A build that never became a release leaves nothing behind; a failed release keeps its build.
       await builder?.discard?.(app, recorded ? undefined : version).catch((e: Error) => log.warn(out, e.message));
       throw asDeployFailed(error, this.serverLog);
+    }
+  }
+
+  /** Dokku's post-extract steps: the app's build-dir becomes the root, then its dockerfile-path the Dockerfile. */
+  private async arrangeSources(app: AppName, dir: string, out: Out): Promise<void> {
+    const property = async (plugin: string, key: string) => (await this.store.properties.get(plugin, app, key)) || (await this.store.properties.get(plugin, GLOBAL, key)) || '';
+    const buildDir = await property('builder', 'build-dir');
+    if (buildDir) {
+      log.info1(out, `Building from ${buildDir.replace(/^\/+|\/+$/g, '')} (build-dir)`);
+      await applyBuildDir(dir, buildDir);
+    }
+    const dockerfilePath = await property('builder-dockerfile', 'dockerfile-path');
+    if (dockerfilePath && dockerfilePath !== 'Dockerfile') {
+      log.info1(out, `Using ${dockerfilePath} as the Dockerfile (dockerfile-path)`);
+      await applyDockerfilePath(dir, dockerfilePath);
     }
   }
 

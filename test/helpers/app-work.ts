@@ -19,7 +19,10 @@ export async function appWork(server: TestServer, options: { fixture?: string | 
   const env = gitClientEnv(server.admin, home);
   const work = fs.mkdtempSync(path.join(server.dir, 'work-'));
   if (options.fixture !== null) fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'apps', options.fixture ?? 'node-app'), work, { recursive: true });
-  for (const [name, content] of Object.entries(options.files ?? {})) fs.writeFileSync(path.join(work, name), content);
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(work, name)), { recursive: true });
+    fs.writeFileSync(path.join(work, name), content);
+  }
   const git = (args: string[]): Promise<Result> => execa('git', args, { cwd: work, env, extendEnv: false, reject: false });
   for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-q', '-m', 'v1']]) {
     const r = await git(args);

@@ -1,20 +1,31 @@
-// builder:* — which builder an app uses (Dokku's `builder` property `selected`): `dockerfile`,
-// `native`, or empty for detection at deploy time (a Dockerfile wins when Docker answers).
+// builder:* — how apps are built (Dokku's `builder` properties): `selected` pins `dockerfile` or `native`
+// (empty: detect at deploy time, a Dockerfile wins when Docker answers); `build-dir` builds a folder.
 import { runReport, type ReportRows } from '../report/run-report.js';
 import { setSelection } from '../shared/selection.js';
 import type { CommandSet } from '../../commands/registry.js';
 import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
-import { out } from '../shared/invocation.js';
+import { out, requireArgs, scopeArg } from '../shared/invocation.js';
+import { UsageError } from '../../errors.js';
+import { shown, type AppName } from '../../names.js';
 import { log } from '../../log.js';
 import { GLOBAL } from '../../store/index.js';
-import type { AppName } from '../../names.js';
 import { defaultBuilders } from '../../build/registry.js';
 
-const SET_USAGE = 'builder:set (<app>|--global) selected [dockerfile|native]';
+const SET_USAGE = 'builder:set (<app>|--global) <key> [<value>]';
 const PLUGIN = 'builder';
+const PROPERTIES = ['build-dir', 'selected'];
 
 async function builderSet(inv: Invocation, services: Services): Promise<void> {
+  requireArgs(inv.args, 1, SET_USAGE);
+  const key = inv.args[1] ?? '';
+  // Dokku's checks and words (common.CommandPropertySet); both properties may be global.
+  if (key === '') throw new UsageError('No property specified');
+  if (!PROPERTIES.includes(key)) throw new UsageError(`Invalid property specified, valid properties include: ${PROPERTIES.join(', ')}`);
+  if (key === 'build-dir') {
+    await setBuildDir(inv, services);
+    return;
+  }
   const builders = defaultBuilders();
   const value = await setSelection(inv, services, {
     plugin: PLUGIN, usage: SET_USAGE, noun: 'builder', names: builders.names(),
@@ -24,16 +35,38 @@ async function builderSet(inv: Invocation, services: Services): Promise<void> {
   if (why !== undefined) log.warn(out(inv), `${why}: deploys will fail until it is`);
 }
 
+/** `build-dir`: a folder of the pushed tree that becomes the build root (monorepos). */
+async function setBuildDir(inv: Invocation, services: Services): Promise<void> {
+  const scope = await scopeArg(services, inv.args[0]);
+  const value = inv.args[2] ?? '';
+  if (value === '') {
+    log.info2(out(inv), 'Unsetting build-dir');
+    await services.store.properties.delete(PLUGIN, scope, 'build-dir');
+    return;
+  }
+  const parts = value.replace(/^\/+|\/+$/g, '').split('/');
+  if (parts.some((part) => part === '..' || part === '.' || part === '') || /[\0-\x1f]/.test(value)) {
+    throw new UsageError(`Invalid build-dir ${shown(value)}: give a folder of the repository, like apps/web`);
+  }
+  log.info2(out(inv), `Setting build-dir to ${value}`);
+  await services.store.properties.set(PLUGIN, scope, 'build-dir', value);
+}
+
 async function reportRows(services: Services, app: AppName): Promise<ReportRows> {
   const own = (await services.store.properties.get(PLUGIN, app, 'selected')) ?? '';
   const global = (await services.store.properties.get(PLUGIN, GLOBAL, 'selected')) ?? '';
   const last = (await services.store.releases.current(app))?.builder ?? '';
+  const ownDir = (await services.store.properties.get(PLUGIN, app, 'build-dir')) ?? '';
+  const globalDir = (await services.store.properties.get(PLUGIN, GLOBAL, 'build-dir')) ?? '';
   return [
     ['--builder-computed-selected', own || global],
     ['--builder-global-selected', global],
     ['--builder-selected', own],
     // Dokku's "detected" is what detection found at the last build; ours is the builder last used.
     ['--builder-detected', last],
+    ['--builder-computed-build-dir', ownDir || globalDir],
+    ['--builder-global-build-dir', globalDir],
+    ['--builder-build-dir', ownDir],
   ];
 }
 
@@ -42,7 +75,10 @@ function report(inv: Invocation, services: Services): Promise<void> {
     type: 'builder',
     legacyKeys: true,
     app: (app) => reportRows(services, app),
-    global: async () => [['--builder-global-selected', (await services.store.properties.get(PLUGIN, GLOBAL, 'selected')) ?? '']],
+    global: async () => [
+      ['--builder-global-selected', (await services.store.properties.get(PLUGIN, GLOBAL, 'selected')) ?? ''],
+      ['--builder-global-build-dir', (await services.store.properties.get(PLUGIN, GLOBAL, 'build-dir')) ?? ''],
+    ],
   });
 }
 
@@ -51,7 +87,7 @@ export const builderCommands: CommandSet = {
   summary: 'Choose how apps are built (dockerfile, native)',
   access: { who: 'app' },
   commands: [
-    { name: 'builder:set', help: { usage: SET_USAGE, description: 'Pin the builder of an app (empty: detect it at deploy time)' }, run: builderSet },
+    { name: 'builder:set', help: { usage: SET_USAGE, description: 'Set or clear a builder property: selected (dockerfile|native; empty: detect), build-dir (a folder of the repo to build)' }, run: builderSet },
     { name: 'builder:report', help: { usage: 'builder:report [<app>] [<flag>]', description: 'Display the builder settings of an app, or all apps' }, run: report },
   ],
 };

@@ -1,0 +1,62 @@
+// builder-dockerfile:* — Dokku's Dockerfile builder properties: `dockerfile-path` names the file
+// (relative to the build root) that is used as the Dockerfile; src/deploy/source-layout.ts moves it.
+import { runReport } from '../report/run-report.js';
+import type { CommandSet } from '../../commands/registry.js';
+import type { Invocation } from '../../commands/types.js';
+import type { Services } from '../../services.js';
+import { out, requireArgs, scopeArg } from '../shared/invocation.js';
+import { log } from '../../log.js';
+import { UsageError } from '../../errors.js';
+import { GLOBAL } from '../../store/index.js';
+import { shown } from '../../names.js';
+
+const PLUGIN = 'builder-dockerfile';
+const SET_USAGE = 'builder-dockerfile:set (<app>|--global) dockerfile-path [<path>]';
+
+async function set(inv: Invocation, services: Services): Promise<void> {
+  requireArgs(inv.args, 1, SET_USAGE);
+  const scope = await scopeArg(services, inv.args[0]);
+  const [, key = '', value = ''] = inv.args;
+  // Dokku's words (builder-dockerfile/subcommands/set).
+  if (key === '') throw new UsageError('No key specified');
+  if (key !== 'dockerfile-path') throw new UsageError('Invalid key specified, valid keys include: dockerfile-path');
+  if (value === '') {
+    log.info2(out(inv), `Unsetting ${key}`);
+    await services.store.properties.delete(PLUGIN, scope, key);
+    return;
+  }
+  if (value.startsWith('/') || value.split('/').includes('..') || /[\0-\x1f]/.test(value)) {
+    throw new UsageError(`Invalid dockerfile-path ${shown(value)}: give a file of the repository, like docker/web.Dockerfile`);
+  }
+  log.info2(out(inv), `Setting ${key} to ${value}`);
+  await services.store.properties.set(PLUGIN, scope, key, value);
+}
+
+export const builderDockerfileCommands: CommandSet = {
+  plugin: PLUGIN,
+  summary: 'Settings of the Dockerfile builder (dockerfile-path)',
+  access: { who: 'app' },
+  commands: [
+    { name: 'builder-dockerfile:set', help: { usage: SET_USAGE, description: 'Set or clear the file used as the Dockerfile (default: Dockerfile)' }, run: set },
+    {
+      name: 'builder-dockerfile:report',
+      help: { usage: 'builder-dockerfile:report [<app>] [<flag>]', description: 'Display the Dockerfile builder settings of an app, or all apps' },
+      run: (inv, services) => {
+        const get = async (scope: Parameters<typeof services.store.properties.get>[1]) => (await services.store.properties.get(PLUGIN, scope, 'dockerfile-path')) ?? '';
+        return runReport(inv, services, {
+          type: 'builder-dockerfile',
+          app: async (app) => {
+            const own = await get(app);
+            const global = await get(GLOBAL);
+            return [
+              ['--builder-dockerfile-computed-dockerfile-path', own || global || 'Dockerfile'],
+              ['--builder-dockerfile-global-dockerfile-path', global],
+              ['--builder-dockerfile-dockerfile-path', own],
+            ];
+          },
+          global: async () => [['--builder-dockerfile-global-dockerfile-path', await get(GLOBAL)]],
+        });
+      },
+    },
+  ],
+};
