@@ -35,6 +35,8 @@ import { eventsCommands, triggerLogger } from './core/events/audit.js';
 import { builderCommands } from './core/builder/commands.js';
 import { builderDockerfileCommands } from './core/builder/dockerfile-commands.js';
 import { schedulerCommands } from './core/scheduler/commands.js';
+import { swarmCommands } from './core/scheduler/swarm-commands.js';
+import { registryCommands } from './core/registry/commands.js';
 import { storageCommands } from './core/storage/commands.js';
 import { psInspectCommands } from './core/ps/inspect.js';
 import { buildsCommands } from './core/builds/commands.js';
@@ -81,7 +83,7 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform): Boo
   for (const set of [pluginCommands(registry), aclCommands, eventsCommands, reportCommands(registry)]) registry.add(set);
   // Listed by help even in a local CLI, where they say they need the server.
   for (const set of [psCommands, logsCommands, runCommands, releasesCommands, domainsCommands, portsCommands, urlsCommands, certsCommands, letsencryptCommands]) registry.add(set);
-  for (const set of [builderCommands, builderDockerfileCommands, schedulerCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands, proxyCommands, nginxCommands]) registry.add(set);
+  for (const set of [builderCommands, builderDockerfileCommands, schedulerCommands, swarmCommands, registryCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands, proxyCommands, nginxCommands]) registry.add(set);
   for (const set of [repoCommands]) registry.add(set);
   registry.add(appJsonCommands);
   registry.add(helpCommands(registry));

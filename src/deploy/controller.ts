@@ -51,6 +51,8 @@ export function effectiveScale(processTypes: Record<string, string>, stored: Sca
 
 export class AppController {
   private readonly live = new Map<AppName, Live>();
+  /** Unsubscribe functions of the generations followed (their instances move on their own). */
+  private readonly following = new Map<AppName, () => void>();
   /** One-off `run` commands in flight (run:list), and how many this server started. */
   private readonly oneOffs = new Set<OneOffRun>();
   private runCount = 0;
@@ -75,6 +77,30 @@ export class AppController {
   }
 
   private get store() { return this.services.store; }
+
+  /** What the proxy serves for the app now; a generation whose instances move is followed. */
+  private setLive(app: AppName, live: Live): void {
+    this.live.set(app, live);
+    this.following.get(app)?.();
+    this.following.delete(app);
+    const { generation } = live;
+    if (!generation?.watch || live.target.kind !== 'upstreams') return;
+    this.following.set(app, generation.watch(() => {
+      if (this.live.get(app) !== live) return;
+      const upstreams = generation.instances().filter((i) => i.type === 'web' && i.state === 'running' && i.port !== undefined)
+        .map((i) => ({ host: i.host, port: i.port as number }));
+      // Every task gone (a cluster outage): keep the last known ones rather than a 503 page.
+      if (upstreams.length === 0) return;
+      live.target = { kind: 'upstreams', upstreams };
+      this.routes.apply(app, live.target).catch((error: Error) => this.serverLog(`${app}: cannot follow its tasks: ${error.message}`));
+    }));
+  }
+
+  private dropLive(app: AppName): void {
+    this.live.delete(app);
+    this.following.get(app)?.();
+    this.following.delete(app);
+  }
 
   artifact(app: AppName, release: ReleaseRecord): ReleaseArtifact {
     return { app, version: release.version, dir: this.store.releases.buildDir(app, release), image: release.image, processTypes: release.processTypes };
@@ -143,14 +169,14 @@ export class AppController {
   private async switchTo(app: AppName, next: Live, previous: Live | undefined, scope: TriggerScope, portHost: [string, string]): Promise<void> {
     log.info1(scope.out, `Switching traffic to v${next.release.version}`);
     await this.routes.apply(app, next.target);
-    this.live.set(app, next);
+    this.setLive(app, next);
     try {
       await fire(scope, 'post-deploy', { APP: app, INTERNAL_PORT: portHost[0], INTERNAL_IP_ADDRESS: portHost[1], IMAGE_TAG: imageTag(next.release) });
     } catch (error) {
       if (previous) await this.routes.apply(app, previous.target);
       else await this.routes.remove(app);
-      if (previous) this.live.set(app, previous);
-      else this.live.delete(app);
+      if (previous) this.setLive(app, previous);
+      else this.dropLive(app);
       throw error;
     }
   }
@@ -242,7 +268,7 @@ export class AppController {
       await this.store.ps.setRestore(app, false);
       await this.scheduler.destroy(app, { killAfterMs: await stopTimeoutMs(this.store, app) });
       await this.routes.apply(app, { kind: 'stopped' });
-      this.live.set(app, { release, target: { kind: 'stopped' } });
+      this.setLive(app, { release, target: { kind: 'stopped' } });
     });
     await fire(this.scope(out, this.finishing(request)), 'post-stop', { APP: app });
   }
@@ -391,7 +417,7 @@ export class AppController {
       if (this.live.has(app)) log.info1(out, `Stopping ${app} processes`);
       await this.scheduler.destroy(app);
       await this.routes.remove(app);
-      this.live.delete(app);
+      this.dropLive(app);
     });
   }
 
@@ -442,7 +468,7 @@ export class AppController {
       await withDeployLock(this.store, app, async () => {
         if (!(await this.store.ps.restore(app))) {
           await this.routes.apply(app, { kind: 'stopped' });
-          this.live.set(app, { release, target: { kind: 'stopped' } });
+          this.setLive(app, { release, target: { kind: 'stopped' } });
           return;
         }
         if (await this.adopt(app, release)) return;
@@ -476,7 +502,7 @@ export class AppController {
       ? { kind: 'upstreams', upstreams: web.map((i) => ({ host: i.host, port: i.port as number })) }
       : { kind: 'stopped' };
     await this.routes.apply(app, target);
-    this.live.set(app, { release, generation, target });
+    this.setLive(app, { release, generation, target });
     const pids = generation.instances().map((i) => `${i.id} pid ${i.pid ?? '-'}`).join(', ');
     this.serverLog(`adopted ${app} v${release.version}, still running from the previous server (${pids || 'no processes'})`);
     return true;

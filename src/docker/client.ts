@@ -17,6 +17,7 @@ import type { LogLine } from './demux.js';
 import { imageConfig, type ImageConfig } from './image-config.js';
 import { Volumes, type VolumeInfo } from './volumes.js';
 import { Images, relabelContext } from './images.js';
+import { Swarm } from './swarm.js';
 
 export interface ImageInfo {
   id: string;
@@ -76,8 +77,11 @@ export class DockerClient {
   private readonly containers: Containers;
   private readonly volumes: Volumes;
   private readonly images: Images;
+  /** Swarm mode: nodes, services, tasks, registry pushes. */
+  readonly swarm: Swarm;
 
   constructor(private readonly docker: Dockerode, readonly host: string) {
+    this.swarm = new Swarm(docker, host);
     this.containers = new Containers(docker, host);
     this.volumes = new Volumes(docker, host);
     this.images = new Images(docker, host);

@@ -18,3 +18,4 @@ export { DEFAULT_DOCKER_HOST, resolveEndpoint } from './endpoint.js';
 export {
   BuildFailed, ContainerNotFound, DockerError, DockerUnavailable, ImageNotFound,
 } from './errors.js';
+export { type RegistryAuth, type ServiceInfo, type ServiceSpec, type SwarmNodeInfo, type SwarmState, type TaskInfo, type Swarm } from './swarm.js';

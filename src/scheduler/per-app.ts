@@ -16,7 +16,7 @@ export async function selectedScheduler(ctx: Pick<SchedulerContext, 'store'>, ap
 /** Whether an engine can run a release at all: process runs build directories, docker-local images. */
 export function canRun(engine: string, release: ReleaseArtifact): boolean {
   if (engine === 'process') return release.image === undefined;
-  if (engine === 'docker-local') return release.image !== undefined;
+  if (engine === 'docker-local' || engine === 'docker-swarm') return release.image !== undefined;
   return true;
 }
 

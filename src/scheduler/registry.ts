@@ -1,9 +1,11 @@
-// Scheduler engines by name: `process` and `docker-local`, both registered by defaultSchedulers().
-// SLIPWAY_SCHEDULER picks one; `auto` takes the first engine that says it is available (process last).
+// Scheduler engines by name: `process`, `docker-local` and `docker-swarm`, registered by defaultSchedulers().
+// SLIPWAY_SCHEDULER picks one; `auto` takes the first engine that says it is available (process last;
+// never docker-swarm, which an app or the server chooses explicitly).
 import type { Scheduler, SchedulerContext, SchedulerEngine } from './types.js';
 import { SlipwayError } from '../errors.js';
 import { processEngine } from './process/engine.js';
 import { dockerLocalEngine } from './docker-local/engine.js';
+import { dockerSwarmEngine } from './docker-swarm/engine.js';
 import { PerAppScheduler, detectDefault } from './per-app.js';
 
 export class SchedulerRegistry {
@@ -49,7 +51,7 @@ export class SchedulerRegistry {
       return engine.create(ctx);
     }
     // `process` always works, so it is tried last whatever the registration order.
-    const ordered = [...this.engines.filter((e) => e.name !== 'process'), ...this.engines.filter((e) => e.name === 'process')];
+    const ordered = [...this.engines.filter((e) => e.name !== 'process' && !e.explicitOnly), ...this.engines.filter((e) => e.name === 'process')];
     for (const engine of ordered) {
       if (await engine.available(ctx)) return engine.create(ctx);
     }
@@ -62,5 +64,6 @@ export function defaultSchedulers(): SchedulerRegistry {
   const registry = new SchedulerRegistry();
   registry.register(processEngine);
   registry.register(dockerLocalEngine);
+  registry.register(dockerSwarmEngine);
   return registry;
 }

@@ -67,6 +67,11 @@ export interface Generation {
   readonly version: number;
   readonly scale: Scale;
   instances(): InstanceInfo[];
+  /**
+   * Engines whose instances move on their own (docker-swarm: tasks rescheduled on another node)
+   * call onChange when they did, so the proxy follows; returns the unsubscribe function.
+   */
+  watch?(onChange: () => void): () => void;
 }
 
 export interface LogQuery {
@@ -132,6 +137,8 @@ export interface SchedulerEngine {
   name: string;
   /** What the engine needs of the host, named when it does not answer (`Docker`). */
   readonly needs?: string;
+  /** Only run apps that chose it with scheduler:set (`auto` never picks it: docker-swarm). */
+  readonly explicitOnly?: boolean;
   /** Whether `auto` may pick this engine here (e.g. a Docker daemon answers). */
   available(ctx: SchedulerContext): Promise<boolean>;
   create(ctx: SchedulerContext): Promise<Scheduler>;

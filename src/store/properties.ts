@@ -23,9 +23,10 @@ export class PropertyStore {
     return value === '\0' ? undefined : value;
   }
 
-  async set(plugin: string, scope: Scope, property: string, value: string): Promise<void> {
+  /** With `secret` the file is readable by its owner only (registry passwords). */
+  async set(plugin: string, scope: Scope, property: string, value: string, options: { secret?: boolean } = {}): Promise<void> {
     check(plugin, property);
-    await writeFileAtomic(path.join(this.layout.propertyDir(plugin, scope), property), value, 0o644);
+    await writeFileAtomic(path.join(this.layout.propertyDir(plugin, scope), property), value, options.secret === true ? 0o600 : 0o644);
   }
 
   async delete(plugin: string, scope: Scope, property: string): Promise<void> {

@@ -22,7 +22,7 @@ const admin: Identity = { user: 'dokku', keyName: 'boss', fingerprint: 'SHA256:b
 // git:sync makes the server fetch any URL or path it can reach (another app's repo, its network);
 // git:from-image builds FROM any image the engine holds (another app's included).
 // nginx:reload|start|stop act on the nginx every app shares (an app's own rebuild is nginx:build-config).
-const ADMIN_ONLY = /^(acl|events|plugin|ssh-keys|trace)(:|$)|^(git:token:.*|storage:(?:mount|create|destroy|ensure-directory|info|list-entries|set)|letsencrypt:(?:list|cron-job)|docker:image-id|domains:(?:add|remove|set|clear)-global|apps:clone|docker-options:(add|remove|clear)|git:sync|git:from-image|nginx:(?:reload|start|stop))$/;
+const ADMIN_ONLY = /^(acl|events|plugin|ssh-keys|trace)(:|$)|^(git:token:.*|storage:(?:mount|create|destroy|ensure-directory|info|list-entries|set)|letsencrypt:(?:list|cron-job)|docker:image-id|domains:(?:add|remove|set|clear)-global|apps:clone|docker-options:(add|remove|clear)|git:sync|git:from-image|nginx:(?:reload|start|stop)|registry:(?:login|logout)|scheduler-docker-swarm:(?:init|nodes))$/;
 const ANY_KEY = new Set(['help', 'version', 'apps', 'apps:list']);
 
 interface Outcome { ran: boolean; denied: boolean }

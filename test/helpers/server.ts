@@ -58,7 +58,12 @@ export function gitClientEnv(key: ClientKey, home: string): Record<string, strin
   };
 }
 
-export interface StartOptions { env?: Record<string, string>; home?: string }
+export interface StartOptions {
+  env?: Record<string, string>;
+  home?: string;
+  /** A command prefix the server and the ssh client run under (`nsenter --net=…`: a test's network namespace). */
+  wrap?: string[];
+}
 
 export class TestServer {
   private proc?: ChildProcess;
@@ -66,12 +71,14 @@ export class TestServer {
   output = '';
   admin!: ClientKey;
 
-  private constructor(readonly dir: string, readonly home: string, readonly keysDir: string, private readonly extraEnv: Record<string, string>) {}
+  private constructor(
+    readonly dir: string, readonly home: string, readonly keysDir: string, private readonly extraEnv: Record<string, string>, readonly wrap: string[] = [],
+  ) {}
 
   static async start(options: StartOptions = {}): Promise<TestServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-test-'));
     const home = options.home ?? path.join(dir, 'data');
-    const server = new TestServer(dir, home, path.join(dir, 'keys'), options.env ?? {});
+    const server = new TestServer(dir, home, path.join(dir, 'keys'), options.env ?? {}, options.wrap);
     server.admin = await makeKey(dir, 'admin');
     await server.dokku(['ssh-keys:add', '--admin', 'admin', server.admin.publicKey]);
     await server.boot();
@@ -95,7 +102,8 @@ export class TestServer {
   /** Start (or restart, on the same port) the server process and wait for its banner. */
   async boot(): Promise<void> {
     this.output = '';
-    const proc = spawn(process.execPath, [cliPath, 'serve'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, ...args] = [...this.wrap, process.execPath, cliPath, 'serve'];
+    const proc = spawn(command, args, { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     await new Promise<void>((resolve, reject) => {
       // Generous: on a loaded machine (many suites at once) a start can take tens of seconds.
@@ -134,7 +142,8 @@ export class TestServer {
   /** Run `ssh dokku@127.0.0.1 ARGS…` with the real OpenSSH client. */
   async ssh(args: string[], options: { key?: ClientKey; input?: string | Uint8Array; user?: string; extra?: string[]; timeout?: number } = {}): Promise<RunResult> {
     const key = options.key ?? this.admin;
-    const result = await execa('ssh', [...sshOptions(this.sshPort, key), ...(options.extra ?? []), '--', `${options.user ?? 'dokku'}@127.0.0.1`, ...args], {
+    const [command, ...prefix] = [...this.wrap, 'ssh'];
+    const result = await execa(command, [...prefix, ...sshOptions(this.sshPort, key), ...(options.extra ?? []), '--', `${options.user ?? 'dokku'}@127.0.0.1`, ...args], {
       reject: false, input: options.input ?? '', timeout: options.timeout ?? 60_000,
     });
     return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };

@@ -204,8 +204,8 @@ export class SwarmCluster {
   }
 
   /** curl inside a node's namespace (test traffic never leaves the namespaces made here). */
-  curl(args: string[], node: SwarmNode = this.manager) {
-    return execa(this.inNetns(node)[0], [...this.inNetns(node).slice(1), 'curl', '--max-time', '10', ...args], { reject: false });
+  curl(args: string[], node: SwarmNode = this.manager, options: { strip?: boolean } = {}) {
+    return execa(this.inNetns(node)[0], [...this.inNetns(node).slice(1), 'curl', '--max-time', '10', ...args], { reject: false, stripFinalNewline: options.strip ?? true });
   }
 
   /** A hard node crash: SIGKILL its launcher (the PID namespace takes dockerd and every container with it). */

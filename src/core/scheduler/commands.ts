@@ -14,7 +14,7 @@ import { defaultSchedulers } from '../../scheduler/registry.js';
 import { canRun } from '../../scheduler/per-app.js';
 import type { SchedulerContext } from '../../scheduler/types.js';
 
-const SET_USAGE = 'scheduler:set (<app>|--global) selected [process|docker-local]';
+const SET_USAGE = 'scheduler:set (<app>|--global) selected [process|docker-local|docker-swarm]';
 const PLUGIN = 'scheduler';
 
 /** What the running server uses by default; a bare CLI works it out the way the server would. */
@@ -81,7 +81,7 @@ function report(inv: Invocation, services: Services): Promise<void> {
 
 export const schedulerCommands: CommandSet = {
   plugin: 'scheduler',
-  summary: 'Choose what runs apps (process, docker-local)',
+  summary: 'Choose what runs apps (process, docker-local, docker-swarm)',
   access: { who: 'app' },
   commands: [
     { name: 'scheduler:set', help: { usage: SET_USAGE, description: 'Pin the scheduler of an app (empty: the server default)' }, run: schedulerSet },

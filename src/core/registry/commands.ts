@@ -1,0 +1,112 @@
+// registry:* — Dokku's registry plugin: where a release's image is pushed (server, image-repo,
+// push-on-release, app then global) and the credentials to push with (registry:login checks them
+// with the Docker engine, as `docker login` does, then keeps them for the server). The
+// docker-swarm scheduler pushes every release there: the cluster's nodes pull it from it.
+import { runReport, type ReportRows } from '../report/run-report.js';
+import type { CommandSet } from '../../commands/registry.js';
+import type { Invocation } from '../../commands/types.js';
+import type { Services } from '../../services.js';
+import { existingApp, out, readStdin, requireArgs, scopeArg } from '../shared/invocation.js';
+import { log } from '../../log.js';
+import { GLOBAL, type Scope } from '../../store/index.js';
+import type { AppName } from '../../names.js';
+import { shown } from '../../names.js';
+import { UsageError } from '../../errors.js';
+import { DockerUnavailable, connect } from '../../docker/index.js';
+import { REGISTRY_PLUGIN, deleteLogin, registrySettings, saveLogin } from '../../scheduler/registry-settings.js';
+
+const LOGIN_USAGE = 'registry:login [--global|--password-stdin] [<app>] <server> <username> [<password>]';
+const LOGOUT_USAGE = 'registry:logout [--global] [<app>] <server>';
+const SET_USAGE = 'registry:set (<app>|--global) <key> [<value>]';
+const KEYS = ['server', 'image-repo', 'push-on-release'];
+const GLOBAL_KEYS = ['server', 'push-on-release'];
+
+/** `--global`, or the app named first when more words follow than the global form takes. */
+async function loginScope(inv: Invocation, services: Services, globalWords: number): Promise<{ scope: Scope; words: string[] }> {
+  const { positional, set } = inv.options;
+  if (set.has('--global') || positional.length <= globalWords) return { scope: GLOBAL, words: positional };
+  return { scope: await existingApp(services, positional[0]), words: positional.slice(1) };
+}
+
+async function login(inv: Invocation, services: Services): Promise<void> {
+  const stdin = inv.options.set.has('--password-stdin');
+  const { scope, words } = await loginScope(inv, services, stdin ? 2 : 3);
+  requireArgs(words, stdin ? 2 : 3, LOGIN_USAGE);
+  const [server, username] = words;
+  let password = words[2] ?? '';
+  if (stdin) {
+    const input = await readStdin(inv, 64 * 1024, () => new UsageError('The password on stdin is longer than 64 KiB'));
+    password = input.toString('utf8').replace(/\r?\n$/, '');
+  }
+  if (password === '') throw new UsageError('A password is required (as the last argument, or on stdin with --password-stdin)');
+  const auth = { serveraddress: server, username, password };
+  const docker = connect();
+  if (!(await docker.ping(5_000))) throw new DockerUnavailable(docker.host);
+  await docker.swarm.checkAuth(auth);
+  await saveLogin(services.store, scope, auth);
+  log.info1(out(inv), `Login Succeeded: ${server} as ${username}${scope === GLOBAL ? '' : ` for ${scope}`}`);
+}
+
+async function logout(inv: Invocation, services: Services): Promise<void> {
+  const { scope, words } = await loginScope(inv, services, 1);
+  requireArgs(words, 1, LOGOUT_USAGE);
+  const had = await deleteLogin(services.store, scope, words[0]);
+  log.info1(out(inv), had ? `Removed login credentials for ${words[0]}` : `Not logged in to ${words[0]}`);
+}
+
+async function set(inv: Invocation, services: Services): Promise<void> {
+  requireArgs(inv.args, 2, SET_USAGE);
+  const scope = await scopeArg(services, inv.args[0]);
+  const key = inv.args[1];
+  const allowed = scope === GLOBAL ? GLOBAL_KEYS : KEYS;
+  if (!allowed.includes(key)) throw new UsageError(`Invalid key '${shown(key)}'; valid keys: ${allowed.join(', ')}`);
+  const value = inv.args[2] ?? '';
+  if (value === '') {
+    log.info1(out(inv), `Unsetting ${key}`);
+    await services.store.properties.delete(REGISTRY_PLUGIN, scope, key);
+    return;
+  }
+  if (key === 'push-on-release' && value !== 'true' && value !== 'false') throw new UsageError(`Invalid push-on-release value ${shown(value)}: true or false`);
+  if (key === 'server' && !/^[A-Za-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*\/?$/.test(value)) throw new UsageError(`Invalid registry server ${shown(value)}`);
+  if (key === 'image-repo' && !/^[a-z0-9][a-z0-9._/-]*$/.test(value)) throw new UsageError(`Invalid image repository ${shown(value)}`);
+  log.info1(out(inv), `Setting ${key} to ${value}`);
+  await services.store.properties.set(REGISTRY_PLUGIN, scope, key, value);
+}
+
+async function reportRows(services: Services, app: AppName): Promise<ReportRows> {
+  const get = async (scope: Scope, key: string) => (await services.store.properties.get(REGISTRY_PLUGIN, scope, key)) ?? '';
+  const computed = await registrySettings(services.store, app);
+  return [
+    ['--registry-computed-image-repo', computed.imageRepo],
+    ['--registry-image-repo', await get(app, 'image-repo')],
+    ['--registry-computed-push-on-release', String(computed.pushOnRelease)],
+    ['--registry-global-push-on-release', await get(GLOBAL, 'push-on-release')],
+    ['--registry-push-on-release', await get(app, 'push-on-release')],
+    ['--registry-computed-server', computed.server],
+    ['--registry-global-server', await get(GLOBAL, 'server')],
+    ['--registry-server', await get(app, 'server')],
+  ];
+}
+
+function report(inv: Invocation, services: Services): Promise<void> {
+  return runReport(inv, services, {
+    type: 'registry',
+    app: (app) => reportRows(services, app),
+    async global() {
+      const get = async (key: string) => (await services.store.properties.get(REGISTRY_PLUGIN, GLOBAL, key)) ?? '';
+      return [['--registry-global-push-on-release', await get('push-on-release')], ['--registry-global-server', await get('server')]];
+    },
+  });
+}
+
+export const registryCommands: CommandSet = {
+  plugin: 'registry',
+  summary: 'Push release images to a Docker registry (the docker-swarm scheduler deploys from it)',
+  access: { who: 'app' },
+  commands: [
+    { name: 'registry:login', access: { who: 'admin' }, options: ['--global', '--password-stdin'], help: { usage: LOGIN_USAGE, description: 'Log in to a docker registry (checked with the engine), for all apps or one' }, run: login },
+    { name: 'registry:logout', access: { who: 'admin' }, options: ['--global'], help: { usage: LOGOUT_USAGE, description: 'Forget the login to a docker registry' }, run: logout },
+    { name: 'registry:set', help: { usage: SET_USAGE, description: 'Set or clear a registry property (server, image-repo, push-on-release)' }, run: set },
+    { name: 'registry:report', help: { usage: 'registry:report [<app>] [<flag>]', description: 'Display the registry settings of an app, or all apps' }, run: report },
+  ],
+};
