@@ -8,7 +8,7 @@ import { Store } from './store/index.js';
 import { PluginHost } from './plugins/host.js';
 import { Registry } from './commands/registry.js';
 import { Router } from './commands/router.js';
-import type { CoreServices, Services } from './services.js';
+import type { CoreServices, DashboardDoor, Services } from './services.js';
 import type { AppPlatform } from './deploy/types.js';
 import { appsCommands } from './core/apps/commands.js';
 import { configCommands, configTriggers } from './core/config/commands.js';
@@ -46,6 +46,7 @@ import { dockerOptionsCommands } from './core/docker-options/commands.js';
 import { proxyCommands, proxyTriggers } from './core/proxy/commands.js';
 import { nginxCommands } from './core/nginx/commands.js';
 import { schedulerTriggers } from './core/scheduler/triggers.js';
+import { dashboardCommands } from './core/dashboard/commands.js';
 
 export interface Booted {
   services: Services;
@@ -74,9 +75,9 @@ export function openServices(settings: Settings): CoreServices {
  * open them with). With `platform` (slipway serve) the commands that act on running apps reach
  * it; without it (a local CLI) they say they need the server.
  */
-export function boot(from: CoreServices | Settings, platform?: AppPlatform): Booted {
+export function boot(from: CoreServices | Settings, platform?: AppPlatform, dashboard?: DashboardDoor): Booted {
   const core = 'store' in from ? from : openServices(from);
-  const services: Services = Object.freeze({ ...core, platform });
+  const services: Services = Object.freeze({ ...core, platform, dashboard });
   const { plugins } = services;
   const registry = new Registry();
   for (const set of [appsCommands, appsSetCommands, configCommands, sshKeysCommands, gitCommands]) registry.add(set);
@@ -86,6 +87,7 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform): Boo
   for (const set of [builderCommands, builderDockerfileCommands, schedulerCommands, swarmCommands, registryCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands, proxyCommands, nginxCommands]) registry.add(set);
   for (const set of [repoCommands]) registry.add(set);
   registry.add(appJsonCommands);
+  registry.add(dashboardCommands);
   registry.add(helpCommands(registry));
   registry.add(traceCommands());
   for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services), ...gitTriggers(services), ...proxyTriggers(services) })) {

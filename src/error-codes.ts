@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   E_HOST_KEY: 'keys',
   E_REF_REFUSED: 'git',
   E_INVALID_TOKEN_NAME: 'git',
+  E_DASHBOARD_OFF: 'dashboard',
+  E_SESSION_NOT_FOUND: 'dashboard',
   E_DUPLICATE_TOKEN: 'git',
   E_TOKEN_NOT_FOUND: 'git',
   E_GIT_FAILED: 'git',

@@ -20,6 +20,7 @@ import { startGit, GIT_VERBS, type GitService } from './git/index.js';
 import type { PushDeployer } from './deploy/types.js';
 import { startRenewalJob } from './core/letsencrypt/schedule.js';
 import { PassThrough } from 'node:stream';
+import { DashboardServer } from './dashboard/server.js';
 
 export interface RunningServer {
   booted: Booted;
@@ -79,7 +80,9 @@ export async function startServer(settings: Settings, log: (line: string) => voi
   const serverLog = (line: string) => process.stderr.write(`slipway: ${line}\n`);
   const core = openServices(settings);
   const platform = await startPlatform(core, serverLog);
-  const booted = boot(core, platform.control);
+  // The dashboard is made once the router exists; dashboard:login asks it for its URL.
+  let dashboard: DashboardServer | undefined;
+  const booted = boot(core, platform.control, settings.dashboardListen ? { url: () => dashboard?.url() } : undefined);
   const { services } = booted;
   void platform.restore();
   let git: GitService;
@@ -114,13 +117,19 @@ export async function startServer(settings: Settings, log: (line: string) => voi
     const io = { stdin: new PassThrough().end(), stdout: output, stderr: output, tty: false };
     return booted.router.run({ argv: ['letsencrypt:auto-renew'], identity: SERVER_IDENTITY, io, signal: controller.signal });
   }, serverLog);
+  const dashboardLines: string[] = [];
+  if (settings.dashboardListen) {
+    dashboard = new DashboardServer(booted, settings, serverLog);
+    await dashboard.listen(settings.dashboardListen.host, settings.dashboardListen.port);
+    dashboardLines.push(`dashboard: ${dashboard.url()} (log in: ssh ${settings.sshUser}@HOST dashboard:login)`);
+  }
   const address = await ssh.listen(settings.sshListen.host, settings.sshListen.port);
   // The command index (every plugin's help) is built after the server listens: with service
   // plugins installed it takes seconds, and a command arriving meanwhile waits on the same build.
   services.plugins.warm(ctx).catch((error: unknown) => controller.signal.aborted || serverLog(`plugin help index: ${error instanceof Error ? error.message : String(error)}`));
   log(`=====> Slipway ${services.version} listening`);
   log(`       ssh: ${settings.sshUser}@${address.address}:${address.port}`);
-  for (const line of [...git.banner, ...platform.banner]) log(`       ${line}`);
+  for (const line of [...git.banner, ...platform.banner, ...dashboardLines]) log(`       ${line}`);
   log(`       data: ${settings.home}`);
   if ((await keys()).length === 0) {
     log(' !     No SSH keys yet. Add the first (admin) key with:');
@@ -134,6 +143,7 @@ export async function startServer(settings: Settings, log: (line: string) => voi
       renewals.stop();
       await ssh.close();
       await control.close();
+      await dashboard?.close();
       await git.close();
       await platform.close(options);
     },

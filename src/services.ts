@@ -13,7 +13,15 @@ export interface CoreServices {
   readonly version: string;
 }
 
+/** The running server's web dashboard, as dashboard:login sees it. */
+export interface DashboardDoor {
+  /** The address users open (SLIPWAY_DASHBOARD_URL, else the listener's); undefined until it listens. */
+  url(): string | undefined;
+}
+
 export interface Services extends CoreServices {
   /** The running server's apps (scheduler, proxy, releases); absent in a local CLI process. */
   readonly platform?: AppPlatform;
+  /** The running server's dashboard; absent in a local CLI process and when SLIPWAY_DASHBOARD_LISTEN is off. */
+  readonly dashboard?: DashboardDoor;
 }

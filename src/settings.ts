@@ -26,6 +26,10 @@ export interface Settings {
   gitHttpsListen: ListenAddress | undefined;
   /** SLIPWAY_GIT_TLS_CERT / SLIPWAY_GIT_TLS_KEY: PEM files of the git host's certificate (re-read when they change). */
   gitTls: { cert: string; key: string } | undefined;
+  /** SLIPWAY_DASHBOARD_LISTEN: the web dashboard (default 127.0.0.1:8090); empty or `off`: no dashboard. */
+  dashboardListen: ListenAddress | undefined;
+  /** SLIPWAY_DASHBOARD_URL: the address users open (behind a proxy); empty: http://HOST:PORT of the listener. */
+  dashboardUrl: string;
   scheduler: 'auto' | 'process' | 'docker-local';
   /** Shipped core plugins (PLUGIN_CORE_AVAILABLE_PATH). */
   corePluginsDir: string;
@@ -170,6 +174,19 @@ function gitHttps(env: NodeJS.ProcessEnv, cwd: string): Pick<Settings, 'gitHttps
   return { gitHttpsListen: parseListen(listen, 'SLIPWAY_GIT_HTTPS_LISTEN'), gitTls: { cert: path.resolve(cwd, cert), key: path.resolve(cwd, key) } };
 }
 
+/** Unset: the default; set but empty (or `off`): no dashboard. */
+function parseDashboardListen(value: string | undefined): ListenAddress | undefined {
+  if (value === undefined) return parseListen('127.0.0.1:8090', 'SLIPWAY_DASHBOARD_LISTEN');
+  if (value.trim() === '' || value.trim() === 'off') return undefined;
+  return parseListen(value, 'SLIPWAY_DASHBOARD_LISTEN');
+}
+
+function parseDashboardUrl(value: string | undefined): string {
+  const url = (value ?? '').trim().replace(/\/+$/, '');
+  if (url && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(url)) throw new Error(`SLIPWAY_DASHBOARD_URL must look like https://HOST[:PORT][/PATH], got '${url.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)}'`);
+  return url;
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
   const home = path.resolve(cwd, env.SLIPWAY_HOME || 'data');
   const libRoot = path.join(home, 'lib');
@@ -189,6 +206,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     httpsListen: env.SLIPWAY_HTTPS_LISTEN === 'off' ? undefined : parseListen(env.SLIPWAY_HTTPS_LISTEN || '127.0.0.1:8443', 'SLIPWAY_HTTPS_LISTEN'),
     gitHttpListen: parseListen(env.SLIPWAY_GIT_HTTP_LISTEN || '127.0.0.1:8081', 'SLIPWAY_GIT_HTTP_LISTEN'),
     ...gitHttps(env, cwd),
+    dashboardListen: parseDashboardListen(env.SLIPWAY_DASHBOARD_LISTEN),
+    dashboardUrl: parseDashboardUrl(env.SLIPWAY_DASHBOARD_URL),
     scheduler,
     corePluginsDir: path.join(packageRoot, 'plugins'),
     pluginPath: path.join(libRoot, 'plugins'),

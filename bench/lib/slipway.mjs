@@ -83,6 +83,7 @@ export class SlipwayServer {
       SLIPWAY_KEYS_DIR: this.keysDir,
       SLIPWAY_SSH_LISTEN: `127.0.0.1:${this.sshPort || 0}`,
       SLIPWAY_HTTP_LISTEN: '127.0.0.1:0',
+      SLIPWAY_DASHBOARD_LISTEN: '127.0.0.1:0',
       SLIPWAY_HTTPS_LISTEN: '127.0.0.1:0',
       SLIPWAY_GIT_HTTP_LISTEN: '127.0.0.1:0',
       SLIPWAY_SCHEDULER: 'process',

@@ -50,6 +50,7 @@ function serverEnv(dir) {
     SLIPWAY_KEYS_DIR: path.join(dir, 'keys'),
     SLIPWAY_SSH_LISTEN: '127.0.0.1:0',
     SLIPWAY_HTTP_LISTEN: '127.0.0.1:0',
+    SLIPWAY_DASHBOARD_LISTEN: '127.0.0.1:0',
     SLIPWAY_HTTPS_LISTEN: '127.0.0.1:0',
     SLIPWAY_GIT_HTTP_LISTEN: '127.0.0.1:0',
     SLIPWAY_SCHEDULER: 'process',

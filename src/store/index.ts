@@ -24,6 +24,7 @@ import { TraceStore } from './trace-store.js';
 import { ProxySelectionStore } from './proxy-selection.js';
 import { NginxFiles } from './nginx-files.js';
 import { StorageEntryStore } from './storage-entry-store.js';
+import { DashboardStore } from './dashboard-store.js';
 
 export { GLOBAL, type Scope, Layout } from './layout.js';
 export type { EnvMap } from './env-file.js';
@@ -36,6 +37,7 @@ export type { GenerationRecord, InstanceRecord } from './process-records.js';
 export type { StoredToken } from './git-store.js';
 export type { PluginOrigin } from './plugin-store.js';
 export { type BuildRecord, type BuildKind, type BuildStatus, type BuildDisplayStatus, displayStatus, buildDuration, isBuildId } from './build-store.js';
+export type { DashboardGrant, DashboardSession } from './dashboard-store.js';
 export { DOCKER_OPTION_PHASES, type DockerOptionPhase } from './docker-options-store.js';
 export type { CertPair } from './cert-store.js';
 export { type IssuedRecord, isAcmeToken } from './acme-store.js';
@@ -67,6 +69,7 @@ export class Store {
   readonly proxy: ProxySelectionStore;
   readonly nginx: NginxFiles;
   readonly storage: StorageEntryStore;
+  readonly dashboard: DashboardStore;
 
   constructor(readonly settings: Settings) {
     this.layout = new Layout(settings);
@@ -92,5 +95,6 @@ export class Store {
     this.proxy = new ProxySelectionStore(this.properties);
     this.nginx = new NginxFiles(this.layout);
     this.storage = new StorageEntryStore(this.layout);
+    this.dashboard = new DashboardStore(this.layout);
   }
 }

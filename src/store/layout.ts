@@ -62,6 +62,8 @@ export class Layout {
   processesDir(app: AppName): string { return path.join(this.processesRoot(), app); }
   repoHooksDir(app: AppName): string { return path.join(this.appDir(app), 'hooks'); }
   gitTokensFile(): string { return path.join(this.settings.libRoot, 'data', 'git', 'tokens.json'); }
+  /** The dashboard's one-time login tokens and sessions (hashes only). */
+  dashboardDir(): string { return path.join(this.settings.libRoot, 'data', 'dashboard'); }
   pluginAvailable(): string { return path.join(this.settings.pluginPath, 'available'); }
   pluginEnabled(): string { return path.join(this.settings.pluginPath, 'enabled'); }
   /** Markers that switch a shipped (core) plugin off: one empty file per plugin name. */

@@ -37,6 +37,7 @@ export class Harness {
       SLIPWAY_HOME: path.join(dir, 'data'),
       SLIPWAY_KEYS_DIR: path.join(dir, 'keys'),
       SLIPWAY_HTTP_LISTEN: '127.0.0.1:0',
+      SLIPWAY_DASHBOARD_LISTEN: '127.0.0.1:0',
       SLIPWAY_HTTPS_LISTEN: '127.0.0.1:0',
       SLIPWAY_SCHEDULER: 'process',
     };

@@ -94,6 +94,7 @@ export class TestServer {
       SLIPWAY_HTTP_LISTEN: '127.0.0.1:0',
       SLIPWAY_HTTPS_LISTEN: '127.0.0.1:0',
       SLIPWAY_GIT_HTTP_LISTEN: '127.0.0.1:0',
+      SLIPWAY_DASHBOARD_LISTEN: '127.0.0.1:0',
       SLIPWAY_SCHEDULER: 'process',
       ...this.extraEnv,
     };
@@ -137,6 +138,13 @@ export class TestServer {
     const match = /https: https:\/\/[\d.]+:(\d+) \(proxy\)/.exec(this.output);
     if (!match) throw new Error(`no https banner line in:\n${this.output}`);
     return Number(match[1]);
+  }
+
+  /** The dashboard's base URL, from the banner line `dashboard: http://HOST:PORT (…)`. */
+  get dashboardUrl(): string {
+    const match = /dashboard: (http:\/\/[\d.]+:\d+)/.exec(this.output);
+    if (!match) throw new Error(`no dashboard banner line in:\n${this.output}`);
+    return match[1];
   }
 
   /** Run `ssh dokku@127.0.0.1 ARGS…` with the real OpenSSH client. */

@@ -5,9 +5,14 @@ import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
 import { existingApp, requireArgs } from '../shared/invocation.js';
 import { appUrls } from '../../deploy/routes.js';
+import type { AppName } from '../../names.js';
 
 async function urls(inv: Invocation, services: Services): Promise<string[]> {
-  const app = await existingApp(services, inv.args[0]);
+  return urlsOf(services, await existingApp(services, inv.args[0]));
+}
+
+/** Every URL of an app, as `urls` prints them (the dashboard shows the same list). */
+export async function urlsOf(services: Services, app: AppName): Promise<string[]> {
   const hostnames = await services.store.domains.app(app);
   const httpsPort = services.platform ? services.platform.httpsPort : services.settings.httpsListen?.port;
   if (httpsPort !== undefined && await services.store.certs.get(app)) return appUrls(hostnames, httpsPort, 'https');

@@ -84,6 +84,11 @@ export function triggerLogger(services: Services): TriggerObserver {
   };
 }
 
+/** One line from a door that is not a command (the dashboard's login and logout), tagged with the key name. */
+export async function logEvent(services: Services, message: string, identity: Identity): Promise<void> {
+  await append(services, `${stamp()} EVENT: ${clean(message, 500)} NAME=${clean(identity.keyName, 64)}`);
+}
+
 async function show(inv: Invocation, services: Services): Promise<void> {
   const { set, values, positional } = inv.options;
   if (positional.length) throw new UsageError('Usage: dokku events [-t] [-n <lines>]');
