@@ -35,6 +35,8 @@ export interface ContainerSpec {
   restart?: RestartPolicy;
   healthcheck?: Healthcheck;
   stopTimeoutSeconds?: number;
+  /** Options for the engine's default log driver (`--log-opt`), e.g. `max-size` (logs:set). */
+  logOptions?: Record<string, string>;
   tty?: boolean;
   /** Run the engine's init (tini) as PID 1: signals reach the app, which PID 1 would ignore. */
   init?: boolean;
@@ -111,6 +113,8 @@ export function createOptions(spec: ContainerSpec): ContainerCreateOptions {
     HostConfig: {
       NetworkMode: network,
       RestartPolicy: restartPolicy(spec.restart ?? DEFAULT_RESTART),
+      // No driver named: the engine's default one, as `docker run --log-opt` alone asks.
+      LogConfig: spec.logOptions === undefined ? undefined : { Type: '', Config: spec.logOptions },
       PortBindings: ports.length === 0 ? undefined : portBindings(ports),
       Binds: spec.binds === undefined || spec.binds.length === 0 ? undefined : spec.binds,
       Init: spec.init,

@@ -112,6 +112,15 @@ async function lastLines(file: string, count: number): Promise<string[]> {
 export class LogStore {
   constructor(private readonly layout: Layout, private readonly properties?: PropertyStore) {}
 
+  /** The max-size set for the app (its own, else the global one); undefined when neither is set. */
+  async maxSizeSetting(app: AppName): Promise<string | undefined> {
+    for (const scope of [app, GLOBAL] as const) {
+      const value = (await this.properties?.get('logs', scope, 'max-size'))?.trim();
+      if (value && logMaxBytes(value) !== undefined) return value;
+    }
+    return undefined;
+  }
+
   /** The app's logs max-size (app, else global, else the default) in bytes. */
   async maxBytes(app: AppName): Promise<number> {
     for (const scope of [app, GLOBAL] as const) {

@@ -16,7 +16,7 @@ const FIXTURES = path.join(repoRoot, 'test', 'fixtures', 'docker');
 const APP = `dockerapp-${TEST_RUN}`.toLowerCase();
 const HOST = `${APP}.localhost`;
 
-interface Inspected { Name: string; Config: { Env: string[]; Labels: Record<string, string> }; HostConfig: { RestartPolicy: { Name: string; MaximumRetryCount: number }; NetworkMode: string; Binds: string[] | null } }
+interface Inspected { Name: string; Config: { Env: string[]; Labels: Record<string, string> }; HostConfig: { RestartPolicy: { Name: string; MaximumRetryCount: number }; LogConfig?: { Type: string; Config: Record<string, string> }; NetworkMode: string; Binds: string[] | null } }
 
 describe('Dockerfile apps on docker-local (real server, ssh, git and Docker Engine)', function () {
   this.timeout(300_000);
@@ -44,6 +44,11 @@ describe('Dockerfile apps on docker-local (real server, ssh, git and Docker Engi
   };
   const page = (): Promise<Reply> => get(running().httpPort, HOST);
   const appContainers = async () => engine().listContainers({ [LABEL.app]: APP });
+  /** After a restart the old container retires after DOKKU_WAIT_TO_RETIRE (1 s): then one document is left. */
+  const onlyContainer = () => eventually(async () => {
+    const docs = JSON.parse((await running().ssh(['ps:inspect', APP])).stdout) as Inspected[];
+    return docs.length === 1 ? docs[0] : undefined;
+  }, 200);
 
   before(async function () {
     docker = await dockerOrSkip(this);
@@ -114,6 +119,19 @@ describe('Dockerfile apps on docker-local (real server, ssh, git and Docker Engi
     assert.ok(doc?.Config.Env.some((e) => /^PORT=\d+$/.test(e)), doc?.Config.Env.join(' '));
     assert.equal(doc?.Config.Labels['com.slipway.managed'], 'true');
     assert.equal(doc?.Config.Labels[LABEL.process], 'web');
+  });
+
+  it('ps:set restart-policy and logs:set max-size reach the containers from the next start', async function () {
+    for (const args of [['ps:set', APP, 'restart-policy', 'always'], ['logs:set', APP, 'max-size', '5m']]) {
+      const r = await running().ssh(args);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const restarted = await running().ssh(['ps:restart', APP]);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    const doc = await onlyContainer();
+    assert.deepEqual(doc.HostConfig.RestartPolicy, { Name: 'always', MaximumRetryCount: 0 });
+    assert.equal(doc.HostConfig.LogConfig?.Config['max-size'], '5m');
+    for (const args of [['ps:set', APP, 'restart-policy'], ['logs:set', APP, 'max-size']]) assert.equal((await running().ssh(args)).code, 0);
   });
 
   it('a redeploy under a request loop drops no request', async function () {
@@ -218,7 +236,7 @@ describe('Dockerfile apps on docker-local (real server, ssh, git and Docker Engi
     assert.equal((await running().ssh(['storage:list', APP])).stdout, `-----> ${APP} volume bind-mounts:\n       ${shared}:/data:ro`);
     assert.equal((await running().ssh(['--quiet', 'storage:list', APP])).stdout, `${shared}:/data:ro`);
     assert.equal((await running().ssh(['ps:restart', APP])).code, 0);
-    const [doc] = JSON.parse((await running().ssh(['ps:inspect', APP])).stdout) as Inspected[];
+    const doc = await onlyContainer();
     assert.deepEqual(doc?.HostConfig.Binds, [`${shared}:/data:ro`]);
     assert.equal((await running().ssh(['run', APP, 'cat', '/data/note.txt'])).stdout, 'mounted from the host');
     assert.equal((await running().ssh(['storage:unmount', APP, `${shared}:/data:ro`])).code, 0);

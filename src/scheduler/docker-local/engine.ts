@@ -167,7 +167,10 @@ export class DockerLocalScheduler implements Scheduler {
       this.live.set(app, set);
       set.add(generation);
       const restart = dockerRestart(spec.restartPolicy);
-      for (const member of members) await this.launch(generation, member, release, spec.env, config, { binds, network, options, restart }, tag);
+      // logs:set max-size, when set: Docker's own log files rotate at it (unset: the engine's default).
+      const maxSize = await this.store.logs.maxSizeSetting(app);
+      const logOptions = maxSize === undefined || maxSize === 'unlimited' ? undefined : { 'max-size': maxSize };
+      for (const member of members) await this.launch(generation, member, release, spec.env, config, { binds, network, options, restart, logOptions }, tag);
       this.ensureRefresher();
       const web = members.filter((m) => m.plan.type === 'web');
       if (config.healthcheck !== undefined && web.length > 0) {
@@ -245,6 +248,7 @@ export class DockerLocalScheduler implements Scheduler {
       ports: bridge && plan.port !== undefined ? [{ containerPort: this.options.containerPort, hostIp: LOOPBACK, hostPort: plan.port }] : undefined,
       binds: wiring.binds,
       restart: wiring.restart,
+      logOptions: wiring.logOptions,
       init: true,
     }, wiring.options, OWN_ENV);
   }
@@ -424,7 +428,7 @@ export class DockerLocalScheduler implements Scheduler {
 }
 
 /** How a generation's containers reach the world: their network, mounts and docker options. */
-interface Wiring { network: NetworkMode; binds: string[]; options: ContainerOptions; restart: DockerRestartPolicy }
+interface Wiring { network: NetworkMode; binds: string[]; options: ContainerOptions; restart: DockerRestartPolicy; logOptions?: Record<string, string> }
 
 /** ps:set restart-policy in Docker's terms; Dokku's on-failure:10 when none is given. */
 function dockerRestart(policy: RestartPolicy | undefined): DockerRestartPolicy {
