@@ -10,7 +10,7 @@ import { log } from '../../log.js';
 import { ConflictError, NotFoundError, UsageError } from '../../errors.js';
 import { formatMount, parseMount, readMounts, updateMounts, type Mount } from '../../scheduler/mounts.js';
 import { parseReportArgs, runReport, type ReportRows } from '../report/run-report.js';
-import { entryNameOf, requireEntry } from './entries.js';
+import { allEntries, entryNameOf, requireEntry } from './entries.js';
 import { entryCommands, globalInventory } from './entry-commands.js';
 import { computedScheduler } from '../scheduler/commands.js';
 
@@ -83,19 +83,20 @@ async function mount(inv: Invocation, services: Services): Promise<void> {
 }
 
 async function unmountEntry(inv: Invocation, services: Services, app: AppName, name: string): Promise<Mount> {
-  const { entry } = await requireEntry(services, name);
+  // As in Dokku, an entry that does not exist is simply not mounted.
+  const hostPath = (await allEntries(services)).find((v) => v.entry.name === name)?.entry.host_path;
   const containerDir = inv.options.values.get('--container-dir');
   const shown = (value: string) => JSON.stringify(value);
   let removed: Mount | undefined;
   await updateMounts(services.store, app, (mounts) => {
-    const matches = mounts.filter((m) => m.source === entry.host_path && (containerDir === undefined || m.target === containerDir));
+    const matches = mounts.filter((m) => hostPath !== undefined && m.source === hostPath && (containerDir === undefined || m.target === containerDir));
     if (matches.length === 0) {
       throw new NotFoundError('E_MOUNT_NOT_FOUND', containerDir === undefined
-        ? `storage entry ${shown(entry.name)} is not mounted on app ${shown(app)}`
-        : `storage entry ${shown(entry.name)} is not mounted at ${shown(containerDir)} on app ${shown(app)}`);
+        ? `storage entry ${shown(name)} is not mounted on app ${shown(app)}`
+        : `storage entry ${shown(name)} is not mounted at ${shown(containerDir)} on app ${shown(app)}`);
     }
     if (matches.length > 1) {
-      throw new UsageError(`storage entry ${shown(entry.name)} is mounted at more than one path on app ${shown(app)} (${matches.map((m) => m.target).sort().join(', ')}); name one with --container-dir`);
+      throw new UsageError(`storage entry ${shown(name)} is mounted at more than one path on app ${shown(app)} (${matches.map((m) => m.target).sort().join(', ')}); name one with --container-dir`);
     }
     removed = matches[0];
     return mounts.filter((m) => m !== removed);
