@@ -3,7 +3,8 @@
 // challenge through the built-in proxy), installed with certs and served over HTTPS (curl checks
 // it against pebble's root); enable is skipped while the certificate fits unless --force;
 // auto-renew renews inside the grace period; cron-job, set, report, list, active, disable; and an
-// ACME server that cannot be reached fails enable with one line.
+// ACME server that cannot be reached fails enable with one line. Then the same flow with the nginx
+// proxy (Debian's nginx-light, managed): pebble fetches the challenge through nginx.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -156,5 +157,60 @@ describe('letsencrypt:* with a local ACME server (pebble, real server, OpenSSH, 
     for (const command of ['enable', 'disable', 'auto-renew', 'list', 'cron-job', 'set', 'report', 'active']) {
       assert.match(help, new RegExp(`letsencrypt:${command}\\b`));
     }
+  });
+});
+
+describe('letsencrypt:enable with the nginx proxy (pebble validates through nginx, real server, OpenSSH, curl)', function () {
+  this.timeout(300_000);
+  let server: TestServer;
+  let pebble: Pebble;
+  let root: string;
+  let httpsPort: number;
+
+  const ok = async (args: string[]) => {
+    const r = await server.ssh(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+  const hasNginx = () => execa('nginx', ['-v'], { reject: false }).then((r) => r.exitCode === 0, () => false);
+
+  before(async function () {
+    if (!pebbleInstalled() || !(await hasNginx())) {
+      console.log('    (skipped: needs pebble and nginx)');
+      this.skip();
+    }
+    const httpPort = await freeLoopbackPort();
+    httpsPort = await freeLoopbackPort();
+    pebble = await startPebble(fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-pebble-')), httpPort);
+    server = await TestServer.start({ env: {
+      SLIPWAY_NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`, SLIPWAY_NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}`, NODE_EXTRA_CA_CERTS: pebble.caFile,
+    } });
+    root = path.join(server.dir, 'pebble-root.pem');
+    fs.writeFileSync(root, await pebble.issuingRoot());
+    await ok(['apps:create', 'web']);
+    await ok(['domains:set', 'web', 'web.test']);
+    await ok(['proxy:set', 'web', 'nginx']);
+    const push = await (await appWork(server)).push('web');
+    assert.equal(push.exitCode, 0, String(push.stderr));
+    await ok(['letsencrypt:set', 'web', 'email', 'ops@example.com']);
+    await ok(['letsencrypt:set', 'web', 'server', pebble.directoryUrl]);
+  });
+  after(async () => {
+    await server?.stop();
+    await pebble?.stop();
+  });
+
+  it('nginx answers the challenge from the same folder, and then serves the issued certificate', async () => {
+    const r = await ok(['letsencrypt:enable', 'web']);
+    assert.match(r.stdout, /Certificate retrieved successfully\./);
+    const curl = await execa('curl', ['-sS', '--cacert', root, '--resolve', `web.test:${httpsPort}:127.0.0.1`, `https://web.test:${httpsPort}/`], { reject: false });
+    assert.equal(curl.exitCode, 0, curl.stderr);
+    assert.match(curl.stdout, /^v1 web\.1/);
+  });
+
+  it('a renewal is answered while HTTP redirects to HTTPS (the challenge is not redirected)', async () => {
+    const before = new X509Certificate((await ok(['certs:show', 'web', 'crt'])).stdout).fingerprint256;
+    await ok(['letsencrypt:enable', '--force', 'web']);
+    assert.notEqual(new X509Certificate((await ok(['certs:show', 'web', 'crt'])).stdout).fingerprint256, before);
   });
 });
