@@ -180,6 +180,33 @@ describe('docker-swarm scheduler on a real 3-node swarm (git push, registry, pro
     await git(['revert', '--no-edit', 'HEAD']);
   });
 
+  it('ps:stop removes the services (the proxy answers 503), ps:start runs them again', async function () {
+    await ssh(['ps:stop', APP]);
+    const gone = await c().docker(c().manager, ['service', 'ls', '--filter', `label=com.slipway.app=${APP}`, '--format', '{{.Name}}']);
+    assert.equal(gone.stdout.trim(), '');
+    assert.equal((await page()).status, 503);
+    await ssh(['ps:start', APP]);
+    assert.deepEqual(await page(), { status: 200, body: 'version v2\n' });
+    assert.equal((await running()).length, 3);
+  });
+
+  it('apps keep running while Slipway is down; the next server adopts the services without restarting a task', async function () {
+    const ids = async () => (await c().docker(c().manager, ['service', 'ps', `${APP}-web`, '--filter', 'desired-state=running', '--format', '{{.ID}}'])).stdout.trim().split('\n').sort();
+    const before = await ids();
+    const port = JSON.parse((await c().docker(c().manager, ['service', 'inspect', `${APP}-web`, '--format', '{{json .Endpoint.Ports}}'])).stdout)[0].PublishedPort as number;
+    await s().kill();
+    // No Slipway: a task still answers on its node's published port (asked from another node's namespace).
+    const direct = await c().curl(['-s', `http://${c().nodes[1].address}:${port}/`], c().nodes[2]);
+    assert.equal(direct.stdout, 'version v2');
+    await s().boot();
+    assert.deepEqual(await eventually(async () => {
+      const answer = await page();
+      return answer.status === 200 ? answer : undefined;
+    }, 200), { status: 200, body: 'version v2\n' });
+    assert.match(s().output, new RegExp(`adopted ${APP} v\\d+`));
+    assert.deepEqual(await ids(), before);
+  });
+
   it('loses a node: its task is rescheduled on another node and requests keep succeeding', async function () {
     await ssh(['ps:scale', APP, 'web=2']);
     const before = await running();
