@@ -57,8 +57,8 @@ async function buildNode(ctx: BuildContext, procfile: Record<string, string> | u
 export const nativeBuilder: Builder = {
   name: 'native',
 
-  async detect(dir) {
-    for (const name of ['Procfile', 'package.json', 'index.html']) if (await isFile(dir, name)) return true;
+  async detect(dir, hints) {
+    for (const name of [hints?.procfilePath ?? 'Procfile', 'package.json', 'index.html']) if (await isFile(dir, name)) return true;
     return false;
   },
 

@@ -1,6 +1,6 @@
 // Builders by name: `native` and `dockerfile`. An app may pin one with the
 // `builder` property `selected` (Dokku's builder:set); otherwise the first that detects wins.
-import type { Builder } from './types.js';
+import type { Builder, DetectHints } from './types.js';
 import { DeployFailed } from '../errors.js';
 import { nativeBuilder } from './native.js';
 import { dockerfileBuilder } from './dockerfile.js';
@@ -29,7 +29,7 @@ export class BuilderRegistry {
   }
 
   /** With `out`, a builder that detects the tree but cannot run here is skipped, saying why. */
-  async select(dir: string, selected?: string, out?: Out): Promise<Builder> {
+  async select(dir: string, selected?: string, out?: Out, hints?: DetectHints): Promise<Builder> {
     if (selected) {
       const builder = this.builders.find((b) => b.name === selected);
       if (!builder) throw new DeployFailed(`Builder ${selected} is not available (available: ${this.names().join(', ')})`);
@@ -38,7 +38,7 @@ export class BuilderRegistry {
       return builder;
     }
     for (const builder of this.builders) {
-      if (!(await builder.detect(dir))) continue;
+      if (!(await builder.detect(dir, hints))) continue;
       const why = await builder.unavailable?.();
       if (why === undefined) return builder;
       if (out) log.warn(out, `${builder.name} builder detected, but ${why}: trying the other builders`);

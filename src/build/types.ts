@@ -36,7 +36,8 @@ export interface BuildResult {
 export interface Builder {
   readonly name: string;
   /** Whether this builder can build the tree (e.g. a Dockerfile exists). */
-  detect(dir: string): Promise<boolean>;
+  /** hints.procfilePath: where the app's Procfile is (ps:set procfile-path), `Procfile` when left out. */
+  detect(dir: string, hints?: DetectHints): Promise<boolean>;
   /** Why this builder cannot run on this host right now (no Docker, say); undefined when it can. */
   unavailable?(): Promise<string | undefined>;
   build(ctx: BuildContext): Promise<BuildResult>;
@@ -60,3 +61,5 @@ export interface Builder {
   /** apps:rename: move the artifacts to the new name; returns old → new references (release records follow). */
   renamed?(from: AppName, to: AppName): Promise<Record<string, string>>;
 }
+
+export interface DetectHints { procfilePath?: string }

@@ -108,7 +108,11 @@ export class DeployPipeline implements PushDeployer {
       const revVar = await revEnvVar(this.store, app);
       if (revVar) env[revVar] = rev;
       const selected = (await this.store.properties.get('builder', app, 'selected')) || (await this.store.properties.get('builder', GLOBAL, 'selected'));
-      builder = await this.builders.select(dir, selected, out);
+      const procfile = await procfilePath(this.store, app);
+      const appJson = await appJsonPath(this.store, app);
+      if (appJson !== APP_JSON) log.verbose(out, `Reading app.json from ${appJson} (app-json:set appjson-path)`);
+      if (procfile !== DEFAULT_PROCFILE_PATH) log.verbose(out, `Reading the Procfile from ${procfile} (ps:set procfile-path)`);
+      builder = await this.builders.select(dir, selected, out, { procfilePath: procfile });
       const scope = { plugins: this.services.plugins, out, request };
       await fire(scope, 'post-extract', { APP: app, TMP_WORK_DIR: dir, REV: rev });
       await fire(scope, 'pre-receive-app', { APP: app, IMAGE_SOURCE_TYPE: builder.name, TMP_WORK_DIR: dir, REV: rev });
@@ -120,10 +124,6 @@ export class DeployPipeline implements PushDeployer {
       await fire(scope, 'pre-build', build);
       const cacheDir = this.store.layout.buildCacheDir(app);
       const dockerOptions = await this.store.dockerOptions.get(app, 'build');
-      const procfile = await procfilePath(this.store, app);
-      const appJson = await appJsonPath(this.store, app);
-      if (appJson !== APP_JSON) log.verbose(out, `Reading app.json from ${appJson} (app-json:set appjson-path)`);
-      if (procfile !== DEFAULT_PROCFILE_PATH) log.verbose(out, `Reading the Procfile from ${procfile} (ps:set procfile-path)`);
       const result = await builder.build({ app, version, dir, env, cacheDir, dockerOptions, procfilePath: procfile, out, signal });
       await fire(scope, 'post-build', build);
       const release: ReleaseRecord = {

@@ -34,6 +34,15 @@ describe('native builder', () => {
     assert.throws(() => parseProcfile('web: a\nweb: b'), /Procfile defines web twice/);
   });
 
+  it('ps:set procfile-path: a Procfile elsewhere is detected and read there', async () => {
+    const dir = tree({ 'Procfile.alt': 'web: node server.js\nclock: node clock.js\n' });
+    const registry = defaultBuilders();
+    await assert.rejects(registry.select(dir), /Unable to select a builder/);
+    assert.equal((await registry.select(dir, undefined, undefined, { procfilePath: 'Procfile.alt' })).name, 'native');
+    const result = await nativeBuilder.build({ ...context(dir), procfilePath: 'Procfile.alt' });
+    assert.deepEqual([result.kind, result.processTypes], ['procfile', { web: 'node server.js', clock: 'node clock.js' }]);
+  });
+
   it('detects Procfile, package.json and static sites; refuses an empty tree', async () => {
     const registry = defaultBuilders();
     assert.equal((await registry.select(tree({ Procfile: 'web: x' }))).name, 'native');
