@@ -196,7 +196,8 @@ describe('storage:* named entries beside Dokku (real server, OpenSSH)', function
 
     await bad(['storage:destroy', 'share', '--force', '--destroy-host-dir'],
       `${W}--destroy-host-dir only works on a storage entry at its default host path (${path.join(storageDir, 'share')}); leave out --destroy-host-dir and manage ${path.join(server.dir, 'custom-share')} yourself`);
-    await ok(['storage:create', 'scratch']);
+    // As Dokku's LogInfo1/LogVerbose lines, these stay under --quiet.
+    assert.equal((await ok(['--quiet', 'storage:create', 'scratch'])).stdout, `       Created ${path.join(storageDir, 'scratch')}\n-----> Storage entry scratch created`);
     fs.writeFileSync(path.join(storageDir, 'scratch', 'tmp.txt'), 'x');
     const gone = await ok(['--force', 'storage:destroy', 'scratch', '--destroy-host-dir']);
     assert.match(gone.stdout, new RegExp(`^ {7}Removed ${path.join(storageDir, 'scratch')}$`, 'm'));
@@ -227,6 +228,7 @@ describe('storage:* named entries beside Dokku (real server, OpenSSH)', function
 
   it('every storage command is in help --all and storage:help; entry commands are for admin keys only', async () => {
     const all = (await ok(['help', '--all'])).stdout;
+    assert.match((await ok(['storage'])).stdout, /^ +storage:list-entries /m, 'a bare family name prints its help');
     const family = (await ok(['storage:help'])).stdout;
     for (const command of ['create', 'destroy', 'ensure-directory', 'info', 'list', 'list-entries', 'mount', 'report', 'set', 'unmount']) {
       assert.match(all, new RegExp(`^ +storage:${command} `, 'm'), command);

@@ -11,7 +11,7 @@ import { ConflictError, NotFoundError, UsageError } from '../../errors.js';
 import { formatMount, parseMount, readMounts, updateMounts, type Mount } from '../../scheduler/mounts.js';
 import { parseReportArgs, runReport, type ReportRows } from '../report/run-report.js';
 import { allEntries, entryNameOf, requireEntry } from './entries.js';
-import { entryCommands, globalInventory } from './entry-commands.js';
+import { entryCommands, globalInventory, loud } from './entry-commands.js';
 import { computedScheduler } from '../scheduler/commands.js';
 
 /** A bind mount gives the app's containers the host's files: only an admin may hand that out. */
@@ -50,7 +50,7 @@ async function mountEntry(inv: Invocation, services: Services, app: AppName, nam
       if (mounts.some((m) => m.target === wanted.target)) throw new ConflictError('E_MOUNT_EXISTS', `${wanted.target} is already a mount target of ${app}`);
       return [...mounts, wanted];
     });
-    log.info1(out(inv), created
+    log.info1(loud(inv), created
       ? `Storage entry ${view.entry.name} mounted at ${wanted.target} on ${app}`
       : `Storage entry ${view.entry.name} mount at ${wanted.target} on ${app} updated`);
   });

@@ -5,7 +5,7 @@ import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
 import type { StorageEntry } from '../../store/index.js';
 import { ConflictError, SlipwayError, UsageError } from '../../errors.js';
-import { log } from '../../log.js';
+import { log, type Out } from '../../log.js';
 import { parseMount } from '../../scheduler/mounts.js';
 import { confirmDestructive, out } from '../shared/invocation.js';
 import {
@@ -15,6 +15,11 @@ import {
 const ADMIN = { who: 'admin', app: 'none' } as const;
 const CREATE_USAGE = 'storage:create <name> [<path>] [--chown option] [--mode mode] [--reclaim-policy Retain|Delete]';
 const DESTROY_USAGE = 'storage:destroy <name> [--force] [--destroy-host-dir]';
+
+/** Lines Dokku prints with LogInfo1/LogVerbose (not their -Quiet forms): --quiet keeps them. */
+export function loud(inv: Invocation): Out {
+  return { ...out(inv), quiet: false };
+}
 
 function format(inv: Invocation): 'text' | 'json' {
   const value = inv.options.values.get('--format') ?? 'text';
@@ -45,13 +50,13 @@ async function ensureEntryDirectory(inv: Invocation, services: Services, entry: 
     throw new UsageError(`storage entry path ${hostPath} exists but is not a directory`);
   }
   const outcome = await directoryStep(hostPath, () => services.store.storage.ensureDirectory(hostPath));
-  if (outcome.created) log.verbose(out(inv), `Created ${hostPath}`);
+  if (outcome.created) log.verbose(loud(inv), `Created ${hostPath}`);
   if (entry.mode) {
-    log.verbose(out(inv), `Setting directory mode to ${entry.mode}`);
+    log.verbose(loud(inv), `Setting directory mode to ${entry.mode}`);
     await directoryStep(hostPath, () => services.store.storage.ensureDirectory(hostPath, { mode: parseInt(entry.mode ?? '', 8) }));
   }
   if (owner !== false) {
-    log.verbose(out(inv), `Setting directory ownership to ${owner}:${owner}`);
+    log.verbose(loud(inv), `Setting directory ownership to ${owner}:${owner}`);
     await directoryStep(hostPath, () => services.store.storage.ensureDirectory(hostPath, { owner }));
   }
 }
@@ -101,7 +106,7 @@ async function create(inv: Invocation, services: Services): Promise<void> {
     await ensureEntryDirectory(inv, services, entry);
     await services.store.storage.save(entry);
   });
-  log.info1(out(inv), `Storage entry ${name} created`);
+  log.info1(loud(inv), `Storage entry ${name} created`);
 }
 
 async function destroy(inv: Invocation, services: Services): Promise<void> {
@@ -125,11 +130,11 @@ async function destroy(inv: Invocation, services: Services): Promise<void> {
     }
     if (removeDir) {
       await directoryStep(entry.host_path ?? '', () => services.store.storage.removeDefaultDirectory(name));
-      log.verbose(out(inv), `Removed ${entry.host_path}`);
+      log.verbose(loud(inv), `Removed ${entry.host_path}`);
     }
     await services.store.storage.remove(name);
   });
-  log.info1(out(inv), `Storage entry ${name} destroyed`);
+  log.info1(loud(inv), `Storage entry ${name} destroyed`);
 }
 
 async function info(inv: Invocation, services: Services): Promise<void> {
@@ -212,7 +217,7 @@ async function set(inv: Invocation, services: Services): Promise<void> {
     if (property === 'chown' || property === 'mode') await ensureEntryDirectory(inv, services, entry);
     await services.store.storage.save(entry);
   });
-  log.info1(out(inv), `Storage entry ${name} updated`);
+  log.info1(loud(inv), `Storage entry ${name} updated`);
 }
 
 async function ensureDirectory(inv: Invocation, services: Services): Promise<void> {
@@ -222,7 +227,7 @@ async function ensureDirectory(inv: Invocation, services: Services): Promise<voi
   if (!/^[A-Za-z0-9_-]+$/.test(directory)) throw new UsageError('Directory can only contain the following set of characters: [A-Za-z0-9_-]');
   const owner = chownId(inv.options.values.get('--chown') ?? 'herokuish');
   const dir = services.store.storage.defaultPath(directory);
-  log.info1(out(inv), `Ensuring ${dir} exists`);
+  log.info1(loud(inv), `Ensuring ${dir} exists`);
   if ((await services.store.storage.kind(dir)) === 'other') throw new UsageError(`Unable to create directory: ${dir} exists and is not a directory`);
   await directoryStep(dir, () => services.store.storage.ensureDirectory(dir));
   if (owner !== false) {
