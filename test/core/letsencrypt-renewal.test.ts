@@ -25,7 +25,9 @@ describe('letsencrypt renewal decisions', () => {
     assert.equal(nextCheck([entry('a', 60)], now), now + HOUR_MS, 'far away: still hourly, to see new certificates');
     const soon = { app: 'b', notAfter: now + 30 * DAY + 10 * MINUTE_MS, graceSeconds: 30 * 86_400 };
     assert.equal(nextCheck([entry('a', 60), soon], now), now + 10 * MINUTE_MS, 'due in 10 minutes: then');
-    assert.equal(nextCheck([entry('a', 5)], now), now + MINUTE_MS, 'already due (a renewal failed): not in a loop');
+    const inAMoment = { app: 'c', notAfter: now + 30 * DAY + 5_000, graceSeconds: 30 * 86_400 };
+    assert.equal(nextCheck([inAMoment], now), now + MINUTE_MS, 'due in 5 s: a minute from now at the soonest');
+    assert.equal(nextCheck([entry('a', 5), soon], now), now + HOUR_MS, 'still due after a run (it failed): an hour later, not in a loop');
   });
 
   it('formats time differences as dokku-letsencrypt does', () => {

@@ -117,6 +117,24 @@ describe('letsencrypt:* with a local ACME server (pebble, real server, OpenSSH, 
     await ok(['letsencrypt:set', 'secure', 'graceperiod']);
   });
 
+  it('with cron-job --add, the server renews a due certificate by itself (first look 10 s after a start)', async () => {
+    const before = await fingerprint('secure');
+    await ok(['letsencrypt:cron-job', '--add']);
+    await ok(['letsencrypt:set', 'secure', 'graceperiod', '9999999999']);
+    await server.kill('SIGTERM');
+    await server.boot();
+    // Waits for the job's own log lines (the server's stderr), not for a duration.
+    for (let waited = 0; !/letsencrypt: =====> Finished auto-renewal/.test(server.output); waited += 250) {
+      assert.ok(waited < 120_000, `no renewal in the server log:\n${server.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.match(server.output, /slipway: letsencrypt: renewing secure/);
+    assert.match(server.output, /letsencrypt: -----> Certificate retrieved successfully\./);
+    assert.notEqual(await fingerprint('secure'), before);
+    await ok(['letsencrypt:set', 'secure', 'graceperiod']);
+    await ok(['letsencrypt:cron-job', '--remove']);
+  });
+
   it('cron-job --add turns the server\'s renewal job on; --remove off; no flag shows it', async () => {
     assert.match((await ok(['letsencrypt:cron-job'])).stdout, /Auto-renew cron job is not enabled/);
     await ok(['letsencrypt:cron-job', '--add']);

@@ -29,13 +29,15 @@ export function byUrgency(entries: readonly RenewalEntry[]): RenewalEntry[] {
 }
 
 /**
- * When the server's renewal job (letsencrypt:cron-job --add) looks next: the earliest moment a
- * certificate becomes due, but at least a minute and at most an hour away, so a certificate issued
- * or a grace period changed meanwhile is seen within the hour, and a renewal that failed (the
- * certificate stays due) is tried again an hour later rather than in a loop.
+ * When the server's renewal job (letsencrypt:cron-job --add) looks next: the moment the next
+ * certificate becomes due, at least a minute and at most an hour away, so a certificate issued or a
+ * grace period changed meanwhile is seen within the hour. A certificate still due right after the
+ * job ran (its renewal failed, or a grace period longer than its life) is tried again an hour
+ * later, never in a loop against the ACME server's rate limits.
  */
 export function nextCheck(entries: readonly RenewalEntry[], now: number): number {
   const earliest = Math.min(...entries.map(renewAt), now + HOUR_MS);
+  if (earliest <= now) return now + HOUR_MS;
   return Math.min(Math.max(earliest, now + MINUTE_MS), now + HOUR_MS);
 }
 

@@ -5,7 +5,10 @@ import { GLOBAL } from '../../store/index.js';
 import type { Services } from '../../services.js';
 import { AUTORENEW, PLUGIN } from './config.js';
 import { renewalEntries } from './commands.js';
-import { MINUTE_MS, isDue, nextCheck } from './renewal.js';
+import { isDue, nextCheck } from './renewal.js';
+
+/** Seconds after the server start before the first look (the start itself is not slowed). */
+const FIRST_CHECK_MS = 10_000;
 
 export interface RenewalJob { stop(): void }
 
@@ -36,7 +39,7 @@ export function startRenewalJob(services: Services, runAutoRenew: () => Promise<
     schedule(nextCheck(entries, Date.now()));
   };
   // The first look soon after start: a certificate that fell due while the server was down.
-  schedule(Date.now() + MINUTE_MS);
+  schedule(Date.now() + FIRST_CHECK_MS);
   return {
     stop() {
       stopped = true;
