@@ -147,6 +147,17 @@ export class DockerClient {
   }
 
   /**
+   * `docker load`: the images of a `docker save` tarball streamed in, tags included. Returns
+   * the engine's progress lines (`Loaded image: NAME:TAG`); a bad tarball is a DockerError.
+   */
+  async loadImages(tar: TarSource, onLine: (line: string) => void = () => undefined): Promise<void> {
+    const source = asReadable(tar);
+    const result = await this.withSource(source, 'load images', async (abortSignal) =>
+      readProgress(await this.docker.loadImage(source, { abortSignal }), onLine));
+    if (result.error !== undefined) throw new DockerError('load images', result.error);
+  }
+
+  /**
    * Build from a tar stream holding a Dockerfile and its context. Each line of build output goes
    * to `onLine` as it arrives; a failed step rejects with BuildFailed naming the step.
    */

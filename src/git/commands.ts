@@ -14,7 +14,8 @@ import { GLOBAL } from '../store/index.js';
 import { isValidConfigKey, shown } from '../names.js';
 import { DEFAULT_REV_ENV_VAR } from '../deploy/git-rev.js';
 import { syncCommands } from './sync.js';
-import { fromImageCommand } from './from-image.js';
+import { remoteAuthCommands } from './remote-auth.js';
+import { fromImageCommand, loadImageCommand } from './from-image.js';
 import { fromArchiveCommand, DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE } from './from-archive.js';
 import { parseBranchName } from './refs.js';
 import { branchSettings, deployBranch, pointHead, revParse } from './repo.js';
@@ -129,8 +130,10 @@ export const gitCommands: CommandSet = {
   commands: [
     { name: 'git:set', help: { usage: SET_USAGE, description: 'Set or clear a git property for an app (deploy-branch, keep-git-dir, rev-env-var, …)' }, run: (inv, s) => gitSet(inv, s) },
     ...syncCommands,
+    ...remoteAuthCommands,
     fromArchiveCommand,
     fromImageCommand,
+    loadImageCommand,
     { name: 'git:report', help: { usage: 'git:report [<app>|--global] [<flag>]', description: 'Display the git settings of an app' }, run: (inv, s) => gitReport(inv, s) },
     {
       name: 'git:token:add',

@@ -16,6 +16,7 @@ import { shown } from '../names.js';
 import { isValidBranchName } from './refs.js';
 import { deployBranch, ensureRepo, pointHead, revParse } from './repo.js';
 import { baseGitEnv, runGit } from './spawn.js';
+import { remoteGitEnv } from './remote-auth.js';
 
 const SYNC_USAGE = 'git:sync [--build|--build-if-changes] [--skip-deploy-branch] <app> <repository> [<git-ref>]';
 /** Transports a remote may use; `ext::` and helpers a remote could name are never run. */
@@ -53,9 +54,9 @@ function parseRef(value: string | undefined): string | undefined {
 interface Fetched { rev: string; isBranch: boolean }
 
 /** Fetches every branch and tag of the remote under a private namespace and resolves ref there. */
-async function fetchRef(repo: string, remote: string, ref: string, space: string, signal: AbortSignal): Promise<Fetched> {
+async function fetchRef(repo: string, remote: string, ref: string, space: string, signal: AbortSignal, env: Record<string, string>): Promise<Fetched> {
   await git(['--git-dir', repo, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', remote,
-    `+refs/heads/*:${space}/heads/*`, `+refs/tags/*:${space}/tags/*`], signal);
+    `+refs/heads/*:${space}/heads/*`, `+refs/tags/*:${space}/tags/*`], signal, env);
   const branch = await revParse(repo, `${space}/heads/${ref}`);
   if (branch) return { rev: branch, isBranch: true };
   const tag = await revParse(repo, `${space}/tags/${ref}`);
@@ -112,7 +113,8 @@ async function gitSync(inv: Invocation, services: Services, ctx: RunContext): Pr
 
   const space = `refs/slipway-sync/${randomBytes(8).toString('hex')}`;
   try {
-    const fetched = await fetchRef(repo, remote, requested ?? branch, space, inv.signal);
+    // As the dokku user: git:auth's netrc for HTTPS, the deploy key and git:allow-host's known_hosts for SSH.
+    const fetched = await fetchRef(repo, remote, requested ?? branch, space, inv.signal, remoteGitEnv(services.store.layout));
     // A first sync of a branch makes it the deploy branch, as Dokku's clone does.
     const adopt = !current && requested !== undefined && fetched.isBranch && !set.has('--skip-deploy-branch') && isValidBranchName(requested) && requested !== branch;
     if (adopt) {

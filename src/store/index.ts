@@ -6,6 +6,7 @@ import { ConfigStore } from './config-store.js';
 import { PropertyStore } from './properties.js';
 import { AppStore } from './app-store.js';
 import { KeyStore } from './key-store.js';
+import { GitAuthStore } from './git-auth-store.js';
 import { ReleaseStore } from './release-store.js';
 import { PsStore } from './ps-store.js';
 import { DomainStore } from './domain-store.js';
@@ -40,6 +41,7 @@ export { type BuildRecord, type BuildKind, type BuildStatus, type BuildDisplaySt
 export type { DashboardGrant, DashboardSession } from './dashboard-store.js';
 export { DOCKER_OPTION_PHASES, type DockerOptionPhase } from './docker-options-store.js';
 export type { CertPair } from './cert-store.js';
+export { type NetrcEntry, isNetrcWord } from './git-auth-store.js';
 export { type IssuedRecord, isAcmeToken } from './acme-store.js';
 export { PROXY_TYPES, DEFAULT_PROXY_TYPE, isProxyType, type ProxyType, type ProxySelection } from './proxy-selection.js';
 export type { StorageEntry } from './storage-entry-store.js';
@@ -51,6 +53,7 @@ export class Store {
   readonly properties: PropertyStore;
   readonly apps: AppStore;
   readonly keys: KeyStore;
+  readonly gitAuth: GitAuthStore;
   readonly releases: ReleaseStore;
   readonly ps: PsStore;
   readonly domains: DomainStore;
@@ -77,6 +80,7 @@ export class Store {
     this.properties = new PropertyStore(this.layout);
     this.apps = new AppStore(this.layout, this.properties);
     this.keys = new KeyStore(this.layout);
+    this.gitAuth = new GitAuthStore(this.layout);
     this.releases = new ReleaseStore(this.layout);
     this.ps = new PsStore(this.properties);
     this.domains = new DomainStore(this.layout);

@@ -50,6 +50,13 @@ export class Layout {
   traceFile(): string { return path.join(this.dokkurcDir(), 'DOKKU_TRACE'); }
   /** The dokku user's ~/.ssh on Dokku ($DOKKU_ROOT/.ssh): plugins keep deploy keys there (dokku-clone). */
   dokkuSshDir(): string { return path.join(this.settings.dokkuRoot, '.ssh'); }
+  /** git:auth's credentials, where Dokku's netrc keeps them (the dokku user's ~/.netrc). */
+  netrcFile(): string { return path.join(this.settings.dokkuRoot, '.netrc'); }
+  /** Hosts git:allow-host trusts for git over SSH. */
+  knownHostsFile(): string { return path.join(this.dokkuSshDir(), 'known_hosts'); }
+  /** The server's own key for git over SSH (git:generate-deploy-key), and a Dokku host's older RSA one. */
+  deployKeyFile(): string { return path.join(this.dokkuSshDir(), 'id_ed25519'); }
+  rsaDeployKeyFile(): string { return path.join(this.dokkuSshDir(), 'id_rsa'); }
   globalVhostFile(): string { return path.join(this.settings.dokkuRoot, 'VHOST'); }
   /** Dokku's home for storage directories: storage:create and storage:ensure-directory make NAME here. */
   storageDir(): string { return path.join(this.settings.libRoot, 'data', 'storage'); }

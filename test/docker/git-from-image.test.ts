@@ -1,6 +1,7 @@
 // git:from-image on a real engine (real server, OpenSSH, docker-local with host networking): an
 // image built locally (no registry) is deployed through a `FROM IMAGE` build context committed to
 // the app's repo; source-image records it; a missing image or a bad reference moves nothing.
+// git:load-image: a `docker save` tarball piped over ssh is loaded into the engine, then deployed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -91,6 +92,30 @@ describe('git:from-image (real server, ssh, git and Docker Engine)', function ()
     assert.deepEqual({ sha: await sha(), body: await served(), image: (await running().ssh(['git:report', APP, '--git-source-image'])).stdout }, before);
   });
 
+  it('git:load-image loads a docker save tarball from stdin and deploys it; a tarball without the image fails', async () => {
+    await buildImage('v3', 'image three');
+    const tar = path.join(running().dir, 'v3.tar');
+    await execa('docker', ['save', '-o', tar, `${IMAGE}:v3`]);
+    // Gone from the engine: only the tarball can bring it back.
+    await docker!.removeImage(`${IMAGE}:v3`, { force: true });
+    assert.equal(await docker!.hasImage(`${IMAGE}:v3`), false);
+    const r = await running().ssh(['git:load-image', APP, `${IMAGE}:v3`], { input: fs.readFileSync(tar) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^-----> Loading image from stdin$/m);
+    assert.match(r.stdout, new RegExp(`Loaded image: ${IMAGE}:v3`));
+    assert.match(r.stdout, /^-----> Generating build context$/m);
+    assert.equal(await served(), 'image three');
+    assert.equal((await running().ssh(['git:report', APP, '--git-source-image'])).stdout, `${IMAGE}:v3`);
+    const before = await sha();
+    const wrong = await running().ssh(['git:load-image', APP, `${IMAGE}:not-in-it`], { input: fs.readFileSync(tar) });
+    assert.deepEqual([wrong.code, wrong.stderr], [1, ` !     Loaded image tarball but the specified docker image was not found: ${IMAGE}:not-in-it`]);
+    const junk = await running().ssh(['git:load-image', APP, `${IMAGE}:v3`], { input: 'not a tarball' });
+    assert.equal(junk.code, 1);
+    assert.match(junk.stderr, /^ ! {5}docker: load images failed/);
+    assert.equal(await sha(), before);
+    assert.equal(await served(), 'image three');
+  });
+
   it('is for admin keys only (an image may be another app\'s)', async () => {
     const key = await makeKey(running().dir, 'dev');
     assert.equal((await running().dokku(['ssh-keys:add', 'dev', key.publicKey])).code, 0);
@@ -98,6 +123,8 @@ describe('git:from-image (real server, ssh, git and Docker Engine)', function ()
     const r = await running().ssh(['git:from-image', APP, `${IMAGE}:v1`], { key });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Access denied/);
+    const load = await running().ssh(['git:load-image', APP, `${IMAGE}:v1`], { key, input: 'x' });
+    assert.deepEqual([load.code, load.stderr], [1, ' !     Access denied']);
     assert.equal(fs.existsSync(path.join(running().home, 'home', APP)), true);
   });
 });
