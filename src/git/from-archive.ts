@@ -1,4 +1,4 @@
-// git:from-archive — Dokku's deploy from a tar (or tar.gz) archive: read it (stdin, file:// or
+// git:from-archive — Dokku's deploy from a tar, tar.gz or zip archive: read it (stdin, file:// or
 // http(s)), unpack it safely, commit it onto the deploy branch as Dokku's automated commit and
 // deploy that commit; the branch moves only once the deploy succeeded.
 import fs from 'node:fs/promises';
@@ -17,7 +17,8 @@ import { log } from '../log.js';
 import { AccessDenied, SlipwayError, UsageError } from '../errors.js';
 import { shown } from '../names.js';
 import { GLOBAL } from '../store/index.js';
-import { extractTarSafely, type Refusal } from '../os/safe-extract.js';
+import { extractTarSafely, type ExtractOptions, type Refusal } from '../os/safe-extract.js';
+import { extractZipSafely } from '../os/safe-unzip.js';
 import { BadArchive, parseArchiveSource, readArchive } from './archive-input.js';
 import { deployDirectory } from './commit-dir.js';
 
@@ -54,28 +55,40 @@ function refused(refusal: Refusal): BadArchive {
   }
 }
 
-/** gzip is recognised by its magic bytes whatever the type says, as GNU tar does. */
-async function isGzip(file: string): Promise<boolean> {
+type Format = 'tar' | 'gzip' | 'zip';
+
+/** The format by its magic bytes whatever --archive-type says (GNU tar does the same for gzip). */
+async function formatOf(file: string): Promise<Format> {
   const handle = await fs.open(file, 'r');
   try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+    // A local file header, or the end record alone (an empty zip).
+    if (bytesRead === 4 && head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6))) return 'zip';
+    return 'tar';
   } finally {
     await handle.close();
   }
 }
 
 async function unpack(file: string, dest: string, maxFiles: number, maxBytes: number): Promise<void> {
-  let source: Readable = createReadStream(file);
-  if (await isGzip(file)) source = source.pipe(zlib.createGunzip());
+  const options: ExtractOptions = { maxEntries: maxFiles, maxBytes, refused, allowDangling: true };
+  const format = await formatOf(file);
+  let source: Readable | undefined;
   try {
-    await extractTarSafely(source, dest, { maxEntries: maxFiles, maxBytes, refused, allowDangling: true });
+    if (format === 'zip') {
+      await extractZipSafely(file, dest, options);
+    } else {
+      source = createReadStream(file);
+      if (format === 'gzip') source = source.pipe(zlib.createGunzip());
+      await extractTarSafely(source, dest, options);
+    }
   } catch (error) {
     if (error instanceof SlipwayError) throw error;
     throw new BadArchive(`Unable to extract the archive: ${(error as Error).message}`, { cause: error });
   } finally {
-    source.destroy();
+    source?.destroy();
   }
 }
 
@@ -96,7 +109,6 @@ async function fromArchive(inv: Invocation, services: Services, ctx: RunContext)
   const app = await existingApp(services, positional[0]);
   const source = parseArchiveSource(positional[1]);
   if (!TYPES.includes(type)) throw new UsageError('Invalid archive type specified, valid archive types include: tar, tar.gz, zip');
-  if (type === 'zip') throw new UsageError('zip archives are not supported by Slipway: send a tar or tar.gz archive');
   if (positional.length > 4) throw new UsageError(`Unexpected argument '${shown(positional[4])}'. Usage: dokku ${USAGE}`);
   // A URL is fetched by the server (any file it can read, any host it can reach): admins only.
   if (source.kind !== 'stdin' && inv.identity.remote && !inv.identity.admin) throw new AccessDenied();

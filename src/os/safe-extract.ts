@@ -1,5 +1,5 @@
-// The one way a tar stream is unpacked (pushed trees and plugin archives): into an empty folder,
-// streaming, refusing anything that could reach outside it or grow without bound.
+// The one way an archive is unpacked (pushed trees, plugin archives, git:from-archive's tar and
+// zip): into an empty folder, streaming, refusing anything that could reach outside it or grow without bound.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -36,67 +36,94 @@ export interface ExtractOptions extends LinkCheckOptions {
 const MAX_HOPS = 40;
 
 /**
- * Unpacks every entry of `source` (plain tar bytes) under `dest`, an existing empty folder.
- * Refused, before anything is written for the entry: a NUL byte in a name or link target, an
- * absolute path, a `..` component, a path through a symlink or a file, a name seen before, a
- * symlink to an absolute path or one that leaves dest, any type but file, directory and symlink,
- * more than maxEntries entries or maxBytes bytes. Once unpacked, every symlink is resolved through the tree, so a chain of links
- * that together leave dest is refused too. Other failures (ENOSPC, a broken stream) are thrown as
- * they are. On any failure the caller removes dest: what was written so far stays inside it.
+ * One entry of an archive, whatever its format: tar (below) and zip (safe-unzip.ts) both become a
+ * stream of these, so both pass the same checks. `body` is read only for files; `skip` drains it.
+ */
+export interface ArchiveEntry {
+  name: string;
+  /** 'file', 'directory', 'symlink', or the format's name for anything else (refused). */
+  type: string;
+  mode?: number;
+  linkname?: string;
+  body(): AsyncIterable<Buffer> | Promise<AsyncIterable<Buffer>>;
+  skip(): void;
+}
+
+/**
+ * Unpacks every entry of `source` (plain tar bytes) under `dest`, an existing empty folder, with
+ * the checks of extractEntriesSafely. Other failures (ENOSPC, a broken stream) are thrown as they
+ * are. On any failure the caller removes dest: what was written so far stays inside it.
  */
 export async function extractTarSafely(source: Readable, dest: string, options: ExtractOptions): Promise<void> {
-  const root = path.resolve(dest);
-  const refuse = options.refused;
-  const fileMode = options.fileMode ?? ((mode: number) => mode & 0o755);
   const extract = tar.extract();
   source.on('error', (error) => extract.destroy(error));
   source.pipe(extract);
-  let bytes = 0;
-  let count = 0;
-  try {
+  async function* entries(): AsyncGenerator<ArchiveEntry> {
     for await (const entry of extract) {
       const { header } = entry;
-      if (++count > options.maxEntries) throw refuse({ kind: 'entries', limit: options.maxEntries });
-      const name = header.name;
-      const parts = entryParts(name, refuse);
-      if (parts.length === 0) { entry.resume(); continue; }
-      const target = path.join(root, ...parts);
-      await ensureDir(root, parts.slice(0, -1), name, refuse);
-      const type = header.type ?? 'file';
-      if (type === 'directory') {
-        await ensureDir(root, parts, name, refuse);
-        entry.resume();
-      } else if (type === 'file' || type === 'contiguous-file') {
-        // 'wx': a new file only; never through a symlink left at that name.
-        const handle = await fs.open(target, 'wx', fileMode(header.mode ?? 0o644)).catch((error: NodeJS.ErrnoException) => {
-          throw error.code === 'EEXIST' ? refuse({ kind: 'duplicate', entry: name }) : error;
-        });
-        try {
-          for await (const chunk of entry) {
-            bytes += (chunk as Buffer).length;
-            if (bytes > options.maxBytes) throw refuse({ kind: 'bytes', limit: options.maxBytes });
-            await handle.write(chunk as Buffer);
-          }
-        } finally {
-          await handle.close();
-        }
-      } else if (type === 'symlink') {
-        const link = header.linkname ?? '';
-        if (link.includes('\0')) throw refuse({ kind: 'nul', entry: name });
-        if (!link || path.isAbsolute(link)) throw refuse({ kind: 'link-absolute', entry: name });
-        if (!isInside(root, path.resolve(path.dirname(target), link))) throw refuse({ kind: 'link-leaves', entry: name });
-        await fs.symlink(link, target).catch((error: NodeJS.ErrnoException) => {
-          throw error.code === 'EEXIST' ? refuse({ kind: 'duplicate', entry: name }) : error;
-        });
-        entry.resume();
-      } else {
-        throw refuse({ kind: 'type', entry: name, type });
-      }
+      const type = header.type === 'contiguous-file' ? 'file' : header.type ?? 'file';
+      yield { name: header.name, type, mode: header.mode, linkname: header.linkname ?? undefined, body: () => entry as AsyncIterable<Buffer>, skip: () => entry.resume() };
     }
+  }
+  try {
+    await extractEntriesSafely(entries(), dest, options);
   } catch (error) {
     extract.destroy();
     source.destroy();
     throw error;
+  }
+}
+
+/**
+ * Writes `entries` under `dest`, an existing empty folder. Refused, before anything is written
+ * for the entry: a NUL byte in a name or link target, an absolute path, a `..` component, a path
+ * through a symlink or a file, a name seen before, a symlink to an absolute path or one that
+ * leaves dest, any type but file, directory and symlink, more than maxEntries entries or maxBytes
+ * bytes. Once unpacked, every symlink is resolved through the tree, so a chain of links that
+ * together leave dest is refused too.
+ */
+export async function extractEntriesSafely(entries: AsyncIterable<ArchiveEntry>, dest: string, options: ExtractOptions): Promise<void> {
+  const root = path.resolve(dest);
+  const refuse = options.refused;
+  const fileMode = options.fileMode ?? ((mode: number) => mode & 0o755);
+  let bytes = 0;
+  let count = 0;
+  for await (const entry of entries) {
+    if (++count > options.maxEntries) throw refuse({ kind: 'entries', limit: options.maxEntries });
+    const name = entry.name;
+    const parts = entryParts(name, refuse);
+    if (parts.length === 0) { entry.skip(); continue; }
+    const target = path.join(root, ...parts);
+    await ensureDir(root, parts.slice(0, -1), name, refuse);
+    if (entry.type === 'directory') {
+      await ensureDir(root, parts, name, refuse);
+      entry.skip();
+    } else if (entry.type === 'file') {
+      // 'wx': a new file only; never through a symlink left at that name.
+      const handle = await fs.open(target, 'wx', fileMode(entry.mode ?? 0o644)).catch((error: NodeJS.ErrnoException) => {
+        throw error.code === 'EEXIST' ? refuse({ kind: 'duplicate', entry: name }) : error;
+      });
+      try {
+        for await (const chunk of await entry.body()) {
+          bytes += chunk.length;
+          if (bytes > options.maxBytes) throw refuse({ kind: 'bytes', limit: options.maxBytes });
+          await handle.write(chunk);
+        }
+      } finally {
+        await handle.close();
+      }
+    } else if (entry.type === 'symlink') {
+      const link = entry.linkname ?? '';
+      if (link.includes('\0')) throw refuse({ kind: 'nul', entry: name });
+      if (!link || path.isAbsolute(link)) throw refuse({ kind: 'link-absolute', entry: name });
+      if (!isInside(root, path.resolve(path.dirname(target), link))) throw refuse({ kind: 'link-leaves', entry: name });
+      await fs.symlink(link, target).catch((error: NodeJS.ErrnoException) => {
+        throw error.code === 'EEXIST' ? refuse({ kind: 'duplicate', entry: name }) : error;
+      });
+      entry.skip();
+    } else {
+      throw refuse({ kind: 'type', entry: name, type: entry.type });
+    }
   }
   await checkLinks(root, options);
 }

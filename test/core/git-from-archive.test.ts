@@ -1,5 +1,5 @@
 // git:from-archive as a CI job uses it (real server, OpenSSH, real git): a tar piped on stdin, a
-// tar.gz with a top-level folder, a file:// URL; each committed onto the deploy branch as Dokku's
+// tar.gz with a top-level folder, a file:// URL, a zip (zip(1)'s, and hand-made unsafe ones); each committed onto the deploy branch as Dokku's
 // automated commit and deployed. Corrupt, unsafe or unchanged archives and a failing build move
 // nothing: the old release keeps serving.
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import tar from 'tar-stream';
 import { TestServer, makeKey, sshOptions, type ClientKey, type RunResult } from '../helpers/server.js';
 import { fixtures, get } from '../deploy/helpers.js';
+import { makeZip } from '../helpers/zip.js';
 
 /** A tar of dir (entries relative to it, optionally under prefix/). */
 async function tarOf(dir: string, prefix = ''): Promise<Buffer> {
@@ -121,20 +122,66 @@ describe('git:from-archive (real server, OpenSSH, real git)', function () {
     assert.equal((await server.ssh(['config:get', app, 'GIT_REV'])).stdout, before.sha);
   });
 
-  it('errors as Dokku: missing app, missing url, bad archive type; zip and odd schemes refused clearly', async () => {
+  it('errors as Dokku: missing app, missing url, bad archive type; odd schemes refused clearly', async () => {
     const missing = await ssh(['git:from-archive', 'ghost', '--']);
     assert.deepEqual([missing.code, missing.stderr], [20, ' !     App ghost does not exist']);
     const noUrl = await ssh(['git:from-archive', app]);
     assert.deepEqual([noUrl.code, noUrl.stderr], [1, ' !     Please specify an archive url or -- to fetch the archive from stdin']);
     const type = await ssh(['git:from-archive', '--archive-type', 'rar', app, '--']);
     assert.deepEqual([type.code, type.stderr], [1, ' !     Invalid archive type specified, valid archive types include: tar, tar.gz, zip']);
-    const zip = await ssh(['git:from-archive', '--archive-type', 'zip', app, '--']);
-    assert.deepEqual([zip.code, zip.stderr], [1, ' !     zip archives are not supported by Slipway: send a tar or tar.gz archive']);
     const ftp = await ssh(['git:from-archive', app, 'ftp://127.0.0.1/app.tar']);
     assert.deepEqual([ftp.code, ftp.stderr], [1, ' !     Unsupported archive url scheme ftp: use http, https or file, or -- for stdin']);
     const absent = await ssh(['git:from-archive', app, `file://${server.dir}/absent.tar`]);
     assert.equal(absent.code, 1);
     assert.match(absent.stderr, /Cannot read file:\/\/.*absent\.tar: ENOENT/);
+  });
+
+  it('a zip from zip(1) with a top-level folder and a symlink deploys (--archive-type zip)', async () => {
+    const dir = appDir('v-zip');
+    fs.symlinkSync('version.txt', path.join(dir, 'VERSION'));
+    const parent = fs.mkdtempSync(path.join(server.dir, 'zip-'));
+    fs.renameSync(dir, path.join(parent, 'project-main'));
+    const file = path.join(server.dir, 'app.zip');
+    await execa('zip', ['-q', '-r', '-y', file, 'project-main'], { cwd: parent });
+    const r = await ssh(['git:from-archive', '--archive-type', 'zip', app, '--'], fs.readFileSync(file));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^-----> Fetching zip file from stdin$/m);
+    assert.match(r.stdout, /Stripping top-level archive folder components/);
+    assert.equal(await served(), 'v-zip web.1');
+    const tree = await execa('git', ['--git-dir', path.join(server.home, 'home', 'arch'), 'ls-tree', 'refs/heads/master', 'VERSION', 'server.cjs']);
+    assert.match(tree.stdout, /^120000 blob \S+\tVERSION$/m);
+    assert.match(tree.stdout, /^100644 blob \S+\tserver\.cjs$/m);
+  });
+
+  it('an unsafe or oversized zip is refused before anything is written; nothing moves', async () => {
+    const before = await state();
+    const procfile = { name: 'Procfile', body: 'web: node server.cjs\n' };
+    const cases: Array<[string, Buffer, RegExp]> = [
+      ['dotdot', makeZip([procfile, { name: '../evil.txt', body: 'x' }]), /^ ! {5}Refusing archive entry \.\.\/evil\.txt: it would reach outside the build context/],
+      ['absolute', makeZip([procfile, { name: '/tmp/evil.txt', body: 'x' }]), /^ ! {5}Refusing archive entry \/tmp\/evil\.txt/],
+      ['link out', makeZip([procfile, { name: 'passwd', body: '/etc/passwd', mode: 0o120777 }]), /^ ! {5}Refusing archive entry passwd/],
+      ['link up', makeZip([procfile, { name: 'up', body: '../..', mode: 0o120777 }]), /^ ! {5}Refusing archive entry up/],
+      ['fifo', makeZip([procfile, { name: 'pipe', mode: 0o010644 }]), /^ ! {5}Refusing archive entry pipe: unsupported entry type special/],
+      ['not a zip', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(64, 1)]), /^ ! {5}Unable to extract the archive: /],
+    ];
+    for (const [what, zip, message] of cases) {
+      const r = await ssh(['git:from-archive', '--archive-type', 'zip', app, '--'], zip);
+      assert.equal(r.code, 1, what);
+      assert.match(r.stderr, message, what);
+    }
+    assert.equal(fs.existsSync('/tmp/evil.txt'), false);
+    assert.equal(fs.existsSync(path.join(server.dir, 'evil.txt')), false);
+    // A 4 MB file that deflates to a few KB: refused by its declared size, before it is inflated.
+    assert.equal((await server.ssh(['git:set', '--global', 'archive-max-size', '1000000'])).code, 0);
+    try {
+      const bomb = makeZip([procfile, { name: 'zeros.bin', body: Buffer.alloc(4_000_000), deflate: true }]);
+      assert.ok(bomb.length < 100_000);
+      const r = await ssh(['git:from-archive', app, '--'], bomb);
+      assert.deepEqual([r.code, r.stderr.split('\n').pop()], [1, ' !     Archive exceeds maximum allowed size of 1000000 bytes']);
+    } finally {
+      await server.ssh(['git:set', '--global', 'archive-max-size']);
+    }
+    assert.deepEqual(await state(), before);
   });
 
   it('a key that is not an admin may not make the server fetch a URL, but may send its archive', async () => {
