@@ -53,6 +53,7 @@ for (const pre of document.querySelectorAll('pre[data-live]')) {
     pre.scrollTop = pre.scrollHeight;
   };
   const source = new EventSource(pre.dataset.live);
+  source.onopen = () => { pre.dataset.connected = '1'; };
   source.onmessage = (e) => add(e.data);
   source.addEventListener('dropped', (e) => add('[' + e.data + ' lines dropped: this page read too slowly]', 'dropped'));
   source.addEventListener('build', (e) => { pre.textContent = ''; say('Deploying: build ' + e.data); });

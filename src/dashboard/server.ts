@@ -79,6 +79,7 @@ export class DashboardServer {
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/assets/app.css') return this.asset(res, 'text/css', CSS);
     if (method === 'GET' && url.pathname === '/assets/app.js') return this.asset(res, 'text/javascript', JS);
+    if (method === 'GET' && url.pathname === '/favicon.ico') { res.writeHead(204, baseHeaders()); res.end(); return; }
     if (url.pathname === '/login') {
       if (method === 'GET') return sendHtml(res, 200, views.loginPage(url.searchParams.get('token') ?? undefined));
       if (method === 'POST') return this.login(req, res);
@@ -159,6 +160,8 @@ export class DashboardServer {
     const signal = this.requestSignal(req, res);
     let argv: string[] | undefined;
     let title = '';
+    /** A value the page keeps masked: config:set prints it, the result box does not. */
+    let secret = '';
     const restart = form.get('restart') === '1' ? [] : ['--no-restart'];
     switch (match[2]) {
       case 'scale': {
@@ -186,6 +189,7 @@ export class DashboardServer {
         const key = form.get('key') ?? '';
         if (!CONFIG_KEY.test(key)) return this.badForm(res, session, 'A config key is letters, digits and _, not starting with a digit.');
         argv = ['config:set', ...restart, app, `${key}=${form.get('value') ?? ''}`];
+        secret = form.get('value') ?? '';
         title = `Set ${key}${restart.length ? ' (no restart)' : ''}`;
         break;
       }
@@ -197,6 +201,7 @@ export class DashboardServer {
       }
     }
     const result = await runCommand(this.booted.router, session.identity, argv, signal);
+    if (secret) result.output = result.output.split(secret).join('••••••');
     return this.renderApp(res, session, app as AppName, { result: { ...result, title } });
   }
 
