@@ -21,6 +21,7 @@ const WORKLOADS = [
   ['deploy', 15],
   ['proxy', 10],
   ['tls', 10],
+  ['nginx-mode', 10],
   ['memory', 10],
   ['startup', 10],
 ];

@@ -41,7 +41,8 @@ export const NGINX_PROPERTIES: readonly NginxProperty[] = [
   { name: 'proxy-buffers', fallback: '8 4k', pattern: /^\d+ \d+[kKmM]?$/, takes: 'a count and a size (8 4k)' },
   { name: 'proxy-busy-buffers-size', fallback: '8k', pattern: SIZE, takes: 'a size (8k)' },
   { name: 'proxy-connect-timeout', fallback: '60s', pattern: TIME, takes: 'a time (60s)' },
-  { name: 'proxy-keepalive', fallback: '', pattern: /^\d+$/, takes: 'a number of idle connections' },
+  // Dokku leaves it unset (a new upstream connection per request); Slipway keeps 64 idle connections per worker.
+  { name: 'proxy-keepalive', fallback: '64', pattern: /^\d+$/, takes: 'a number of idle connections (0: none)' },
   { name: 'proxy-read-timeout', fallback: '60s', pattern: TIME, takes: 'a time (60s)' },
   { name: 'proxy-send-timeout', fallback: '60s', pattern: TIME, takes: 'a time (60s)' },
   { name: 'send-timeout', fallback: '60s', pattern: TIME, takes: 'a time (60s)' },

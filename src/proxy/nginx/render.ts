@@ -161,7 +161,7 @@ export function renderSite(site: SiteInput): string {
     const keepalive = site.values['proxy-keepalive'];
     for (const port of [...new Set(maps.map((m) => m.containerPort))].sort((a, b) => a - b)) {
       lines.push(`upstream ${upstreamName(site.app, port)} {`);
-      if (keepalive) lines.push(`  keepalive ${keepalive};`);
+      if (keepalive && keepalive !== '0') lines.push(`  keepalive ${keepalive};`);
       for (const server of upstreamServers(site.target.upstreams, port)) lines.push(`  server ${server};`);
       lines.push('}', '');
     }

@@ -85,6 +85,8 @@ export class NginxServer {
       '  tcp_nopush on;',
       '  server_tokens off;',
       '  types_hash_max_size 2048;',
+      // Clients that keep a connection (load balancers, HTTP/1.1 agents) are not cut every 1000 requests.
+      '  keepalive_requests 10000;',
       '  server_names_hash_bucket_size 128;',
       `  access_log ${path.join(prefix, 'logs', 'access.log')};`,
       `  client_body_temp_path ${tmp}/body;`,
