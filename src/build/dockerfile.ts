@@ -75,6 +75,8 @@ export function dockerfileBuilder(docker: () => DockerClient = () => connect()):
         // RUN steps use the host's network unless `--network` says otherwise: no bridge, no private addresses (DESIGN.md).
         networkMode: flags.networkMode ?? 'host',
         noCache: flags.noCache,
+        memoryBytes: ctx.limits?.memoryBytes,
+        memorySwapBytes: ctx.limits?.memorySwapBytes,
       }, (line) => log.verbose(ctx.out, line));
       if (ctx.signal.aborted) throw new DeployFailed('Build aborted');
       return { builder: DOCKERFILE_BUILDER, kind: 'dockerfile', processTypes: await processTypes(ctx, client, image), static: false, image };

@@ -16,6 +16,8 @@ export interface BuildContext {
   dockerOptions?: readonly string[];
   /** Where the Procfile is in the tree (ps:set procfile-path): relative, checked; `Procfile` when left out. */
   procfilePath?: string;
+  /** resource:limit --process-type build: what a Dockerfile build may use (the native builder ignores it). */
+  limits?: { memoryBytes?: number; memorySwapBytes?: number };
   out: Out;
   signal: AbortSignal;
 }

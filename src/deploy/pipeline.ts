@@ -16,6 +16,7 @@ import { applyBuildDir, applyDockerfilePath } from './source-layout.js';
 import { extractRevision } from './extract.js';
 import { appConfig, configDigest } from './app-env.js';
 import { fire } from './triggers.js';
+import { buildResources } from '../scheduler/resources.js';
 import { withDeployLock } from './locks.js';
 import { appUrls } from './routes.js';
 import { lineSink } from '../os/lines.js';
@@ -124,7 +125,8 @@ export class DeployPipeline implements PushDeployer {
       await fire(scope, 'pre-build', build);
       const cacheDir = this.store.layout.buildCacheDir(app);
       const dockerOptions = await this.store.dockerOptions.get(app, 'build');
-      const result = await builder.build({ app, version, dir, env, cacheDir, dockerOptions, procfilePath: procfile, out, signal });
+      const limits = await buildResources(this.store, app);
+      const result = await builder.build({ app, version, dir, env, cacheDir, dockerOptions, procfilePath: procfile, limits, out, signal });
       await fire(scope, 'post-build', build);
       const release: ReleaseRecord = {
         version, rev, createdAt: new Date().toISOString(), configDigest: configDigest(env), pusher: request.identity.keyName,

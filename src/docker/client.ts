@@ -42,6 +42,9 @@ export interface BuildOptions {
   networkMode?: 'host' | 'none' | 'default';
   dockerfile?: string;
   noCache?: boolean;
+  /** Memory (and memory plus swap) each build step may use. */
+  memoryBytes?: number;
+  memorySwapBytes?: number;
 }
 
 export interface ImportOptions {
@@ -175,6 +178,8 @@ export class DockerClient {
           networkmode: options.networkMode,
           dockerfile: options.dockerfile,
           nocache: options.noCache ?? false,
+          memory: options.memoryBytes,
+          memswap: options.memorySwapBytes,
           rm: true,
           forcerm: true, // a failed step leaves no intermediate container behind
           abortSignal,

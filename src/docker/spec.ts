@@ -46,7 +46,13 @@ export interface ContainerSpec {
   extraHosts?: string[];
   ulimits?: Ulimit[];
   memoryBytes?: number;
+  /** Memory plus swap (`--memory-swap`); -1: unlimited swap. */
+  memorySwapBytes?: number;
+  /** The soft limit (`--memory-reservation`). */
+  memoryReservationBytes?: number;
   nanoCpus?: number;
+  /** GPUs requested like `--gpus N` / `--gpus all` (the engine needs a GPU runtime for it). */
+  gpus?: number | 'all';
   shmSizeBytes?: number;
 }
 
@@ -122,7 +128,10 @@ export function createOptions(spec: ContainerSpec): ContainerCreateOptions {
       ExtraHosts: nonEmpty(spec.extraHosts),
       Ulimits: nonEmpty(spec.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }))),
       Memory: spec.memoryBytes,
+      MemorySwap: spec.memorySwapBytes,
+      MemoryReservation: spec.memoryReservationBytes,
       NanoCpus: spec.nanoCpus,
+      DeviceRequests: spec.gpus === undefined ? undefined : [{ Driver: '', Count: spec.gpus === 'all' ? -1 : spec.gpus, Capabilities: [['gpu']] }],
       ShmSize: spec.shmSizeBytes,
     },
   };

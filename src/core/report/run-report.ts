@@ -15,6 +15,8 @@ export interface ReportSpec {
   type: string;
   /** Dokku keeps both `can-scale` and `ps-can-scale` in some plugins' JSON (EmitLegacyPrefix). */
   legacyKeys?: boolean;
+  /** Labels keep their first letter as it is (Dokku's UppercaseFirstCharacter false: `resource _default_ limit cpu:`). */
+  keepCase?: boolean;
   app(app: AppName): Promise<ReportRows>;
   /** Rows for `--global`; a report without it refuses `--global`. */
   global?(): Promise<ReportRows>;
@@ -54,9 +56,9 @@ export function parseReportArgs(command: string, args: string[]): ReportArgs {
 }
 
 /** `--ps-can-scale` → `Ps can scale` (Dokku: dashes and dots become spaces, first letter up). */
-export function labelOf(flag: string): string {
+export function labelOf(flag: string, keepCase = false): string {
   const words = flag.replace(/^--/, '').replace(/[-.]/g, ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  return keepCase ? words : words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /** Go's json.Marshal of a map: keys sorted, and <, >, & escaped. */
@@ -79,10 +81,10 @@ export function reportJson(spec: Pick<ReportSpec, 'type' | 'legacyKeys'>, rows: 
 }
 
 /** The rows of one block, sorted by flag, names padded to the longest flag (at least 31). */
-export function reportBody(rows: ReportRows): string {
+export function reportBody(rows: ReportRows, keepCase = false): string {
   const sorted = [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const width = Math.max(NAME_WIDTH, ...sorted.map(([flag]) => flag.length));
-  return sorted.map(([flag, value]) => `       ${`${labelOf(flag)}:`.padEnd(width)}${value}\n`).join('');
+  return sorted.map(([flag, value]) => `       ${`${labelOf(flag, keepCase)}:`.padEnd(width)}${value}\n`).join('');
 }
 
 function flagValue(rows: ReportRows, flag: string): string {
@@ -96,7 +98,7 @@ async function printOne(inv: Invocation, spec: ReportSpec, name: string, rows: R
   else if (args.flag !== undefined) inv.io.stdout.write(`${flagValue(rows, args.flag)}\n`);
   else {
     log.info2(out(inv), `${name} ${spec.type} information`);
-    inv.io.stdout.write(reportBody(rows));
+    inv.io.stdout.write(reportBody(rows, spec.keepCase));
   }
 }
 

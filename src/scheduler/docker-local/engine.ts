@@ -24,6 +24,7 @@ import { appContainerOptions } from '../docker-options.js';
 import { waitHealthy } from './health.js';
 import { containerLogs, type LogSource } from './logs.js';
 import { imageId, inspectApp, removeAppLeftovers } from './app-queries.js';
+import { containerResources, type ContainerResources } from '../resources.js';
 
 const DEFAULT_KILL_AFTER_MS = 10_000;
 const REFRESH_MS = 1_000;
@@ -152,6 +153,9 @@ export class DockerLocalScheduler implements Scheduler {
     const binds = await this.binds(app);
     const network = await this.network(spec.report);
     const options = await appContainerOptions(this.store, app, 'deploy', network);
+    // resource:limit / resource:reserve, per process type; a docker option (-m, --cpus) wins over them.
+    const resources: Record<string, ContainerResources> = {};
+    for (const type of Object.keys(release.processTypes)) resources[type] = await containerResources(this.store, app, type);
     const tag = `g${(++this.sequence).toString(36)}${Date.now().toString(36)}`;
     const members: DockerInstance[] = [];
     const generation = new DockerGeneration(`${app}.v${release.version}.${tag}`, app, release.version, { ...spec.scale }, image, members);
@@ -170,7 +174,7 @@ export class DockerLocalScheduler implements Scheduler {
       // logs:set max-size, when set: Docker's own log files rotate at it (unset: the engine's default).
       const maxSize = await this.store.logs.maxSizeSetting(app);
       const logOptions = maxSize === undefined || maxSize === 'unlimited' ? undefined : { 'max-size': maxSize };
-      for (const member of members) await this.launch(generation, member, release, spec.env, config, { binds, network, options, restart, logOptions }, tag);
+      for (const member of members) await this.launch(generation, member, release, spec.env, config, { binds, network, options, restart, logOptions, resources }, tag);
       this.ensureRefresher();
       const web = members.filter((m) => m.plan.type === 'web');
       if (config.healthcheck !== undefined && web.length > 0) {
@@ -238,6 +242,7 @@ export class DockerLocalScheduler implements Scheduler {
     if (plan.port !== undefined) containerEnv.PORT = String(bridge ? this.options.containerPort : plan.port);
     const command = release.processTypes[plan.type] ?? '';
     return withContainerOptions({
+      ...wiring.resources[plan.type],
       image: generation.image,
       cmd: containerCmd(config, command),
       env: containerEnv,
@@ -428,7 +433,7 @@ export class DockerLocalScheduler implements Scheduler {
 }
 
 /** How a generation's containers reach the world: their network, mounts and docker options. */
-interface Wiring { network: NetworkMode; binds: string[]; options: ContainerOptions; restart: DockerRestartPolicy; logOptions?: Record<string, string> }
+interface Wiring { network: NetworkMode; binds: string[]; options: ContainerOptions; restart: DockerRestartPolicy; logOptions?: Record<string, string>; resources: Record<string, ContainerResources> }
 
 /** ps:set restart-policy in Docker's terms; Dokku's on-failure:10 when none is given. */
 function dockerRestart(policy: RestartPolicy | undefined): DockerRestartPolicy {
