@@ -24,6 +24,7 @@ const WORKLOADS = [
   ['nginx-mode', 10],
   ['memory', 10],
   ['startup', 10],
+  ['swarm', 15],
 ];
 
 const args = process.argv.slice(2);
