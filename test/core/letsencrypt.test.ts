@@ -162,6 +162,21 @@ describe('letsencrypt:* with a local ACME server (pebble, real server, OpenSSH, 
     assert.match(r.stderr, /undeployed has not been deployed/);
   });
 
+  it('revoke has the ACME server revoke the certificate; the next enable requests a new one', async () => {
+    const crt = new X509Certificate((await ok(['certs:show', 'secure', 'crt'])).stdout);
+    assert.equal(await pebble.certStatus(crt.serialNumber), 'Valid');
+    const r = await ok(['letsencrypt:revoke', 'secure']);
+    assert.match(r.stdout, /=====> Revoking letsencrypt certificate for secure/);
+    assert.equal(await pebble.certStatus(crt.serialNumber), 'Revoked');
+    assert.equal((await ok(['letsencrypt:active', 'secure'])).stdout, 'false');
+    assert.equal(await fingerprint('secure'), crt.fingerprint256, 'the files stay until replaced');
+    const again = await ok(['letsencrypt:enable', 'secure']);
+    assert.match(again.stdout, /Certificate retrieved successfully/);
+    assert.notEqual(await fingerprint('secure'), crt.fingerprint256);
+    const none = await server.ssh(['letsencrypt:revoke', 'undeployed']);
+    assert.equal(none.code, 1);
+  });
+
   it('disable removes the certificate: the app is served on plain HTTP again', async () => {
     await ok(['letsencrypt:disable', 'secure']);
     assert.equal((await ok(['letsencrypt:active', 'secure'])).stdout, 'false');
@@ -172,7 +187,7 @@ describe('letsencrypt:* with a local ACME server (pebble, real server, OpenSSH, 
 
   it('help --all lists the letsencrypt commands', async () => {
     const help = (await ok(['help', '--all'])).stdout;
-    for (const command of ['enable', 'disable', 'auto-renew', 'list', 'cron-job', 'set', 'report', 'active']) {
+    for (const command of ['enable', 'disable', 'auto-renew', 'list', 'cron-job', 'set', 'report', 'active', 'revoke']) {
       assert.match(help, new RegExp(`letsencrypt:${command}\\b`));
     }
   });

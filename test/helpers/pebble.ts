@@ -14,6 +14,8 @@ export interface Pebble {
   caFile: string;
   /** The root that signs the certificates pebble issues (it makes a new one each start). */
   issuingRoot(): Promise<string>;
+  /** pebble's own record of a certificate it issued: `Valid` or `Revoked`. */
+  certStatus(serialHex: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +96,11 @@ export async function startPebble(dir: string, httpPort: number): Promise<Pebble
       const r = await get(`https://127.0.0.1:${managementPort}/roots/0`, ca);
       if (r.status !== 200) throw new Error(`pebble roots: ${r.status}`);
       return r.body;
+    },
+    async certStatus(serialHex) {
+      const r = await get(`https://127.0.0.1:${managementPort}/cert-status-by-serial/${serialHex}`, ca);
+      if (r.status !== 200) throw new Error(`pebble cert status: ${r.status} ${r.body}`);
+      return (JSON.parse(r.body) as { Status: string }).Status;
     },
     async stop() {
       await Promise.all([stopChild(pebble), stopChild(dns)]);

@@ -96,3 +96,16 @@ export async function requestCertificate(request: CertificateRequest): Promise<I
   }
   return { crt: crt.endsWith('\n') ? crt : `${crt}\n`, key: keyBuffer.toString() };
 }
+
+/** Asks the ACME server to revoke a certificate this account ordered (RFC 8555 §7.6). */
+export async function revokeCertificate(request: { directoryUrl: string; accountKey: string; crt: string }): Promise<void> {
+  await checkDirectory(request.directoryUrl);
+  const client = new acme.Client({ directoryUrl: request.directoryUrl, accountKey: request.accountKey });
+  try {
+    // The account that ordered it (looked up by its key, never created here).
+    await client.createAccount({ onlyReturnExisting: true });
+    await client.revokeCertificate(request.crt);
+  } catch (error) {
+    throw new SlipwayError('E_ACME_FAILED', oneLine(error, request.directoryUrl), 1, { cause: error });
+  }
+}

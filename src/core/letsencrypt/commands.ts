@@ -14,7 +14,7 @@ import { runReport, type ReportRows } from '../report/run-report.js';
 import { installCert } from '../certs/commands.js';
 import { log, type Out } from '../../log.js';
 import { SlipwayError, UsageError } from '../../errors.js';
-import { requestCertificate, newAccountKey } from './acme.js';
+import { requestCertificate, newAccountKey, revokeCertificate } from './acme.js';
 import { AUTORENEW, PLUGIN, checkValue, computed, directoryUrlOf, get, parseProperty } from './config.js';
 import { byUrgency, formatTimeDiff, isDue, renewAt, type RenewalEntry } from './renewal.js';
 
@@ -253,6 +253,24 @@ export const letsencryptCommands: CommandSet = {
           await services.plugins.fire('post-certs-remove', { APP: app }, ctx);
         }
         log.info1(o, 'Done');
+      },
+    },
+    {
+      name: 'letsencrypt:revoke',
+      help: { usage: 'letsencrypt:revoke <app>', description: 'Revoke the app\'s letsencrypt certificate at the ACME server (it stays installed until replaced)' },
+      async run(inv, services) {
+        requireArgs(inv.args, 1, 'letsencrypt:revoke <app>');
+        const app = await existingApp(services, inv.args[0]);
+        const record = await activeRecord(services, app);
+        const pair = await services.store.certs.get(app);
+        if (!record || !pair) throw configError(`${app} has no certificate from letsencrypt:enable to revoke`);
+        const o = out(inv);
+        log.info2(o, `Revoking letsencrypt certificate for ${app}`);
+        const accountKey = await services.store.acme.accountKey(record.server, record.email, newAccountKey);
+        await revokeCertificate({ directoryUrl: record.server, accountKey, crt: pair.crt });
+        // The files stay (as dokku-letsencrypt's), but the next enable requests a new certificate.
+        await services.store.acme.clear(app);
+        log.info1(o, 'Certificate revoked; run letsencrypt:enable for a new one');
       },
     },
     {
