@@ -25,6 +25,7 @@ const WORKLOADS = [
   ['memory', 10],
   ['startup', 10],
   ['swarm', 15],
+  ['dashboard', 10],
 ];
 
 const args = process.argv.slice(2);
