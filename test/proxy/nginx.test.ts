@@ -12,7 +12,7 @@ import { TestServer } from '../helpers/server.js';
 import { appWork, type AppWork } from '../helpers/app-work.js';
 import { installPlugin } from '../helpers/fixtures.js';
 import { freeLoopbackPort } from '../helpers/net.js';
-import { get } from '../deploy/helpers.js';
+import { eventually, get } from '../deploy/helpers.js';
 
 const hasNginx = execa('nginx', ['-v'], { reject: false }).then((r) => r.exitCode === 0, () => false);
 
@@ -218,6 +218,26 @@ describe('proxy type nginx (real server, git push, managed nginx on loopback)', 
     await ok(['proxy:enable', 'web']);
     const back = await httpsGet('/');
     assert.deepEqual([back.status, back.body], [200, 'v2 web.1']);
+  });
+
+  it('the managed nginx stops with the server (by its pid) and the next server serves the app through it again', async () => {
+    const first = Number(fs.readFileSync(pidFile, 'utf8').trim());
+    await server.kill('SIGTERM');
+    const stopped = (pid: number) => {
+      try {
+        return /^\S+ \S+ [ZX]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/\(.*\)/, 'x'));
+      } catch {
+        return true;
+      }
+    };
+    assert.ok(stopped(first), `nginx master ${first} still runs after the server stopped`);
+    await server.boot();
+    const back = await eventually(async () => {
+      const r = await httpsGet('/').catch(() => undefined);
+      return r?.status === 200 ? r : undefined;
+    });
+    assert.equal(back.body, 'v2 web.1');
+    assert.notEqual(Number(fs.readFileSync(pidFile, 'utf8').trim()), first);
   });
 
   it('proxy:set builtin moves the app back to the built-in proxy and out of nginx', async () => {
