@@ -34,6 +34,7 @@ import { aclCommands } from './core/acl/commands.js';
 import { eventsCommands, triggerLogger } from './core/events/audit.js';
 import { builderCommands } from './core/builder/commands.js';
 import { builderDockerfileCommands } from './core/builder/dockerfile-commands.js';
+import { schedulerDockerLocalCommands } from './core/scheduler-docker-local/commands.js';
 import { schedulerCommands } from './core/scheduler/commands.js';
 import { swarmCommands } from './core/scheduler/swarm-commands.js';
 import { registryCommands } from './core/registry/commands.js';
@@ -85,7 +86,7 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform, dash
   for (const set of [pluginCommands(registry), aclCommands, eventsCommands, reportCommands(registry)]) registry.add(set);
   // Listed by help even in a local CLI, where they say they need the server.
   for (const set of [psCommands, logsCommands, runCommands, releasesCommands, domainsCommands, portsCommands, urlsCommands, certsCommands, letsencryptCommands]) registry.add(set);
-  for (const set of [builderCommands, builderDockerfileCommands, schedulerCommands, swarmCommands, registryCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands, proxyCommands, nginxCommands]) registry.add(set);
+  for (const set of [builderCommands, builderDockerfileCommands, schedulerCommands, schedulerDockerLocalCommands, swarmCommands, registryCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands, proxyCommands, nginxCommands]) registry.add(set);
   for (const set of [repoCommands, resourceCommands]) registry.add(set);
   registry.add(appJsonCommands);
   registry.add(dashboardCommands);

@@ -11,6 +11,8 @@ export interface ImageConfig {
   /** `5000/tcp`, … */
   exposedPorts: string[];
   workdir: string;
+  /** The image's labels (org.opencontainers.image.vendor, …). */
+  labels: Record<string, string>;
 }
 
 const NS_PER_MS = 1_000_000;
@@ -32,5 +34,6 @@ export function imageConfig(config: ImageInspectInfo['Config'] | undefined): Ima
       : { test, intervalMs: ms(health?.Interval), timeoutMs: ms(health?.Timeout), startPeriodMs: ms(health?.StartPeriod), retries: health?.Retries || undefined },
     exposedPorts: Object.keys(config?.ExposedPorts ?? {}),
     workdir: config?.WorkingDir ?? '',
+    labels: { ...(config?.Labels ?? {}) },
   };
 }

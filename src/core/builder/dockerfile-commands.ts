@@ -4,32 +4,23 @@ import { runReport } from '../report/run-report.js';
 import type { CommandSet } from '../../commands/registry.js';
 import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
-import { out, requireArgs, scopeArg } from '../shared/invocation.js';
-import { log } from '../../log.js';
-import { UsageError } from '../../errors.js';
+import { setKeyedProperty } from '../shared/keyed-property.js';
 import { GLOBAL } from '../../store/index.js';
 import { shown } from '../../names.js';
 
 const PLUGIN = 'builder-dockerfile';
 const SET_USAGE = 'builder-dockerfile:set (<app>|--global) dockerfile-path [<path>]';
 
-async function set(inv: Invocation, services: Services): Promise<void> {
-  requireArgs(inv.args, 1, SET_USAGE);
-  const scope = await scopeArg(services, inv.args[0]);
-  const [, key = '', value = ''] = inv.args;
-  // Dokku's words (builder-dockerfile/subcommands/set).
-  if (key === '') throw new UsageError('No key specified');
-  if (key !== 'dockerfile-path') throw new UsageError('Invalid key specified, valid keys include: dockerfile-path');
-  if (value === '') {
-    log.info2(out(inv), `Unsetting ${key}`);
-    await services.store.properties.delete(PLUGIN, scope, key);
-    return;
-  }
-  if (value.startsWith('/') || value.split('/').includes('..') || /[\0-\x1f]/.test(value)) {
-    throw new UsageError(`Invalid dockerfile-path ${shown(value)}: give a file of the repository, like docker/web.Dockerfile`);
-  }
-  log.info2(out(inv), `Setting ${key} to ${value}`);
-  await services.store.properties.set(PLUGIN, scope, key, value);
+function set(inv: Invocation, services: Services): Promise<void> {
+  return setKeyedProperty(inv, services, {
+    plugin: PLUGIN,
+    usage: SET_USAGE,
+    keys: {
+      'dockerfile-path': (value) => (value.startsWith('/') || value.split('/').includes('..') || /[\0-\x1f]/.test(value)
+        ? `Invalid dockerfile-path ${shown(value)}: give a file of the repository, like docker/web.Dockerfile`
+        : undefined),
+    },
+  });
 }
 
 export const builderDockerfileCommands: CommandSet = {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store } from '../../store/index.js';
+import { dockerLocalSettings } from './settings.js';
 import { isValidAppName, type AppName } from '../../names.js';
 import { FAILED_START_LINES, type Generation, type GenerationSpec, type LogQuery, type OneOffSpec, type ReleaseArtifact, type RunIO, type Scheduler, type SchedulerContext, type SchedulerEngine, type StartReport } from '../types.js';
 import {
@@ -174,7 +175,15 @@ export class DockerLocalScheduler implements Scheduler {
       // logs:set max-size, when set: Docker's own log files rotate at it (unset: the engine's default).
       const maxSize = await this.store.logs.maxSizeSetting(app);
       const logOptions = maxSize === undefined || maxSize === 'unlimited' ? undefined : { 'max-size': maxSize };
-      for (const member of members) await this.launch(generation, member, release, spec.env, config, { binds, network, options, restart, logOptions, resources }, tag);
+      const settings = await dockerLocalSettings(this.store, app, config.labels);
+      const wiring: Wiring = { binds, network, options, restart, logOptions, resources, init: settings.init };
+      // As Dokku: web first, then the other process types, parallel-schedule-count of them at once.
+      const types = [...new Set(members.map((m) => m.plan.type))].sort((a, b) => Number(b === 'web') - Number(a === 'web'));
+      const launchType = async (type: string) => {
+        for (const member of members.filter((m) => m.plan.type === type)) await this.launch(generation, member, release, spec.env, config, wiring, tag);
+      };
+      if (types[0] === 'web') await launchType(types.shift()!);
+      await inBatches(types, settings.parallelScheduleCount, launchType);
       this.ensureRefresher();
       const web = members.filter((m) => m.plan.type === 'web');
       if (config.healthcheck !== undefined && web.length > 0) {
@@ -254,7 +263,7 @@ export class DockerLocalScheduler implements Scheduler {
       binds: wiring.binds,
       restart: wiring.restart,
       logOptions: wiring.logOptions,
-      init: true,
+      init: wiring.init,
     }, wiring.options, OWN_ENV);
   }
 
@@ -398,7 +407,7 @@ export class DockerLocalScheduler implements Scheduler {
       labels: processLabels(this.instance, { app: release.app, type: 'run', dyno, version: release.version, generation: dyno }),
       network,
       binds: await this.binds(release.app),
-      init: true,
+      init: (await dockerLocalSettings(this.store, release.app, config.labels)).init,
     }, options, OWN_ENV), { stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, signal });
     return result.exitCode;
   }
@@ -433,12 +442,24 @@ export class DockerLocalScheduler implements Scheduler {
 }
 
 /** How a generation's containers reach the world: their network, mounts and docker options. */
-interface Wiring { network: NetworkMode; binds: string[]; options: ContainerOptions; restart: DockerRestartPolicy; logOptions?: Record<string, string>; resources: Record<string, ContainerResources> }
+interface Wiring { network: NetworkMode; binds: string[]; options: ContainerOptions; restart: DockerRestartPolicy; logOptions?: Record<string, string>; resources: Record<string, ContainerResources>; init: boolean }
 
 /** ps:set restart-policy in Docker's terms; Dokku's on-failure:10 when none is given. */
 function dockerRestart(policy: RestartPolicy | undefined): DockerRestartPolicy {
   if (!policy) return { onFailure: 10 };
   return policy.kind === 'on-failure' ? { onFailure: policy.max } : policy.kind;
+}
+
+/** Runs `work` over the items, at most `limit` at a time; the first failure is thrown once all started ones ended. */
+async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const failures: unknown[] = [];
+  const worker = async () => {
+    // After a failure no new item starts; those in flight finish (Dokku skips the unscheduled ones).
+    while (queue.length > 0 && failures.length === 0) await work(queue.shift()!).catch((error: unknown) => { failures.push(error); });
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failures.length > 0) throw failures[0];
 }
 
 /** Variables Slipway sets in every container: an option's `-e` never replaces them. */

@@ -1,0 +1,66 @@
+// scheduler-docker-local:* — Dokku's docker-local scheduler properties: `init-process` (false: no
+// init as PID 1, for images bringing their own, e.g. s6) and `parallel-schedule-count` (how many
+// process types start at once after web). src/scheduler/docker-local/settings.ts reads them.
+import { runReport } from '../report/run-report.js';
+import type { CommandSet } from '../../commands/registry.js';
+import type { Services } from '../../services.js';
+import { setKeyedProperty } from '../shared/keyed-property.js';
+import { GLOBAL, type Scope } from '../../store/index.js';
+import { shown } from '../../names.js';
+import { DOCKER_LOCAL_PLUGIN } from '../../scheduler/docker-local/settings.js';
+
+const SET_USAGE = 'scheduler-docker-local:set (<app>|--global) <key> [<value>]';
+
+export const schedulerDockerLocalCommands: CommandSet = {
+  plugin: DOCKER_LOCAL_PLUGIN,
+  summary: 'Settings of the docker-local scheduler (init-process, parallel-schedule-count)',
+  access: { who: 'app' },
+  commands: [
+    {
+      name: 'scheduler-docker-local:set',
+      help: { usage: SET_USAGE, description: 'Set or clear a docker-local property: init-process true|false, parallel-schedule-count N' },
+      run: (inv, services) => setKeyedProperty(inv, services, {
+        plugin: DOCKER_LOCAL_PLUGIN,
+        usage: SET_USAGE,
+        keys: {
+          'init-process': (v) => (v === 'true' || v === 'false' ? undefined : `Invalid init-process ${shown(v)}: true or false`),
+          'parallel-schedule-count': (v) => (/^[1-9]\d{0,2}$/.test(v) ? undefined : `Invalid parallel-schedule-count ${shown(v)}: a whole number from 1`),
+        },
+      }),
+    },
+    {
+      name: 'scheduler-docker-local:report',
+      help: { usage: 'scheduler-docker-local:report [<app>|--global] [<flag>]', description: 'Display the docker-local scheduler settings of an app, or all apps' },
+      run: (inv, services) => {
+        const get = async (scope: Scope, key: string) => (await services.store.properties.get(DOCKER_LOCAL_PLUGIN, scope, key)) ?? '';
+        const globalRows = async (): Promise<Array<[string, string]>> => {
+          const init = await get(GLOBAL, 'init-process');
+          const count = await get(GLOBAL, 'parallel-schedule-count');
+          return [
+            ['--scheduler-docker-local-computed-init-process', init || 'true'],
+            ['--scheduler-docker-local-computed-parallel-schedule-count', count || '1'],
+            ['--scheduler-docker-local-global-init-process', init],
+            ['--scheduler-docker-local-global-parallel-schedule-count', count],
+          ];
+        };
+        return runReport(inv, services, {
+          type: 'scheduler-docker-local',
+          async app(app) {
+            const [computedInit, computedCount, globalInit, globalCount] = await globalRows();
+            const init = await get(app, 'init-process');
+            const count = await get(app, 'parallel-schedule-count');
+            return [
+              [computedInit[0], init || computedInit[1]],
+              [computedCount[0], count || computedCount[1]],
+              globalInit, globalCount,
+              ['--scheduler-docker-local-init-process', init],
+              ['--scheduler-docker-local-parallel-schedule-count', count],
+            ];
+          },
+          global: globalRows,
+        });
+      },
+    },
+  ],
+};
+
