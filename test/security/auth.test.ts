@@ -76,12 +76,11 @@ describe('security: SSH authentication', function () {
 
   it('refuses a DSA key even when one is found in the key store (hand-edited store)', async () => {
     const dsa = await makeKey(server.dir, 'dsa', 'dsa');
-    const file = path.join(server.keysDir, 'authorized_keys.json');
+    // A line in sshcommand's format, as a hand edit or an old Dokku host's file would hold it.
+    const file = path.join(server.home, 'home', '.ssh', 'authorized_keys');
     const original = fs.readFileSync(file);
     const [type, data] = fs.readFileSync(dsa.publicKey, 'utf8').split(' ');
-    const stored = JSON.parse(original.toString()) as unknown[];
-    stored.push({ name: 'legacy-dsa', fingerprint: 'SHA256:legacy', type, data, admin: true, added: new Date().toISOString() });
-    fs.writeFileSync(file, JSON.stringify(stored));
+    fs.appendFileSync(file, `command="FINGERPRINT=SHA256:legacy NAME=\\"legacy-dsa\\" \`cat /home/dokku/.sshcommand\` $SSH_ORIGINAL_COMMAND",no-agent-forwarding,no-user-rc,no-X11-forwarding,no-port-forwarding ${type} ${data}\n`);
     try {
       const r = await server.ssh(['version'], { key: dsa, extra: ['-v', '-o', 'PubkeyAcceptedAlgorithms=+ssh-dss'] });
       assert.equal(r.code, 255, r.stdout);
@@ -124,11 +123,11 @@ describe('security: SSH authentication', function () {
       assert.equal(agent.signRequests, 1, 'admin key was offered and PK_OK answered');
       assert.equal((await exec(client, 'version')).code, 0);
       assert.equal(lastName(), 'dev');
-      const before = fs.readFileSync(path.join(server.keysDir, 'authorized_keys.json'));
+      const before = fs.readFileSync(path.join(server.home, 'home', '.ssh', 'authorized_keys'));
       const add = await exec(client, 'ssh-keys:add sneaky', {}, fs.readFileSync(keys.stranger.publicKey, 'utf8'));
       assert.equal(add.code, 1);
       assert.match(add.stderr, /^ !     Access denied\n$/);
-      assert.deepEqual(fs.readFileSync(path.join(server.keysDir, 'authorized_keys.json')), before);
+      assert.deepEqual(fs.readFileSync(path.join(server.home, 'home', '.ssh', 'authorized_keys')), before);
     } finally {
       client.end();
     }

@@ -15,8 +15,8 @@ describe('security: ssh-keys:add refuses bad input and leaves the store untouche
   let freshLine: string;
   let adminLine: string;
   const marker = markerPath('keys');
-  const storeFile = () => path.join(server.keysDir, 'authorized_keys.json');
-  const keysDirListing = () => fs.readdirSync(server.keysDir).sort();
+  const storeFile = () => path.join(server.home, 'home', '.ssh', 'authorized_keys');
+  const keysDirListing = () => fs.readdirSync(path.join(server.home, 'home', '.ssh')).sort();
 
   before(async () => {
     server = await TestServer.start();

@@ -5,7 +5,8 @@ import { setSelection } from '../shared/selection.js';
 import type { CommandSet } from '../../commands/registry.js';
 import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
-import { out, requireArgs, scopeArg } from '../shared/invocation.js';
+import { out, requireArgs } from '../shared/invocation.js';
+import { setProperty } from '../shared/property-set.js';
 import { UsageError } from '../../errors.js';
 import { shown, type AppName } from '../../names.js';
 import { log } from '../../log.js';
@@ -18,12 +19,19 @@ const PROPERTIES = ['build-dir', 'selected'];
 
 async function builderSet(inv: Invocation, services: Services): Promise<void> {
   requireArgs(inv.args, 1, SET_USAGE);
-  const key = inv.args[1] ?? '';
-  // Dokku's checks and words (common.CommandPropertySet); both properties may be global.
-  if (key === '') throw new UsageError('No property specified');
-  if (!PROPERTIES.includes(key)) throw new UsageError(`Invalid property specified, valid properties include: ${PROPERTIES.join(', ')}`);
-  if (key === 'build-dir') {
-    await setBuildDir(inv, services);
+  if (inv.args[1] !== 'selected') {
+    // build-dir, and Dokku's checks and words for a missing or unknown property.
+    await setProperty(inv, services, {
+      plugin: PLUGIN,
+      app: PROPERTIES,
+      global: PROPERTIES,
+      check(_property, value) {
+        const parts = value.replace(/^\/+|\/+$/g, '').split('/');
+        if (parts.some((part) => part === '..' || part === '.' || part === '') || /[\0-\x1f]/.test(value)) {
+          throw new UsageError(`Invalid build-dir ${shown(value)}: give a folder of the repository, like apps/web`);
+        }
+      },
+    });
     return;
   }
   const builders = defaultBuilders();
@@ -33,23 +41,6 @@ async function builderSet(inv: Invocation, services: Services): Promise<void> {
   });
   const why = value === '' ? undefined : await builders.find(value)?.unavailable?.();
   if (why !== undefined) log.warn(out(inv), `${why}: deploys will fail until it is`);
-}
-
-/** `build-dir`: a folder of the pushed tree that becomes the build root (monorepos). */
-async function setBuildDir(inv: Invocation, services: Services): Promise<void> {
-  const scope = await scopeArg(services, inv.args[0]);
-  const value = inv.args[2] ?? '';
-  if (value === '') {
-    log.info2(out(inv), 'Unsetting build-dir');
-    await services.store.properties.delete(PLUGIN, scope, 'build-dir');
-    return;
-  }
-  const parts = value.replace(/^\/+|\/+$/g, '').split('/');
-  if (parts.some((part) => part === '..' || part === '.' || part === '') || /[\0-\x1f]/.test(value)) {
-    throw new UsageError(`Invalid build-dir ${shown(value)}: give a folder of the repository, like apps/web`);
-  }
-  log.info2(out(inv), `Setting build-dir to ${value}`);
-  await services.store.properties.set(PLUGIN, scope, 'build-dir', value);
 }
 
 async function reportRows(services: Services, app: AppName): Promise<ReportRows> {

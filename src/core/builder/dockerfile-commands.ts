@@ -4,21 +4,24 @@ import { runReport } from '../report/run-report.js';
 import type { CommandSet } from '../../commands/registry.js';
 import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
-import { setKeyedProperty } from '../shared/keyed-property.js';
+import { setProperty } from '../shared/property-set.js';
+import { UsageError } from '../../errors.js';
 import { GLOBAL } from '../../store/index.js';
 import { shown } from '../../names.js';
 
 const PLUGIN = 'builder-dockerfile';
 const SET_USAGE = 'builder-dockerfile:set (<app>|--global) dockerfile-path [<path>]';
 
-function set(inv: Invocation, services: Services): Promise<void> {
-  return setKeyedProperty(inv, services, {
+async function set(inv: Invocation, services: Services): Promise<void> {
+  await setProperty(inv, services, {
     plugin: PLUGIN,
-    usage: SET_USAGE,
-    keys: {
-      'dockerfile-path': (value) => (value.startsWith('/') || value.split('/').includes('..') || /[\0-\x1f]/.test(value)
-        ? `Invalid dockerfile-path ${shown(value)}: give a file of the repository, like docker/web.Dockerfile`
-        : undefined),
+    noun: 'key',
+    app: ['dockerfile-path'],
+    global: ['dockerfile-path'],
+    check(_key, value) {
+      if (value.startsWith('/') || value.split('/').includes('..') || /[\0-\x1f]/.test(value)) {
+        throw new UsageError(`Invalid dockerfile-path ${shown(value)}: give a file of the repository, like docker/web.Dockerfile`);
+      }
     },
   });
 }

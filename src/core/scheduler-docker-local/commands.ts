@@ -4,12 +4,14 @@
 import { runReport } from '../report/run-report.js';
 import type { CommandSet } from '../../commands/registry.js';
 import type { Services } from '../../services.js';
-import { setKeyedProperty } from '../shared/keyed-property.js';
+import { setProperty } from '../shared/property-set.js';
+import { UsageError } from '../../errors.js';
 import { GLOBAL, type Scope } from '../../store/index.js';
 import { shown } from '../../names.js';
 import { DOCKER_LOCAL_PLUGIN } from '../../scheduler/docker-local/settings.js';
 
 const SET_USAGE = 'scheduler-docker-local:set (<app>|--global) <key> [<value>]';
+const KEYS = ['init-process', 'parallel-schedule-count'];
 
 export const schedulerDockerLocalCommands: CommandSet = {
   plugin: DOCKER_LOCAL_PLUGIN,
@@ -19,14 +21,18 @@ export const schedulerDockerLocalCommands: CommandSet = {
     {
       name: 'scheduler-docker-local:set',
       help: { usage: SET_USAGE, description: 'Set or clear a docker-local property: init-process true|false, parallel-schedule-count N' },
-      run: (inv, services) => setKeyedProperty(inv, services, {
-        plugin: DOCKER_LOCAL_PLUGIN,
-        usage: SET_USAGE,
-        keys: {
-          'init-process': (v) => (v === 'true' || v === 'false' ? undefined : `Invalid init-process ${shown(v)}: true or false`),
-          'parallel-schedule-count': (v) => (/^[1-9]\d{0,2}$/.test(v) ? undefined : `Invalid parallel-schedule-count ${shown(v)}: a whole number from 1`),
-        },
-      }),
+      run: async (inv, services) => {
+        await setProperty(inv, services, {
+          plugin: DOCKER_LOCAL_PLUGIN,
+          noun: 'key',
+          app: KEYS,
+          global: KEYS,
+          check(key, value) {
+            if (key === 'init-process' && value !== 'true' && value !== 'false') throw new UsageError(`Invalid init-process ${shown(value)}: true or false`);
+            if (key === 'parallel-schedule-count' && !/^[1-9]\d{0,2}$/.test(value)) throw new UsageError(`Invalid parallel-schedule-count ${shown(value)}: a whole number from 1`);
+          },
+        });
+      },
     },
     {
       name: 'scheduler-docker-local:report',

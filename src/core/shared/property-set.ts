@@ -1,6 +1,7 @@
 // `NAME:set (<app>|--global) <property> [<value>]` as Dokku's common.CommandPropertySet answers it:
 // the same checks in the same order and words, then the property written or (empty value) cleared.
-// ps:set, logs:set and app-json:set share it; each names its properties and checks its values.
+// ps:set, logs:set, app-json:set, builder:set, builder-dockerfile:set and scheduler-docker-local:set
+// share it; each names its properties and checks its values.
 import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
 import { GLOBAL, type Scope } from '../../store/index.js';
@@ -20,6 +21,11 @@ export interface PropertySpec {
    * reason (exit 1) rather than stored and silently ignored.
    */
   notApplicable?: Readonly<Record<string, string>>;
+  /**
+   * Dokku's Go plugins say "property" (common.CommandPropertySet); its bash ones (builder-dockerfile,
+   * scheduler-docker-local) say "key": "No key specified", "Invalid key specified, valid keys include: …".
+   */
+  noun?: 'property' | 'key';
   /** Checks a non-empty value before anything is written; throws a UsageError in Dokku's words. */
   check?(property: string, value: string, scope: Scope): void;
 }
@@ -50,8 +56,9 @@ export async function setProperty(inv: Invocation, services: Services, spec: Pro
   if (scope === GLOBAL && !spec.global.includes(property) && !(property in (spec.notApplicable ?? {}))) {
     throw new UsageError('Property cannot be specified globally');
   }
-  if (property === '') throw new UsageError('No property specified');
-  if (!known.includes(property)) throw new UsageError(`Invalid property specified, valid properties include: ${known.join(', ')}`);
+  const noun = spec.noun ?? 'property';
+  if (property === '') throw new UsageError(`No ${noun} specified`);
+  if (!known.includes(property)) throw new UsageError(`Invalid ${noun} specified, valid ${noun === 'key' ? 'keys' : 'properties'} include: ${known.join(', ')}`);
   const why = spec.notApplicable?.[property];
   if (why !== undefined) throw new SlipwayError('E_NOT_APPLICABLE', `Property ${property} is not applicable to Slipway: ${why}`, 1);
   if (value === '') {
