@@ -43,6 +43,7 @@ import { psInspectCommands } from './core/ps/inspect.js';
 import { buildsCommands } from './core/builds/commands.js';
 import { checksCommands } from './core/checks/commands.js';
 import { repoCommands } from './core/repo/commands.js';
+import { enterCommands } from './core/enter/commands.js';
 import { resourceCommands } from './core/resource/commands.js';
 import { dockerOptionsCommands } from './core/docker-options/commands.js';
 import { proxyCommands, proxyTriggers } from './core/proxy/commands.js';
@@ -87,11 +88,11 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform, dash
   // Listed by help even in a local CLI, where they say they need the server.
   for (const set of [psCommands, logsCommands, runCommands, releasesCommands, domainsCommands, portsCommands, urlsCommands, certsCommands, letsencryptCommands]) registry.add(set);
   for (const set of [builderCommands, builderDockerfileCommands, schedulerCommands, schedulerDockerLocalCommands, swarmCommands, registryCommands, storageCommands, psInspectCommands, buildsCommands, checksCommands, dockerOptionsCommands, proxyCommands, nginxCommands]) registry.add(set);
-  for (const set of [repoCommands, resourceCommands]) registry.add(set);
   registry.add(appJsonCommands);
   registry.add(dashboardCommands);
   registry.add(helpCommands(registry));
   registry.add(traceCommands());
+  for (const set of [repoCommands, resourceCommands, enterCommands]) registry.add(set);
   for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services), ...gitTriggers(services), ...proxyTriggers(services) })) {
     plugins.registerCoreTrigger(name, (args) => fn(args));
   }

@@ -401,6 +401,13 @@ export class AppController {
     return { generations, runs };
   }
 
+  /** `enter`: argv beside one running instance (TYPE.N) of the serving generation; its exit code. */
+  async enter(app: AppName, instance: string, argv: readonly string[], io: RunIO, signal: AbortSignal): Promise<number> {
+    const generation = this.live.get(app)?.generation;
+    if (!generation || !this.scheduler.exec) throw new SlipwayError('E_NO_CONTAINERS', 'No containers found for app', 1);
+    return this.scheduler.exec(generation, instance, argv, io, signal);
+  }
+
   /** run:list: the app's one-off commands still running, oldest first (names start with APP.run.). */
   runs(app: AppName): OneOffRun[] {
     return [...this.oneOffs].filter((r) => r.name.startsWith(`${app}.run.`));

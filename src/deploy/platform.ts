@@ -70,6 +70,7 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
     runDetached: (app, words, options) => controller.runDetached(app, words, options),
     retire: (app) => controller.retire(app),
     runs: (app) => controller.runs(app),
+    enter: (app, instance, argv, io, signal) => controller.enter(app, instance, argv, io, signal),
     routesChanged: (app) => controller.refreshRoute(app),
     // A restart waiting on its new processes stops when the caller leaves; the config is already saved.
     configChanged: (app, out, request) => controller.restart(app, out, request, { quietIfIdle: true, source: 'config-redeploy' }),

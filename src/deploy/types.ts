@@ -109,6 +109,8 @@ export interface AppPlatform {
   runDetached(app: AppName, words: readonly string[], options: OneOffOptions & { ttlSeconds: number }): Promise<string>;
   /** ps:retire: stop stray generations and run:detached commands past their TTL; says what it stopped. */
   retire(app: AppName | undefined): Promise<{ generations: string[]; runs: string[] }>;
+  /** enter: argv (no shell) beside the running instance TYPE.N of the app; resolves to its exit code. */
+  enter(app: AppName, instance: string, argv: readonly string[], io: RunIO, signal: AbortSignal): Promise<number>;
   /** run:list: the app's one-off commands running now (started by `run` on this server), oldest first. */
   runs(app: AppName): OneOffRun[];
   /** Domains changed: publish the app's route again with its new hostnames. */

@@ -12,7 +12,7 @@ import { checkImageRef, splitRef } from './refs.js';
 import { readProgress } from './progress.js';
 import { createOptions, type ContainerSpec } from './spec.js';
 import { Containers, type ContainerState, type ContainerSummary, type LogOptions } from './containers.js';
-import { runAttached, type OneOffIo } from './one-off.js';
+import { runAttached, type OneOffIo, execAttached, type ExecSpec } from './one-off.js';
 import type { LogLine } from './demux.js';
 import { imageConfig, type ImageConfig } from './image-config.js';
 import { Volumes, type VolumeInfo } from './volumes.js';
@@ -310,6 +310,16 @@ export class DockerClient {
         // Already gone, or being removed by the abort above.
         if (!(error instanceof ContainerNotFound) && io.signal?.aborted !== true) throw error;
       });
+    }
+  }
+
+  /** `docker exec` in a running container (no tty); resolves to the command's exit code. */
+  async execInContainer(id: string, spec: ExecSpec, io: OneOffIo): Promise<number> {
+    try {
+      return await execAttached(this.docker.getContainer(id), spec, io);
+    } catch (error) {
+      if (hasStatus(error, 404)) throw new ContainerNotFound(id);
+      throw dockerFailure(`exec in container ${id}`, this.host, error);
     }
   }
 

@@ -11,7 +11,7 @@ export {
 export type { ImageConfig } from './image-config.js';
 export type { VolumeInfo } from './volumes.js';
 export { checkVolumeName } from './volumes.js';
-export type { OneOffIo } from './one-off.js';
+export type { ExecSpec, OneOffIo } from './one-off.js';
 export type { LogLine, StreamName } from './demux.js';
 export { LABEL, appImageLabels, slipwayLabels, type Labels } from './labels.js';
 export { DEFAULT_DOCKER_HOST, resolveEndpoint } from './endpoint.js';

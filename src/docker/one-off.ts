@@ -28,6 +28,39 @@ async function* raw(source: AsyncIterable<Buffer | string>): AsyncGenerator<Fram
   for await (const chunk of source) yield { stream: 'stdout', data: typeof chunk === 'string' ? Buffer.from(chunk) : chunk };
 }
 
+/** What one `docker exec` asks: argv, and optionally a working directory and more environment. */
+export interface ExecSpec { cmd: readonly string[]; workdir?: string; env?: Readonly<Record<string, string>> }
+
+/**
+ * `docker exec` without a tty: output demultiplexed to io, io.stdin copied in (its end closes the
+ * command's stdin), resolves to the command's exit code. Aborting ends the attach.
+ */
+export async function execAttached(container: Dockerode.Container, spec: ExecSpec, io: OneOffIo): Promise<number> {
+  const withStdin = io.stdin !== undefined;
+  const exec = await container.exec({
+    Cmd: [...spec.cmd], AttachStdout: true, AttachStderr: true, AttachStdin: withStdin, Tty: false,
+    WorkingDir: spec.workdir, Env: spec.env === undefined ? undefined : Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+  });
+  const stream = await exec.start({ hijack: true, stdin: withStdin });
+  const onAbort = (): void => { stream.destroy(); };
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (io.stdin !== undefined) io.stdin.pipe(stream);
+    await copyOut(demuxFrames(stream), io);
+    if (io.signal?.aborted) throw new DockerError('exec', 'the caller went away');
+    // The output ends as the command exits; the engine may take a moment to record its code.
+    for (let tries = 0; tries < 50; tries++) {
+      const info = await exec.inspect();
+      if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new DockerError('exec', 'the command ended but the engine reports no exit code');
+  } finally {
+    io.signal?.removeEventListener('abort', onAbort);
+    if (io.stdin !== undefined) io.stdin.unpipe(stream);
+  }
+}
+
 /** Runs an already created container to completion; the caller removes it. */
 export async function runAttached(container: Dockerode.Container, io: OneOffIo, tty: boolean): Promise<number> {
   const withStdin = io.stdin !== undefined;

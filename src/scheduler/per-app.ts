@@ -99,6 +99,12 @@ export class PerAppScheduler implements Scheduler {
     return (running ?? (await this.choose(app))).logs(app, query, write, signal);
   }
 
+  async exec(generation: Generation, instance: string, argv: readonly string[], io: RunIO, signal: AbortSignal): Promise<number> {
+    const owner = this.owners.get(generation);
+    if (!owner?.exec) throw new Error(`generation ${generation.id} cannot run commands beside its processes`);
+    return owner.exec(generation, instance, argv, io, signal);
+  }
+
   async run(spec: OneOffSpec, io: RunIO, signal: AbortSignal): Promise<number> {
     return (await this.choose(spec.release.app, spec.release)).run(spec, io, signal);
   }

@@ -49,6 +49,8 @@ export interface InstanceInfo {
   index: number;
   state: InstanceState;
   pid?: number;
+  /** What `enter --container-id` matches: the container id (docker-local), the pid (process). */
+  containerId?: string;
   /** Where the proxy reaches a web instance. */
   host: string;
   port?: number;
@@ -107,6 +109,11 @@ export interface Scheduler {
   generations(app: AppName): Generation[];
   /** Write log lines (`TIME app[web.1]: text`) to write; with follow, until signal aborts. */
   logs(app: AppName, query: LogQuery, write: (line: string) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * `enter`: run argv beside one running instance of a generation — in its container (docker-local),
+   * or in its working directory with its environment (process); resolves to the exit code.
+   */
+  exec?(generation: Generation, instance: string, argv: readonly string[], io: RunIO, signal: AbortSignal): Promise<number>;
   /** Run a one-off command with the app's env; resolves to its exit code. */
   run(spec: OneOffSpec, io: RunIO, signal: AbortSignal): Promise<number>;
   /** The last `lines` output lines of one instance, fresh from the engine (shown when a start fails). */

@@ -389,6 +389,12 @@ export class DockerLocalScheduler implements Scheduler {
     return containerLogs({ docker: this.docker, sources, query, write, signal });
   }
 
+  async exec(generation: Generation, instance: string, argv: readonly string[], io: RunIO, signal: AbortSignal): Promise<number> {
+    const member = this.own(generation).members.find((m) => m.plan.dyno === instance);
+    if (member?.containerId === undefined) throw new Error(`${generation.id} has no container for ${instance}`);
+    return this.docker.execInContainer(member.containerId, { cmd: argv }, { stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, signal });
+  }
+
   async run(spec: OneOffSpec, io: RunIO, signal: AbortSignal): Promise<number> {
     const { release } = spec;
     const image = imageOf(release);

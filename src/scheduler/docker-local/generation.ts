@@ -52,6 +52,7 @@ export class DockerInstance {
       index: this.plan.index,
       state: instanceState(s, stopping, this.gone),
       pid: s?.pid,
+      containerId: this.containerId,
       host: this.plan.host,
       port: this.plan.port,
       exits,

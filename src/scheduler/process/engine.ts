@@ -9,7 +9,7 @@ import type { Scale } from '../../store/index.js';
 import { Instance, type Backoff } from './instance.js';
 import { PortPool, LOOPBACK } from './ports.js';
 import { LogHub } from './log-hub.js';
-import { runOneOff } from './one-off.js';
+import { runCommand, runOneOff } from './one-off.js';
 import { hostEnv } from '../../os/host-env.js';
 import { envDigest, plannedIds } from '../adoption.js';
 import { groupsMarked, processAlive, stopGroup } from '../../os/process-group.js';
@@ -244,6 +244,16 @@ export class ProcessScheduler implements Scheduler {
     } finally {
       unsubscribe?.();
     }
+  }
+
+  exec(generation: Generation, instance: string, argv: readonly string[], io: RunIO, signal: AbortSignal): Promise<number> {
+    if (!(generation instanceof ProcessGeneration)) throw new Error(`generation ${generation.id} does not belong to the process scheduler`);
+    const member = generation.members.find((m) => m.info().id === instance);
+    if (!member) throw new Error(`${generation.id} has no instance ${instance}`);
+    const { cwd, env } = member.workdir;
+    // Marked as a one-off, not as the app's process: a next server stops it if this one dies first.
+    const own = Object.fromEntries(Object.entries(env).filter(([key]) => key !== OWNER_VAR));
+    return runCommand(argv, cwd, { ...own, [ONE_OFF_VAR]: this.owner }, io, signal);
   }
 
   run(spec: OneOffSpec, io: RunIO, signal: AbortSignal): Promise<number> {

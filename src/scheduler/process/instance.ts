@@ -241,6 +241,11 @@ export class Instance {
     this.options.output.close();
   }
 
+  /** Where and with what environment the process runs (`enter` runs its commands the same way). */
+  get workdir(): { cwd: string; env: Record<string, string> } {
+    return { cwd: this.options.cwd, env: this.options.env };
+  }
+
   info(): InstanceInfo {
     return {
       id: this.id,
@@ -248,6 +253,7 @@ export class Instance {
       index: this.options.index,
       state: this.state,
       pid: this.current?.pid,
+      containerId: this.current?.pid === undefined ? undefined : String(this.current.pid),
       host: this.options.host,
       port: this.options.port,
       exits: this.exits,

@@ -10,6 +10,17 @@ const STOP_GRACE_MS = 5_000;
 
 let counter = 0;
 
+/** `enter`: argv as given (no shell), in `cwd` with exactly `env`; stopped when the caller leaves. */
+export async function runCommand(argv: readonly string[], cwd: string, env: Record<string, string>, io: RunIO, signal: AbortSignal): Promise<number> {
+  const [file, ...args] = argv;
+  const result = await runChild({ file, args, cwd, env, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, signal, termGraceMs: STOP_GRACE_MS });
+  if (result.startError) {
+    io.stderr.write(` !     cannot run ${file}: ${result.startError.message}\n`);
+    return 127;
+  }
+  return result.status;
+}
+
 /** mark: added to the command's environment, so a next server finds it if this one dies first. */
 export async function runOneOff(spec: OneOffSpec, io: RunIO, signal: AbortSignal, mark: Record<string, string> = {}): Promise<number> {
   const dyno = `run.${++counter}`;
