@@ -2,7 +2,9 @@
 // command="FINGERPRINT=… NAME=\"…\" `cat …/.sshcommand` $SSH_ORIGINAL_COMMAND",OPTIONS prefix.
 // Pure text in and out; a line that is not exactly one trustworthy key comes back as a problem.
 import { createHash } from 'node:crypto';
-import ssh2 from 'ssh2';
+import { ACCEPTED_KEY_TYPES, KEY_NAME, MIN_RSA_BITS, checkPublicKey, type KeyProblem } from '../key-rules.js';
+
+export { sha256Fingerprint } from '../key-rules.js';
 
 /** The options sshcommand puts after command= (its SSHCOMMAND_ALLOWED_KEYS default). */
 export const SSHCOMMAND_OPTIONS = 'no-agent-forwarding,no-user-rc,no-X11-forwarding,no-port-forwarding';
@@ -13,11 +15,8 @@ export const SSHCOMMAND_OPTIONS = 'no-agent-forwarding,no-user-rc,no-X11-forward
  */
 export const NOT_ADMIN_OPTION = 'environment="SLIPWAY_KEY_ADMIN=false"';
 
-const KEY_TYPES = new Set(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa']);
 /** Options that only take rights away that Slipway's server never grants (no forwarding, no pty, no rc). */
 const HARMLESS_OPTIONS = new Set(['no-agent-forwarding', 'no-user-rc', 'no-x11-forwarding', 'no-port-forwarding', 'no-pty', 'restrict']);
-export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$/;
-const MIN_RSA_BITS = 2048;
 
 export interface AuthorizedKey {
   name: string;
@@ -49,10 +48,6 @@ export interface ParsedKeyFile {
   lines: string[];
 }
 
-export function sha256Fingerprint(blob: Buffer): string {
-  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
-}
-
 function md5Fingerprint(blob: Buffer): string {
   return createHash('md5').update(blob).digest('hex').replace(/(..)(?!$)/g, '$1:');
 }
@@ -72,22 +67,15 @@ function splitUnquoted(text: string, sep: string, limit = Infinity): string[] {
   return parts;
 }
 
-function rsaBits(blob: Buffer): number {
-  // ssh-rsa blob: string "ssh-rsa", mpint e, mpint n; the modulus length gives the size.
-  let offset = 0;
-  const next = () => {
-    const len = blob.readUInt32BE(offset);
-    const value = blob.subarray(offset + 4, offset + 4 + len);
-    offset += 4 + len;
-    return value;
-  };
-  next();
-  next();
-  const n = next();
-  return (n[0] === 0 ? n.length - 1 : n.length) * 8;
-}
-
 class LineError extends Error {}
+
+const LINE_PROBLEMS: Record<KeyProblem, (type: string) => string> = {
+  dsa: () => 'DSA keys are not accepted',
+  'unknown-type': (type) => `unknown key type ${JSON.stringify(type.slice(0, 40))}`,
+  'not-base64': () => 'the key is not valid base64',
+  'not-a-key': () => 'not a valid public key',
+  'short-rsa': () => `RSA keys must have at least ${MIN_RSA_BITS} bits`,
+};
 
 interface Option { name: string; value?: string }
 
@@ -106,7 +94,7 @@ const COMMAND = /^FINGERPRINT=(\S+) NAME=(?:"([^"]*)"|([^\s"]+)) \S/;
 
 function parseKeyLine(text: string): AuthorizedKey {
   const first = text.split(/\s+/)[0];
-  if (KEY_TYPES.has(first) || first === 'ssh-dss') {
+  if (ACCEPTED_KEY_TYPES.has(first) || first === 'ssh-dss') {
     throw new LineError('a bare key without sshcommand\'s command="FINGERPRINT=… NAME=…" prefix');
   }
   const [optionText, rest] = splitUnquoted(text, ' ', 2);
@@ -135,14 +123,9 @@ function parseKeyLine(text: string): AuthorizedKey {
   const name = match[2] ?? match[3];
   if (!KEY_NAME.test(name)) throw new LineError(`NAME ${JSON.stringify(name.slice(0, 70))} is not a valid key name`);
   const [type, data, ...comment] = rest.trim().split(/\s+/);
-  if (type === 'ssh-dss') throw new LineError('DSA keys are not accepted');
-  if (!KEY_TYPES.has(type)) throw new LineError(`unknown key type ${JSON.stringify(type.slice(0, 40))}`);
-  if (!data || !/^[A-Za-z0-9+/]+={0,2}$/.test(data)) throw new LineError('the key is not valid base64');
-  const parsed = ssh2.utils.parseKey(`${type} ${data}`);
-  if (parsed instanceof Error || Array.isArray(parsed) || parsed.type !== type) throw new LineError('not a valid public key');
-  const blob = parsed.getPublicSSH();
-  if (type === 'ssh-rsa' && rsaBits(blob) < MIN_RSA_BITS) throw new LineError(`RSA keys must have at least ${MIN_RSA_BITS} bits`);
-  const fingerprint = sha256Fingerprint(blob);
+  const checked = checkPublicKey(type, data);
+  if (typeof checked === 'string') throw new LineError(LINE_PROBLEMS[checked](type));
+  const { blob, fingerprint } = checked;
   // Old sshcommand wrote MD5 fingerprints (aa:bb:…); either form must name this very key.
   const md5 = claimed.replace(/^MD5:/, '');
   if (claimed !== fingerprint && md5 !== md5Fingerprint(blob)) throw new LineError('its FINGERPRINT does not match the key');
