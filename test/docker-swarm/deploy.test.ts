@@ -227,6 +227,18 @@ describe('docker-swarm scheduler on a real 3-node swarm (git push, registry, pro
     for (let i = 0; i < 6; i++) assert.deepEqual(await page(), { status: 200, body: 'version v2\n' });
   });
 
+  it('run starts a one-off container of the current release with the app\'s config', async function () {
+    assert.equal((await ssh(['run', APP, 'cat', '/www/index.html'])).stdout, 'version v2');
+    assert.match((await ssh(['run', APP, 'env'])).stdout, /^GREETING=hello$/m);
+  });
+
+  it('releases:rollback v1 rolls the service back to the v1 image, served through the proxy', async function () {
+    await ssh(['releases:rollback', APP, 'v1']);
+    assert.deepEqual(await page(), { status: 200, body: 'version v1\n' });
+    const live = await running();
+    assert.equal(live.length, 2);
+  });
+
   it('apps:destroy removes the services and the app\'s route', async function () {
     await ssh(['apps:destroy', APP, '--force']);
     const services = await c().docker(c().manager, ['service', 'ls', '--filter', `label=com.slipway.app=${APP}`, '--format', '{{.Name}}']);
