@@ -44,6 +44,7 @@ import { buildsCommands } from './core/builds/commands.js';
 import { checksCommands } from './core/checks/commands.js';
 import { repoCommands } from './core/repo/commands.js';
 import { enterCommands } from './core/enter/commands.js';
+import { cronCommands } from './core/cron/commands.js';
 import { resourceCommands } from './core/resource/commands.js';
 import { dockerOptionsCommands } from './core/docker-options/commands.js';
 import { proxyCommands, proxyTriggers } from './core/proxy/commands.js';
@@ -92,7 +93,7 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform, dash
   registry.add(dashboardCommands);
   registry.add(helpCommands(registry));
   registry.add(traceCommands());
-  for (const set of [repoCommands, resourceCommands, enterCommands]) registry.add(set);
+  for (const set of [repoCommands, resourceCommands, enterCommands, cronCommands]) registry.add(set);
   for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services), ...gitTriggers(services), ...proxyTriggers(services) })) {
     plugins.registerCoreTrigger(name, (args) => fn(args));
   }
