@@ -18,6 +18,7 @@ import { publishRecord } from './control/record.js';
 import { startPlatform } from './deploy/platform.js';
 import { startGit, GIT_VERBS, type GitService } from './git/index.js';
 import type { PushDeployer } from './deploy/types.js';
+import { startCronRunner } from './core/cron/runner.js';
 import { startRenewalJob } from './core/letsencrypt/schedule.js';
 import { PassThrough } from 'node:stream';
 import { DashboardServer } from './dashboard/server.js';
@@ -117,6 +118,13 @@ export async function startServer(settings: Settings, log: (line: string) => voi
     const io = { stdin: new PassThrough().end(), stdout: output, stderr: output, tty: false };
     return booted.router.run({ argv: ['letsencrypt:auto-renew'], identity: SERVER_IDENTITY, io, signal: controller.signal });
   }, serverLog);
+  // app.json cron tasks: run at their times inside the server, as `cron:run APP ID` (output to its log).
+  const cron = startCronRunner(services, (app, id) => {
+    const output = new PassThrough();
+    output.on('data', (chunk: Buffer) => { for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) serverLog(`cron ${app}: ${line}`); });
+    const io = { stdin: new PassThrough().end(), stdout: output, stderr: output, tty: false };
+    return booted.router.run({ argv: ['cron:run', app, id], identity: SERVER_IDENTITY, io, signal: controller.signal });
+  }, serverLog);
   const dashboardLines: string[] = [];
   if (settings.dashboardListen) {
     dashboard = new DashboardServer(booted, settings, serverLog);
@@ -141,6 +149,7 @@ export async function startServer(settings: Settings, log: (line: string) => voi
     async close(options = {}) {
       controller.abort();
       renewals.stop();
+      cron.stop();
       await ssh.close();
       await control.close();
       await dashboard?.close();

@@ -1,6 +1,8 @@
 // The deploy pipeline: lock → extract the pushed tree → build → record the release → activate
 // (start, check, switch, retire) → prune old builds. Rollback and rebuild share the same path; a
 // failed deploy drops its build's leftovers, and apps:rename moves the builders' artifacts.
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { CoreServices } from '../services.js';
 import type { AppName } from '../names.js';
 import type { Out } from '../log.js';
@@ -26,7 +28,9 @@ import type { BuildTracker } from './builds.js';
 import { deployBranchOf, keepGitDir, recordRevision, revEnvVar } from './git-rev.js';
 import { addGitDir } from './git-dir.js';
 import { DEFAULT_PROCFILE_PATH, procfilePath } from './ps-settings.js';
-import { appJsonPath } from './app-json.js';
+import { appJsonPath, parseAppJson } from './app-json.js';
+import { checkCronEntries } from './cron-schedule.js';
+import { unlessMissing } from '../os/missing.js';
 import { APP_JSON } from './checks.js';
 
 /** Dokku's DOKKU_IMAGE (the herokuish base image), told to the builder-*-dokku-image triggers. */
@@ -112,6 +116,9 @@ export class DeployPipeline implements PushDeployer {
       const procfile = await procfilePath(this.store, app);
       const appJson = await appJsonPath(this.store, app);
       if (appJson !== APP_JSON) log.verbose(out, `Reading app.json from ${appJson} (app-json:set appjson-path)`);
+      // Dokku refuses a deploy whose app.json cron schedule does not parse; so does Slipway, before building.
+      const appJsonText = appJson.split('/').includes('..') ? undefined : await unlessMissing(fs.readFile(path.join(dir, appJson), 'utf8'), undefined);
+      if (appJsonText !== undefined) checkCronEntries(parseAppJson(appJsonText));
       if (procfile !== DEFAULT_PROCFILE_PATH) log.verbose(out, `Reading the Procfile from ${procfile} (ps:set procfile-path)`);
       builder = await this.builders.select(dir, selected, out, { procfilePath: procfile });
       const scope = { plugins: this.services.plugins, out, request };

@@ -1,9 +1,13 @@
 // cron:* as Dokku documents it, in part: app.json `cron` entries of the deployed release listed with
 // Dokku's ids (base36 of `APP===COMMAND===SCHEDULE`), in its columns or JSON, and run on demand with
-// `cron:run` like `run` (exit code, output); Dokku's messages for a missing or unknown id. Scheduled
-// runs are not implemented yet. Real server, OpenSSH and git push.
+// `cron:run` like `run` (exit code, output); Dokku's messages for a missing or unknown id; a task
+// runs by itself at its scheduled minute; a schedule that does not parse fails the deploy.
+// Real server, OpenSSH and git push.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { TestServer } from '../helpers/server.js';
+import { eventually } from '../deploy/helpers.js';
 import { appWork } from '../helpers/app-work.js';
 
 const CRON = [
@@ -59,5 +63,27 @@ describe('cron:list, cron:run, cron:report (real server, OpenSSH and git push)',
     assert.match((await server.ssh(['cron:list', 'timed', '--format', 'yaml'])).stderr, /Invalid format specified, supported formats: json, stdout/);
     const help = await ok(['help', '--all']);
     for (const name of ['cron:list', 'cron:run', 'cron:report']) assert.match(help, new RegExp(`^ +${name} `, 'm'));
+  });
+
+  it('a bad schedule fails the deploy with a clear line; the previous release keeps its tasks', async () => {
+    const app = await appWork(server, { files: { 'app.json': JSON.stringify({ cron: [{ command: 'echo nope', schedule: 'every day' }] }) } });
+    const force = (work: typeof app) => work.git(['push', '--force', `ssh://dokku@127.0.0.1:${server.sshPort}/timed`, 'main']);
+    const pushed = await force(app);
+    assert.notEqual(pushed.exitCode, 0);
+    assert.match(String(pushed.stderr), /app\.json: invalid cron schedule for 'echo nope': expected 5 fields or an @ shorthand, got 'every day'/);
+    const sixty = await appWork(server, { files: { 'app.json': JSON.stringify({ cron: [{ command: 'echo nope', schedule: '61 * * * *' }] }) } });
+    assert.match(String((await force(sixty)).stderr), /minute field '61' is out of range 0-59/);
+    assert.equal((await ok(['cron:list', 'timed', '--format', 'json'])).includes('cron says'), true);
+  });
+
+  it('the server runs a task at its scheduled minute, with the app\'s config', async () => {
+    const mark = path.join(server.dir, 'cron-ran');
+    await ok(['apps:create', 'ticker']);
+    await ok(['config:set', '--no-restart', 'ticker', `MARK=${mark}`]);
+    const app = await appWork(server, { files: { 'app.json': JSON.stringify({ cron: [{ command: 'echo "ran as $DYNO" >> "$MARK"', schedule: '* * * * *' }] }) } });
+    assert.equal((await app.push('ticker')).exitCode, 0);
+    // The next minute boundary (at most a minute away).
+    const text = await eventually(async () => (fs.existsSync(mark) ? fs.readFileSync(mark, 'utf8') : undefined), 500);
+    assert.match(text, /^ran as run\.\d+$/m);
   });
 });

@@ -1,6 +1,6 @@
 // cron:* — Dokku's cron plugin, in part: the app.json `cron` entries of the deployed release, each
 // with Dokku's id (base36 of `APP===COMMAND===SCHEDULE`), listed and run on demand like `run`.
-// Not yet: runs at their scheduled times, schedule checks at deploy time, maintenance, cron:set.
+// The server runs each at its scheduled times (./runner.ts). Not yet: maintenance, cron:set, --global.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandSet } from '../../commands/registry.js';
@@ -14,7 +14,7 @@ import { parseAppJson } from '../../deploy/app-json.js';
 import { SlipwayError, UsageError } from '../../errors.js';
 import { unlessMissing } from '../../os/missing.js';
 
-interface CronTask { id: string; app: string; command: string; schedule: string; concurrency_policy: string }
+export interface CronTask { id: string; app: string; command: string; schedule: string; concurrency_policy: string }
 
 /** go-base36's EncodeToStringLc: the bytes as one big-endian number in base 36, a `0` per leading zero byte. */
 export function base36(bytes: Uint8Array): string {
@@ -29,7 +29,7 @@ export function cronId(app: string, command: string, schedule: string): string {
   return base36(Buffer.from(`${app}===${command}===${schedule}`, 'utf8'));
 }
 
-async function tasks(services: Services, app: AppName): Promise<CronTask[]> {
+export async function tasks(services: Services, app: AppName): Promise<CronTask[]> {
   const release = await services.store.releases.current(app);
   if (!release) return [];
   const dir = services.store.releases.buildDir(app, release);
