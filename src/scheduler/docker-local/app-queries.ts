@@ -3,7 +3,7 @@
 import type { AppName } from '../../names.js';
 import type { Settings } from '../../settings.js';
 import { NotFoundError, SlipwayError } from '../../errors.js';
-import { ImageNotFound, LABEL, connect, type DockerClient } from '../../docker/index.js';
+import { ContainerNotFound, ImageNotFound, LABEL, connect, type DockerClient } from '../../docker/index.js';
 import { instanceId, ownLabels } from './naming.js';
 
 /** A client that answers, or a clear error: these questions need the engine itself. */
@@ -29,7 +29,14 @@ export async function inspectApp(settings: Settings, app: AppName): Promise<unkn
   const docker = await engine();
   const containers = await docker.listContainers({ ...ownLabels(instanceId(settings.home)), [LABEL.app]: app });
   const documents: unknown[] = [];
-  for (const c of containers.sort((a, b) => a.name.localeCompare(b.name))) documents.push(await docker.inspectContainerRaw(c.id));
+  for (const c of containers.sort((a, b) => a.name.localeCompare(b.name))) {
+    try {
+      documents.push(await docker.inspectContainerRaw(c.id));
+    } catch (error) {
+      // Removed between the list and its inspect (an old generation retiring): no longer the app's.
+      if (!(error instanceof ContainerNotFound)) throw error;
+    }
+  }
   return documents;
 }
 
