@@ -74,5 +74,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     process.stderr.write(` !     ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
+    // A server that failed to start may already hold listeners and timers (the proxy, git HTTP):
+    // it must not linger half-started. Its apps run on (their own sessions, or Docker).
+    if (process.argv[2] === 'serve') process.exit(1);
   },
 );

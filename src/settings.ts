@@ -30,6 +30,8 @@ export interface Settings {
   dashboardListen: ListenAddress | undefined;
   /** SLIPWAY_DASHBOARD_URL: the address users open (behind a proxy); empty: http://HOST:PORT of the listener. */
   dashboardUrl: string;
+  /** SLIPWAY_DASHBOARD_TLS_CERT / _KEY: PEM files of the dashboard host's certificate; set, the dashboard listens over HTTPS. */
+  dashboardTls: { cert: string; key: string } | undefined;
   scheduler: 'auto' | 'process' | 'docker-local';
   /** Shipped core plugins (PLUGIN_CORE_AVAILABLE_PATH). */
   corePluginsDir: string;
@@ -181,6 +183,14 @@ function parseDashboardListen(value: string | undefined): ListenAddress | undefi
   return parseListen(value, 'SLIPWAY_DASHBOARD_LISTEN');
 }
 
+function dashboardTls(env: NodeJS.ProcessEnv, cwd: string): { cert: string; key: string } | undefined {
+  const cert = env.SLIPWAY_DASHBOARD_TLS_CERT || undefined;
+  const key = env.SLIPWAY_DASHBOARD_TLS_KEY || undefined;
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new Error('SLIPWAY_DASHBOARD_TLS_CERT and SLIPWAY_DASHBOARD_TLS_KEY go together (PEM files of the dashboard host\'s certificate chain and key)');
+  return { cert: path.resolve(cwd, cert), key: path.resolve(cwd, key) };
+}
+
 function parseDashboardUrl(value: string | undefined): string {
   const url = (value ?? '').trim().replace(/\/+$/, '');
   if (url && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(url)) throw new Error(`SLIPWAY_DASHBOARD_URL must look like https://HOST[:PORT][/PATH], got '${url.replace(/[^\x20-\x7e]/g, '?').slice(0, 80)}'`);
@@ -208,6 +218,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     ...gitHttps(env, cwd),
     dashboardListen: parseDashboardListen(env.SLIPWAY_DASHBOARD_LISTEN),
     dashboardUrl: parseDashboardUrl(env.SLIPWAY_DASHBOARD_URL),
+    dashboardTls: dashboardTls(env, cwd),
     scheduler,
     corePluginsDir: path.join(packageRoot, 'plugins'),
     pluginPath: path.join(libRoot, 'plugins'),

@@ -2,6 +2,8 @@
 // may see. Reads go through src/access/ and the store; every change is a command run through the
 // router as that key (src/dashboard/run.ts), so it is checked and logged exactly as over SSH.
 import http from 'node:http';
+import type https from 'node:https';
+import { HttpsListener } from '../os/https-listener.js';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Booted } from '../boot.js';
@@ -26,13 +28,14 @@ const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, session: OpenSession, app: AppName, url: URL) => Promise<void>;
 
 export class DashboardServer {
-  private readonly server: http.Server;
+  private readonly server: http.Server | https.Server;
+  private readonly secure?: HttpsListener;
   private readonly streams = new Set<http.ServerResponse>();
   private readonly stopping = new AbortController();
   private address?: AddressInfo;
 
   constructor(private readonly booted: Booted, private readonly settings: Settings, private readonly log: (line: string) => void) {
-    this.server = http.createServer((req, res) => {
+    const onRequest: http.RequestListener = (req, res) => {
       res.on('error', (error) => this.log(`dashboard: response: ${error.message}`));
       req.on('error', (error) => this.log(`dashboard: request: ${error.message}`));
       const fail = () => { if (res.headersSent) res.destroy(); else sendHtml(res, 500, views.messagePage('Error', 'Something went wrong; the server log says what.')); };
@@ -42,7 +45,14 @@ export class DashboardServer {
           fail();
         });
       });
-    });
+    };
+    // With the dashboard host's certificate (SLIPWAY_DASHBOARD_TLS_CERT/KEY) the listener is HTTPS.
+    if (settings.dashboardTls) {
+      this.secure = new HttpsListener(settings.dashboardTls, onRequest, log, 'dashboard', 'SLIPWAY_DASHBOARD_TLS_CERT, SLIPWAY_DASHBOARD_TLS_KEY');
+      this.server = this.secure.server;
+    } else {
+      this.server = http.createServer(onRequest);
+    }
     this.server.headersTimeout = 20_000;
     this.server.requestTimeout = 60_000;
   }
@@ -61,13 +71,14 @@ export class DashboardServer {
     if (this.settings.dashboardUrl) return this.settings.dashboardUrl;
     if (!this.address) return undefined;
     const host = this.address.family === 'IPv6' ? `[${this.address.address}]` : this.address.address;
-    return `http://${host}:${this.address.port}`;
+    return `${this.secure ? 'https' : 'http'}://${host}:${this.address.port}`;
   }
 
   async close(): Promise<void> {
     this.stopping.abort();
     for (const res of this.streams) res.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.secure) await this.secure.close();
+    else await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private get services() { return this.booted.services; }

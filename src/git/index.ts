@@ -10,7 +10,7 @@ import { PushRegistry } from './pushes.js';
 import { GitTransport } from './transport.js';
 import { HookHandler } from './hook.js';
 import { GitHttpServer } from './http.js';
-import { GitHttpsListener } from './https.js';
+import { HttpsListener } from '../os/https-listener.js';
 import { parseRepoArg } from './repo-name.js';
 
 export const GIT_VERBS = new Set(['git-receive-pack', 'git-upload-pack', 'git-upload-archive']);
@@ -34,11 +34,11 @@ export async function startGit(services: Services, deployer: PushDeployer, log: 
   const shown = (a: { family: string; address: string }) => (a.family === 'IPv6' ? `[${a.address}]` : a.address);
   const shownHost = shown(address);
   const { gitHttpsListen, gitTls } = services.settings;
-  let secure: GitHttpsListener | undefined;
+  let secure: HttpsListener | undefined;
   const banner = [`git-http: http://${shownHost}:${address.port}`];
   if (gitHttpsListen && gitTls) {
     try {
-      secure = new GitHttpsListener(gitTls, http.onRequest, log);
+      secure = new HttpsListener(gitTls, http.onRequest, log);
       const bound = await secure.listen(gitHttpsListen.host, gitHttpsListen.port);
       banner.push(`git-https: https://${shown(bound)}:${bound.port}`);
     } catch (error) {

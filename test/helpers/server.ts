@@ -140,9 +140,9 @@ export class TestServer {
     return Number(match[1]);
   }
 
-  /** The dashboard's base URL, from the banner line `dashboard: http://HOST:PORT (…)`. */
+  /** The dashboard's base URL, from the banner line `dashboard: http(s)://HOST:PORT (…)`. */
   get dashboardUrl(): string {
-    const match = /dashboard: (http:\/\/[\d.]+:\d+)/.exec(this.output);
+    const match = /dashboard: (https?:\/\/[\d.]+:\d+)/.exec(this.output);
     if (!match) throw new Error(`no dashboard banner line in:\n${this.output}`);
     return match[1];
   }

@@ -1,6 +1,6 @@
-// The git smart-HTTP transport over TLS (SLIPWAY_GIT_HTTPS_LISTEN): the same request handling as
-// the plain listener, with the git host's certificate from SLIPWAY_GIT_TLS_CERT/KEY. The files are
-// watched and a renewed pair serves from the next handshake; one that does not load keeps the old.
+// An HTTPS listener on a certificate kept in two PEM files (git over TLS: SLIPWAY_GIT_TLS_CERT/KEY;
+// the dashboard: SLIPWAY_DASHBOARD_TLS_CERT/KEY). The files are watched and a renewed pair serves
+// from the next handshake; one that does not load keeps the old.
 import fs from 'node:fs';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -19,16 +19,20 @@ function load(files: TlsFiles): tls.SecureContextOptions {
   return options;
 }
 
-export class GitHttpsListener {
-  private readonly server: https.Server;
+export class HttpsListener {
+  readonly server: https.Server;
 
-  constructor(private readonly files: TlsFiles, onRequest: http.RequestListener, private readonly log: (line: string) => void) {
+  /** `what` names the listener in messages (`git HTTPS`, `dashboard`); `variables` the settings that name the files. */
+  constructor(
+    private readonly files: TlsFiles, onRequest: http.RequestListener, private readonly log: (line: string) => void,
+    private readonly what = 'git HTTPS', variables = 'SLIPWAY_GIT_TLS_CERT, SLIPWAY_GIT_TLS_KEY',
+  ) {
     let options: tls.SecureContextOptions;
     try {
       options = load(files);
     } catch (error) {
       const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${(error as NodeJS.ErrnoException).path ?? 'a file'} does not exist` : (error as Error).message;
-      throw new SlipwayError('E_CERT_INVALID', `The git HTTPS certificate (SLIPWAY_GIT_TLS_CERT, SLIPWAY_GIT_TLS_KEY) cannot be used: ${why}`, 1, { cause: error });
+      throw new SlipwayError('E_CERT_INVALID', `The ${what} certificate (${variables}) cannot be used: ${why}`, 1, { cause: error });
     }
     this.server = https.createServer({ ...options, requestTimeout: 0, headersTimeout: 60_000 }, onRequest);
     // Failed handshakes (scanners, clients that do not trust the certificate) are the client's business.
@@ -39,9 +43,9 @@ export class GitHttpsListener {
   private reload(): void {
     try {
       this.server.setSecureContext(load(this.files));
-      this.log('git-https: certificate reloaded');
+      this.log(`${this.what}: certificate reloaded`);
     } catch (error) {
-      this.log(`git-https: the changed certificate files cannot be used, the previous certificate stays: ${(error as Error).message}`);
+      this.log(`${this.what}: the changed certificate files cannot be used, the previous certificate stays: ${(error as Error).message}`);
     }
   }
 
