@@ -99,8 +99,14 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
       controller.abortRestores();
       await restored;
       await controller.close(options);
-      // The managed nginx stops with the server (by its pid); the next server starts it when it restores apps.
-      await nginx.stop().catch((error: Error) => log(`nginx: cannot stop: ${error.message}`));
+      // Like the apps, the managed nginx outlives a server that stops (keepApps) and keeps serving
+      // them; the next server adopts it by its pid file and reloads it. A full close stops it by pid.
+      if (options.keepApps) {
+        const pid = await nginx.server.masterPid().catch(() => undefined);
+        if (pid !== undefined) log(`nginx (pid ${pid}) keeps serving the apps; the next start adopts it`);
+      } else {
+        await nginx.stop().catch((error: Error) => log(`nginx: cannot stop: ${error.message}`));
+      }
       await proxy.close();
     },
   };

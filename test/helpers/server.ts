@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../../src/settings.js';
 import { Store } from '../../src/store/index.js';
 import { ONE_OFF_VAR, OWNER_VAR } from '../../src/scheduler/process/engine.js';
-import { groupsMarked, stopGroup } from '../../src/os/process-group.js';
+import { groupsMarked, processAlive, processName, stopGroup } from '../../src/os/process-group.js';
 import { instanceId, ownLabels } from '../../src/scheduler/docker-local/naming.js';
 import { connect } from '../../src/docker/index.js';
 
@@ -176,6 +176,14 @@ export class TestServer {
 
   /** Stop the apps the server left running (they outlive it): processes and containers of this data dir. */
   async stopApps(): Promise<void> {
+    // The managed nginx outlives the server as the apps do: stopped here by its pid file.
+    const pidFile = path.join(this.home, 'lib', 'data', 'nginx', 'nginx.pid');
+    const nginxPid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) || 0 : 0;
+    if (nginxPid > 0 && processAlive(nginxPid, '') && processName(nginxPid).startsWith('nginx')) {
+      process.kill(nginxPid, 'SIGQUIT');
+      for (let i = 0; i < 100 && processAlive(nginxPid, ''); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (processAlive(nginxPid, '')) process.kill(nginxPid, 'SIGKILL');
+    }
     const owner = new Store(loadSettings(this.env(), this.dir)).processes.owner;
     for (const mark of [OWNER_VAR, ONE_OFF_VAR]) await Promise.all(groupsMarked(mark, owner).map((pgid) => stopGroup(pgid, 5_000)));
     if ((this.env().SLIPWAY_SCHEDULER ?? 'process') === 'process') return;
