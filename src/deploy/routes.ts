@@ -109,17 +109,20 @@ export class Routes {
   private async applyNginx(app: AppName, target: RouteTarget): Promise<void> {
     if (!this.nginx) throw new SlipwayError('E_NGINX_UNAVAILABLE', 'nginx is not available to this server', 1);
     const files = this.store.nginx;
-    const cert = await this.store.certs.get(app);
-    const [own, global] = await Promise.all([this.store.properties.list('nginx', app), this.store.properties.list('nginx', GLOBAL)]);
-    await this.nginx.apply(app, {
-      app,
-      hostnames: await this.hostnames(app),
-      maps: await nginxPortMaps(this.store, app, cert !== undefined),
-      target,
-      tlsDir: cert ? this.store.certs.dir(app) : undefined,
-      includeDir: files.includeDir(app),
-      acmeDir: files.acmeDir(app),
-      values: computeValues(own, global, app, this.nginx.server.logsDir()),
+    const logsDir = this.nginx.server.logsDir();
+    await this.nginx.apply(app, async () => {
+      const cert = await this.store.certs.get(app);
+      const [own, global] = await Promise.all([this.store.properties.list('nginx', app), this.store.properties.list('nginx', GLOBAL)]);
+      return {
+        app,
+        hostnames: await this.hostnames(app),
+        maps: await nginxPortMaps(this.store, app, cert !== undefined),
+        target,
+        tlsDir: cert ? this.store.certs.dir(app) : undefined,
+        includeDir: files.includeDir(app),
+        acmeDir: files.acmeDir(app),
+        values: computeValues(own, global, app, logsDir),
+      };
     });
   }
 

@@ -14,11 +14,15 @@ export { NGINX_PROPERTIES, computeValues, findProperty, refuseValue, type NginxV
 export class NginxProxy {
   constructor(readonly server: NginxServer, private readonly files: NginxFiles) {}
 
-  /** Writes, checks and serves the app's configuration; on refusal the previous one stays, and this throws. */
-  apply(app: AppName, site: Omit<SiteInput, 'listen'>): Promise<void> {
+  /**
+   * Writes, checks and serves the app's configuration; on refusal the previous one stays, and this
+   * throws. `site` is read inside the queue: two changes at once (a restore and an nginx:set) never
+   * let the one that read the older properties write last.
+   */
+  apply(app: AppName, site: () => Promise<Omit<SiteInput, 'listen'>>): Promise<void> {
     return this.server.serial(async () => {
       const previous = await this.files.readAppConfig(app);
-      await this.files.writeAppConfig(app, renderSite({ ...site, listen: this.server.listen }));
+      await this.files.writeAppConfig(app, renderSite({ ...(await site()), listen: this.server.listen }));
       const check = await this.server.test();
       if (!check.ok) {
         if (previous === undefined) await this.files.removeAppConfig(app);
