@@ -35,12 +35,12 @@ async function startNginxMode(upstreamPort, nginxPath, own) {
     systemInclude: '', systemPidFile: '',
   }, files);
   const proxy = new NginxProxy(server, files);
-  await proxy.apply('bench', {
+  await proxy.apply('bench', async () => ({
     app: 'bench', hostnames: ['bench.test'], maps: [{ scheme: 'http', hostPort: 80, containerPort: 5000 }],
     target: { kind: 'upstreams', upstreams: [{ host: '127.0.0.1', port: upstreamPort }] },
     includeDir: files.includeDir('bench'), acmeDir: files.acmeDir('bench'),
     values: computeValues(own, new Map(), 'bench', server.logsDir()),
-  });
+  }));
   return { port, pid: await server.masterPid(), conf: fs.readFileSync(files.appConfig('bench'), 'utf8'), stop: () => proxy.stop() };
 }
 
