@@ -7,19 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { localGit } from '../helpers/local-git.js';
 import { TestServer } from '../helpers/server.js';
 import { fixtures } from '../deploy/helpers.js';
 
-const gitEnv = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', LANG: 'C', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0',
-  GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.invalid', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.invalid',
-};
-
-async function git(cwd: string, args: string[]): Promise<string> {
-  const r = await execa('git', args, { cwd, env: gitEnv, extendEnv: false, reject: false });
-  assert.equal(r.exitCode, 0, `git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const git = localGit;
 
 describe('git:auth, git:allow-host and the deploy key, used by git:sync (real server, OpenSSH, real git)', function () {
   this.timeout(180_000);

@@ -7,20 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
+import { localGit, localGitEnv } from '../helpers/local-git.js';
 import { TestServer, makeKey } from '../helpers/server.js';
 import { eventually, fixtures, get } from '../deploy/helpers.js';
 import { freeLoopbackPort } from '../helpers/net.js';
 
-const gitEnv = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', LANG: 'C', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0',
-  GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.invalid', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.invalid',
-};
-
-async function git(cwd: string, args: string[]): Promise<string> {
-  const r = await execa('git', args, { cwd, env: gitEnv, extendEnv: false, reject: false });
-  assert.equal(r.exitCode, 0, `git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const git = localGit;
+const gitEnv = localGitEnv;
 
 describe('git:sync, git:initialize, git:status (real server, OpenSSH, real git)', function () {
   this.timeout(240_000);
