@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { localGit } from '../helpers/local-git.js';
 import { TestServer } from '../helpers/server.js';
 import { fixtures } from '../deploy/helpers.js';
