@@ -3,30 +3,21 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
-import { TestServer, gitClientEnv } from '../helpers/server.js';
-import { fixtures, get } from './helpers.js';
+import { TestServer } from '../helpers/server.js';
+import { appWork, type AppWork } from '../helpers/app-work.js';
+import { get } from './helpers.js';
 
 describe('pushed trees (real server, git and OpenSSH)', function () {
   this.timeout(180_000);
   let server: TestServer;
   let work: string;
-  let env: Record<string, string>;
+  let git: AppWork['git'];
 
-  const git = (args: string[]) => execa('git', args, { cwd: work, env, extendEnv: false, reject: false });
   const releasesDir = () => path.join(server.home, 'lib', 'data', 'releases', 'linked');
 
   before(async () => {
     server = await TestServer.start();
-    const home = path.join(server.dir, 'client-home');
-    fs.mkdirSync(home);
-    env = gitClientEnv(server.admin, home);
-    work = path.join(server.dir, 'work');
-    fs.cpSync(path.join(fixtures, 'static-site'), work, { recursive: true });
-    for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-q', '-m', 'v1']]) {
-      const r = await git(args);
-      assert.equal(r.exitCode, 0, r.stderr);
-    }
+    ({ work, git } = await appWork(server, { fixture: 'static-site' }));
     assert.equal((await server.ssh(['apps:create', 'linked'])).code, 0);
   });
   after(async () => { await server?.stop(); });
@@ -40,15 +31,16 @@ describe('pushed trees (real server, git and OpenSSH)', function () {
     assert.equal((await git(['add', '-A'])).exitCode, 0);
     assert.equal((await git(['commit', '-q', '-m', 'a chain of links'])).exitCode, 0);
     const push = await git(['push', `ssh://dokku@127.0.0.1:${server.sshPort}/linked`, 'main']);
-    assert.notEqual(push.exitCode, 0, push.stderr);
-    const refusals = push.stderr.split('\n').filter((line) => line.includes('Refusing'));
+    const stderr = String(push.stderr);
+    assert.notEqual(push.exitCode, 0, stderr);
+    const refusals = stderr.split('\n').filter((line) => line.includes('Refusing'));
     assert.deepEqual(refusals.map((line) => line.trimEnd()), [
       'remote:  !     Refusing archive entry out: symlink leaves the release directory through other symlinks',
-    ], push.stderr);
-    assert.match(push.stderr, /! \[remote rejected\] main -> main \(pre-receive hook declined\)/, push.stderr);
+    ], stderr);
+    assert.match(stderr, /! \[remote rejected\] main -> main \(pre-receive hook declined\)/, stderr);
     const remote = await git(['ls-remote', `ssh://dokku@127.0.0.1:${server.sshPort}/linked`]);
-    assert.equal(remote.exitCode, 0, remote.stderr);
-    assert.equal(remote.stdout.trim(), '', 'no ref moved');
+    assert.equal(remote.exitCode, 0, String(remote.stderr));
+    assert.equal(String(remote.stdout).trim(), '', 'no ref moved');
     const left = fs.existsSync(releasesDir()) ? fs.readdirSync(releasesDir()) : [];
     assert.deepEqual(left, [], 'nothing of the tree is kept');
     assert.notEqual((await get(server.httpPort, 'linked.localhost')).status, 200, 'nothing is served');
