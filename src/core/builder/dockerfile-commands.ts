@@ -4,7 +4,7 @@ import { runReport } from '../report/run-report.js';
 import type { CommandSet } from '../../commands/registry.js';
 import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
-import { setProperty } from '../shared/property-set.js';
+import { computedProperty, propertyOf, setProperty } from '../shared/property-set.js';
 import { UsageError } from '../../errors.js';
 import { GLOBAL } from '../../store/index.js';
 import { shown } from '../../names.js';
@@ -35,22 +35,15 @@ export const builderDockerfileCommands: CommandSet = {
     {
       name: 'builder-dockerfile:report',
       help: { usage: 'builder-dockerfile:report [<app>] [<flag>]', description: 'Display the Dockerfile builder settings of an app, or all apps' },
-      run: (inv, services) => {
-        const get = async (scope: Parameters<typeof services.store.properties.get>[1]) => (await services.store.properties.get(PLUGIN, scope, 'dockerfile-path')) ?? '';
-        return runReport(inv, services, {
-          type: 'builder-dockerfile',
-          app: async (app) => {
-            const own = await get(app);
-            const global = await get(GLOBAL);
-            return [
-              ['--builder-dockerfile-computed-dockerfile-path', own || global || 'Dockerfile'],
-              ['--builder-dockerfile-global-dockerfile-path', global],
-              ['--builder-dockerfile-dockerfile-path', own],
-            ];
-          },
-          global: async () => [['--builder-dockerfile-global-dockerfile-path', await get(GLOBAL)]],
-        });
-      },
+      run: (inv, services) => runReport(inv, services, {
+        type: 'builder-dockerfile',
+        app: async (app) => [
+          ['--builder-dockerfile-computed-dockerfile-path', await computedProperty(services, PLUGIN, app, 'dockerfile-path', 'Dockerfile')],
+          ['--builder-dockerfile-global-dockerfile-path', await propertyOf(services, PLUGIN, GLOBAL, 'dockerfile-path')],
+          ['--builder-dockerfile-dockerfile-path', await propertyOf(services, PLUGIN, app, 'dockerfile-path')],
+        ],
+        global: async () => [['--builder-dockerfile-global-dockerfile-path', await propertyOf(services, PLUGIN, GLOBAL, 'dockerfile-path')]],
+      }),
     },
   ],
 };

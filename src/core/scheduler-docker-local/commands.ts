@@ -1,10 +1,10 @@
 // scheduler-docker-local:* — Dokku's docker-local scheduler properties: `init-process` (false: no
 // init as PID 1, for images bringing their own, e.g. s6) and `parallel-schedule-count` (how many
 // process types start at once after web). src/scheduler/docker-local/settings.ts reads them.
-import { runReport } from '../report/run-report.js';
+import { runReport, type ReportRows } from '../report/run-report.js';
 import type { CommandSet } from '../../commands/registry.js';
 import type { Services } from '../../services.js';
-import { setProperty } from '../shared/property-set.js';
+import { computedProperty, propertyOf, setProperty } from '../shared/property-set.js';
 import { UsageError } from '../../errors.js';
 import { GLOBAL, type Scope } from '../../store/index.js';
 import { shown } from '../../names.js';
@@ -12,6 +12,7 @@ import { DOCKER_LOCAL_PLUGIN } from '../../scheduler/docker-local/settings.js';
 
 const SET_USAGE = 'scheduler-docker-local:set (<app>|--global) <key> [<value>]';
 const KEYS = ['init-process', 'parallel-schedule-count'];
+const DEFAULTS: Record<string, string> = { 'init-process': 'true', 'parallel-schedule-count': '1' };
 
 export const schedulerDockerLocalCommands: CommandSet = {
   plugin: DOCKER_LOCAL_PLUGIN,
@@ -38,33 +39,20 @@ export const schedulerDockerLocalCommands: CommandSet = {
       name: 'scheduler-docker-local:report',
       help: { usage: 'scheduler-docker-local:report [<app>|--global] [<flag>]', description: 'Display the docker-local scheduler settings of an app, or all apps' },
       run: (inv, services) => {
-        const get = async (scope: Scope, key: string) => (await services.store.properties.get(DOCKER_LOCAL_PLUGIN, scope, key)) ?? '';
-        const globalRows = async (): Promise<Array<[string, string]>> => {
-          const init = await get(GLOBAL, 'init-process');
-          const count = await get(GLOBAL, 'parallel-schedule-count');
-          return [
-            ['--scheduler-docker-local-computed-init-process', init || 'true'],
-            ['--scheduler-docker-local-computed-parallel-schedule-count', count || '1'],
-            ['--scheduler-docker-local-global-init-process', init],
-            ['--scheduler-docker-local-global-parallel-schedule-count', count],
-          ];
-        };
-        return runReport(inv, services, {
-          type: 'scheduler-docker-local',
-          async app(app) {
-            const [computedInit, computedCount, globalInit, globalCount] = await globalRows();
-            const init = await get(app, 'init-process');
-            const count = await get(app, 'parallel-schedule-count');
-            return [
-              [computedInit[0], init || computedInit[1]],
-              [computedCount[0], count || computedCount[1]],
-              globalInit, globalCount,
-              ['--scheduler-docker-local-init-process', init],
-              ['--scheduler-docker-local-parallel-schedule-count', count],
-            ];
-          },
-          global: globalRows,
-        });
+        const own = (scope: Scope, key: string) => propertyOf(services, DOCKER_LOCAL_PLUGIN, scope, key);
+        const computed = (scope: Scope, key: string) => computedProperty(services, DOCKER_LOCAL_PLUGIN, scope, key, DEFAULTS[key]);
+        const rows = async (scope: Scope): Promise<ReportRows> => [
+          ['--scheduler-docker-local-computed-init-process', await computed(scope, 'init-process')],
+          ['--scheduler-docker-local-computed-parallel-schedule-count', await computed(scope, 'parallel-schedule-count')],
+          ['--scheduler-docker-local-global-init-process', await own(GLOBAL, 'init-process')],
+          ['--scheduler-docker-local-global-parallel-schedule-count', await own(GLOBAL, 'parallel-schedule-count')],
+          // --global has no app rows (Dokku's report too).
+          ...(scope === GLOBAL ? [] : [
+            ['--scheduler-docker-local-init-process', await own(scope, 'init-process')],
+            ['--scheduler-docker-local-parallel-schedule-count', await own(scope, 'parallel-schedule-count')],
+          ] as ReportRows),
+        ];
+        return runReport(inv, services, { type: 'scheduler-docker-local', app: rows, global: () => rows(GLOBAL) });
       },
     },
   ],
