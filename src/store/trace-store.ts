@@ -8,12 +8,25 @@ import type { PropertyStore } from './properties.js';
 import { exists, writeFileAtomic } from './atomic.js';
 
 export class TraceStore {
+  // Older Slipway versions kept trace:on as a property. It is moved into the file on the first
+  // question (asked on every command and trigger, reading both cost two file reads each time),
+  // so every process sees one state and later questions are one stat.
+  private migrated: Promise<void> | undefined;
+
   constructor(private readonly layout: Layout, private readonly properties: PropertyStore) {}
 
-  /** On while the file exists (or the property older Slipway versions wrote is still set). */
+  /** On while $DOKKU_ROOT/.dokkurc/DOKKU_TRACE exists. */
   async isOn(): Promise<boolean> {
-    if (await exists(this.layout.traceFile())) return true;
-    return (await this.properties.get('trace', GLOBAL, 'enabled')) === 'true';
+    this.migrated ??= this.migrateLegacy().catch((error: unknown) => {
+      this.migrated = undefined; // asked again next time
+      throw error;
+    });
+    await this.migrated;
+    return exists(this.layout.traceFile());
+  }
+
+  private async migrateLegacy(): Promise<void> {
+    if ((await this.properties.get('trace', GLOBAL, 'enabled')) === 'true') await this.set(true);
   }
 
   async set(on: boolean): Promise<void> {
