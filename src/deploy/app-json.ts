@@ -1,7 +1,7 @@
 // Reads app.json as Dokku does: JSON with comments (`//`, `/* */`) and trailing commas (JWCC).
 // A syntax error names its line and column, in Dokku's "Cannot parse app.json as jsonc: …" line.
 import { DeployFailed } from '../errors.js';
-import { GLOBAL, type Scope, type Store } from '../store/index.js';
+import type { Scope, Store } from '../store/index.js';
 
 /** Deeper nesting than this is refused rather than risk the stack (no real app.json comes close). */
 const MAX_DEPTH = 256;
@@ -151,7 +151,6 @@ export const APP_JSON_PLUGIN = 'app-json';
 
 /** app-json:set appjson-path: the app's, else the global one, else `app.json` (slashes trimmed, as Dokku does). */
 export async function appJsonPath(store: Store, scope: Scope): Promise<string> {
-  const read = async (s: Scope) => (await store.properties.get(APP_JSON_PLUGIN, s, 'appjson-path'))?.trim() ?? '';
-  const value = (scope === GLOBAL ? '' : await read(scope)) || (await read(GLOBAL));
+  const value = await store.properties.effective(APP_JSON_PLUGIN, scope, 'appjson-path');
   return value.replace(/^\/+|\/+$/g, '') || 'app.json';
 }

@@ -2,7 +2,6 @@
 // `git:set APP rev-env-var NAME` renames it; set to empty, nothing is recorded), and keep-git-dir.
 import type { Store } from '../store/index.js';
 import type { AppName } from '../names.js';
-import { GLOBAL } from '../store/index.js';
 import { isValidConfigKey } from '../names.js';
 
 export const DEFAULT_REV_ENV_VAR = 'GIT_REV';
@@ -18,9 +17,7 @@ export async function revEnvVar(store: Store, app: AppName): Promise<string | un
 
 /** keep-git-dir: the app's value, else the global one, else false. */
 export async function keepGitDir(store: Store, app: AppName): Promise<boolean> {
-  const own = (await store.properties.get('git', app, 'keep-git-dir'))?.trim() ?? '';
-  const global = (await store.properties.get('git', GLOBAL, 'keep-git-dir'))?.trim() ?? '';
-  return (own || global || 'false') === 'true';
+  return (await store.properties.effective('git', app, 'keep-git-dir')) === 'true';
 }
 
 /**
@@ -50,9 +47,7 @@ export async function recordRevision(store: Store, app: AppName, name: string, r
 
 /** The deploy branch as Dokku computes it (the app's, else the global one, else master). */
 export async function deployBranchOf(store: Store, app: AppName): Promise<string> {
-  const own = (await store.properties.get('git', app, 'deploy-branch'))?.trim() ?? '';
-  const global = (await store.properties.get('git', GLOBAL, 'deploy-branch'))?.trim() ?? '';
-  return own || global || 'master';
+  return (await store.properties.effective('git', app, 'deploy-branch')) || 'master';
 }
 
 /**

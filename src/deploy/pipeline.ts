@@ -23,7 +23,6 @@ import { withDeployLock } from './locks.js';
 import { appUrls } from './routes.js';
 import { lineSink } from '../os/lines.js';
 import { RELEASE_TYPE } from './controller.js';
-import { GLOBAL } from '../store/index.js';
 import type { BuildTracker } from './builds.js';
 import { deployBranchOf, keepGitDir, recordRevision, revEnvVar } from './git-rev.js';
 import { addGitDir } from './git-dir.js';
@@ -112,7 +111,7 @@ export class DeployPipeline implements PushDeployer {
       // Dokku's git_build: the revision goes into the app's config (GIT_REV, or git:set rev-env-var).
       const revVar = await revEnvVar(this.store, app);
       if (revVar) env[revVar] = rev;
-      const selected = (await this.store.properties.get('builder', app, 'selected')) || (await this.store.properties.get('builder', GLOBAL, 'selected'));
+      const selected = await this.store.properties.effective('builder', app, 'selected');
       const procfile = await procfilePath(this.store, app);
       const appJson = await appJsonPath(this.store, app);
       if (appJson !== APP_JSON) log.verbose(out, `Reading app.json from ${appJson} (app-json:set appjson-path)`);
@@ -160,7 +159,7 @@ export class DeployPipeline implements PushDeployer {
 
   /** Dokku's post-extract steps: the app's build-dir becomes the root, then its dockerfile-path the Dockerfile. */
   private async arrangeSources(app: AppName, dir: string, out: Out): Promise<void> {
-    const property = async (plugin: string, key: string) => (await this.store.properties.get(plugin, app, key)) || (await this.store.properties.get(plugin, GLOBAL, key)) || '';
+    const property = (plugin: string, key: string) => this.store.properties.effective(plugin, app, key);
     const buildDir = await property('builder', 'build-dir');
     if (buildDir) {
       log.info1(out, `Building from ${buildDir.replace(/^\/+|\/+$/g, '')} (build-dir)`);

@@ -8,7 +8,7 @@ import type { RegistryAuth } from '../docker/index.js';
 export const REGISTRY_PLUGIN = 'registry';
 
 async function appOrGlobal(store: Store, app: AppName, key: string): Promise<string> {
-  return (await store.properties.get(REGISTRY_PLUGIN, app, key)) || (await store.properties.get(REGISTRY_PLUGIN, GLOBAL, key)) || '';
+  return store.properties.effective(REGISTRY_PLUGIN, app, key);
 }
 
 export function defaultImageRepo(app: AppName): string {

@@ -2,7 +2,7 @@
 // layout Dokku's fn-plugin-property-* helpers use, so bash plugins and TS code share them.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Layout, type Scope } from './layout.js';
+import { GLOBAL, Layout, type Scope } from './layout.js';
 import { readFileOr, writeFileAtomic } from './atomic.js';
 
 // A leading `_` for Dokku's `_default_.PHASE` (docker-options); never `.`, so never `..`.
@@ -21,6 +21,15 @@ export class PropertyStore {
     check(plugin, property);
     const value = await readFileOr(path.join(this.layout.propertyDir(plugin, scope), property), '\0');
     return value === '\0' ? undefined : value;
+  }
+
+  /**
+   * Dokku's computed value: the scope's own value, else the global one ('' when neither is set;
+   * trimmed, as a hand-written file ends in a newline). The global scope reads only itself.
+   */
+  async effective(plugin: string, scope: Scope, property: string): Promise<string> {
+    const own = scope === GLOBAL ? '' : (await this.get(plugin, scope, property))?.trim() ?? '';
+    return own || ((await this.get(plugin, GLOBAL, property))?.trim() ?? '');
   }
 
   /** With `secret` the file is readable by its owner only (registry passwords). */

@@ -37,11 +37,7 @@ export async function propertyOf(services: Services, plugin: string, scope: Scop
 
 /** The app's value, else the global one, else the default (Dokku's `computed` report rows). */
 export async function computedProperty(services: Services, plugin: string, scope: Scope, property: string, fallback: string): Promise<string> {
-  if (scope !== GLOBAL) {
-    const own = await propertyOf(services, plugin, scope, property);
-    if (own !== '') return own;
-  }
-  return (await propertyOf(services, plugin, GLOBAL, property)) || fallback;
+  return (await services.store.properties.effective(plugin, scope, property)) || fallback;
 }
 
 /** Runs a `NAME:set` command; returns what was done, for callers that act on a change. */

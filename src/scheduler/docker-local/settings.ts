@@ -1,7 +1,6 @@
 // The docker-local properties Dokku's scheduler-docker-local plugin has (scheduler-docker-local:set):
 // whether containers get the engine's init as PID 1, and how many process types start at once.
 import type { Store } from '../../store/index.js';
-import { GLOBAL } from '../../store/index.js';
 import type { AppName } from '../../names.js';
 
 export const DOCKER_LOCAL_PLUGIN = 'scheduler-docker-local';
@@ -15,7 +14,7 @@ export interface DockerLocalSettings {
 }
 
 export async function dockerLocalSettings(store: Store, app: AppName, imageLabels: Record<string, string>): Promise<DockerLocalSettings> {
-  const get = async (key: string) => (await store.properties.get(DOCKER_LOCAL_PLUGIN, app, key)) || (await store.properties.get(DOCKER_LOCAL_PLUGIN, GLOBAL, key)) || '';
+  const get = (key: string) => store.properties.effective(DOCKER_LOCAL_PLUGIN, app, key);
   const init = await get('init-process');
   const count = Number(await get('parallel-schedule-count'));
   return {
