@@ -53,7 +53,7 @@ export interface ServiceSpec {
     };
     RestartPolicy?: { Condition: string; Delay?: number; MaxAttempts?: number; Window?: number };
     Placement?: { Constraints?: string[] };
-    Resources?: { Limits?: { NanoCPUs?: number; MemoryBytes?: number } };
+    Resources?: { Limits?: { NanoCPUs?: number; MemoryBytes?: number }; Reservations?: { NanoCPUs?: number; MemoryBytes?: number } };
     ForceUpdate?: number;
   };
   Mode: { Replicated: { Replicas: number } };

@@ -90,3 +90,13 @@ export async function buildResources(store: Store, app: AppName): Promise<Pick<C
   }
   return result;
 }
+
+/** A swarm service's share of them: cpu and memory limits and the memory reservation (services have no swap or GPU count). */
+export function serviceResources(r: ContainerResources): { Limits?: { NanoCPUs?: number; MemoryBytes?: number }; Reservations?: { MemoryBytes: number } } | undefined {
+  const limits = { ...(r.nanoCpus === undefined ? {} : { NanoCPUs: r.nanoCpus }), ...(r.memoryBytes === undefined ? {} : { MemoryBytes: r.memoryBytes }) };
+  const result = {
+    ...(Object.keys(limits).length === 0 ? {} : { Limits: limits }),
+    ...(r.memoryReservationBytes === undefined ? {} : { Reservations: { MemoryBytes: r.memoryReservationBytes } }),
+  };
+  return Object.keys(result).length === 0 ? undefined : result;
+}

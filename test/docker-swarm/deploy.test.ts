@@ -156,7 +156,9 @@ describe('docker-swarm scheduler on a real 3-node swarm (git push, registry, pro
     for (const slot of [1, 2, 3]) assert.match(logs.stdout, new RegExp(`^\\S+ app\\[web\\.${slot}\\]: \\S+ url:/$`, 'm'));
   });
 
-  it('a new release rolls out (start-first) and is served', async function () {
+  it('a new release rolls out (start-first) and is served, with the resource limits set since', async function () {
+    await ssh(['resource:limit', '--memory', '256', '--cpu', '0.5', APP]);
+    await ssh(['resource:reserve', '--memory', '64', APP]);
     await commit({ 'www/index.html': 'version v2\n' }, 'v2');
     const pushed = await push();
     assert.equal(pushed.exitCode, 0, pushed.stderr);
@@ -164,6 +166,8 @@ describe('docker-swarm scheduler on a real 3-node swarm (git push, registry, pro
     const live = await running();
     assert.equal(live.length, 3);
     assert.ok(live.every((t) => t.image.includes(`/dokku/${APP}:2`)), JSON.stringify(live));
+    const inspect = await c().docker(c().manager, ['service', 'inspect', `${APP}-web`, '--format', '{{json .Spec.TaskTemplate.Resources}}']);
+    assert.deepEqual(JSON.parse(inspect.stdout), { Limits: { NanoCPUs: 500_000_000, MemoryBytes: 256 * 1024 ** 2 }, Reservations: { MemoryBytes: 64 * 1024 ** 2 } });
   });
 
   it('a release whose tasks fail is rolled back by Swarm, the push rejected, the old tasks keep serving', async function () {

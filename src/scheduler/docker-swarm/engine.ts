@@ -24,6 +24,7 @@ import { instanceId } from '../docker-local/naming.js';
 import { envDigest } from '../adoption.js';
 import { loginFor, registrySettings, remoteRef } from '../registry-settings.js';
 import { placementConstraints, routingMode, type RoutingMode } from './settings.js';
+import { containerResources, serviceResources } from '../resources.js';
 
 export const SWARM_SCHEDULER = 'docker-swarm';
 
@@ -244,6 +245,7 @@ export class DockerSwarmScheduler implements Scheduler {
     const env: Record<string, string> = { ...spec.env, DYNO: `${type}.{{.Task.Slot}}`, PS: `${type}.{{.Task.Slot}}` };
     if (type === 'web') env.PORT = String(CONTAINER_PORT);
     const constraints = await placementConstraints(this.store, release.app);
+    const resources = serviceResources(await containerResources(this.store, release.app, type));
     const labels = {
       ...ownServiceLabels(this.instance), [LABEL.app]: release.app, [LABEL.process]: type, [LABEL.release]: String(release.version),
       [SW_LABEL.config]: envDigest(spec.env),
@@ -262,6 +264,7 @@ export class DockerSwarmScheduler implements Scheduler {
         },
         RestartPolicy: { Condition: 'on-failure', Delay: SECOND, MaxAttempts: 10 },
         Placement: { Constraints: constraints },
+        ...(resources === undefined ? {} : { Resources: resources }),
       },
       Mode: { Replicated: { Replicas: spec.scale[type] ?? 0 } },
       UpdateConfig: { Parallelism: 1, Delay: 0, FailureAction: 'rollback', Monitor: 3 * SECOND, MaxFailureRatio: 0, Order: 'start-first' },
@@ -272,7 +275,7 @@ export class DockerSwarmScheduler implements Scheduler {
     };
     // Everything that makes a new rollout: not the replicas, the port or the generation label.
     const digest = createHash('sha256').update(JSON.stringify({
-      image, args, env, constraints, routing, restart: body.TaskTemplate.RestartPolicy,
+      image, args, env, constraints, routing, restart: body.TaskTemplate.RestartPolicy, resources,
     })).digest('hex').slice(0, 16);
     body.Labels[SW_LABEL.spec] = digest;
     return { spec: body, digest };
