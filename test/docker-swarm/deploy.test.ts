@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { TestServer, gitClientEnv, gitSshCommand, repoRoot } from '../helpers/server.js';
+import { TestServer, gitClientEnv, gitSshCommand, repoRoot, sshOptions } from '../helpers/server.js';
 import { SwarmCluster, swarmProblem } from '../helpers/swarm-cluster.js';
 import { skipSuite } from '../helpers/swarm-skip.js';
 import { eventually } from '../deploy/helpers.js';
@@ -184,14 +184,28 @@ describe('docker-swarm scheduler on a real 3-node swarm (git push, registry, pro
     await git(['revert', '--no-edit', 'HEAD']);
   });
 
-  it('ps:stop removes the services (the proxy answers 503), ps:start runs them again', async function () {
-    await ssh(['ps:stop', APP]);
-    const gone = await c().docker(c().manager, ['service', 'ls', '--filter', `label=com.slipway.app=${APP}`, '--format', '{{.Name}}']);
-    assert.equal(gone.stdout.trim(), '');
-    assert.equal((await page()).status, 503);
-    await ssh(['ps:start', APP]);
-    assert.deepEqual(await page(), { status: 200, body: 'version v2\n' });
-    assert.equal((await running()).length, 3);
+  it('ps:stop removes the services (the proxy answers 503), ps:start runs them again; logs -t follows the new ones', async function () {
+    // Started before the services go: a follower must pick up the services ps:start creates.
+    const [command, ...prefix] = [...c().inNetns(), 'ssh'];
+    const follow = execa(command, [...prefix, ...sshOptions(s().sshPort, s().admin), '--', 'dokku@127.0.0.1', 'logs', APP, '-t', '-n', '0'], { reject: false });
+    let followed = '';
+    follow.stdout?.on('data', (chunk: Buffer) => { followed += chunk.toString(); });
+    try {
+      await ssh(['ps:stop', APP]);
+      const gone = await c().docker(c().manager, ['service', 'ls', '--filter', `label=com.slipway.app=${APP}`, '--format', '{{.Name}}']);
+      assert.equal(gone.stdout.trim(), '');
+      assert.equal((await page()).status, 503);
+      await ssh(['ps:start', APP]);
+      assert.deepEqual(await page(), { status: 200, body: 'version v2\n' });
+      assert.equal((await running()).length, 3);
+      await eventually(async () => {
+        await page();
+        return /^\S+ app\[web\.[123]\]: \S+ url:\/$/m.test(followed) ? true : undefined;
+      }, 500);
+    } finally {
+      follow.kill('SIGTERM');
+      await follow;
+    }
   });
 
   it('apps keep running while Slipway is down; the next server adopts the services without restarting a task', async function () {

@@ -7,6 +7,7 @@
 // mesh (ingress), and a new port per update so old and new tasks can run side by side on one node.
 // The proxy routes to the running tasks and follows them (a poll each second) without a restart.
 import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store } from '../../store/index.js';
 import type { AppName } from '../../names.js';
@@ -470,21 +471,32 @@ export class DockerSwarmScheduler implements Scheduler {
     return [...(this.apps.get(app)?.generations ?? [])];
   }
 
-  /** `TIME app[web.1]: text` from the services' logs (Swarm collects them from every node). */
+  /**
+   * `TIME app[web.1]: text` from the services' logs (Swarm collects them from every node). Following
+   * (`logs -t`) also picks up services created after it began (ps:start, a new process type, a scale
+   * from 0), whose lines it reads from their start, until the client leaves.
+   */
   async logs(app: AppName, query: LogQuery, write: (line: string) => void, signal: AbortSignal): Promise<void> {
     await this.refresh(app);
     const state = this.state(app);
-    const slotOf = new Map(state.tasks.map((t) => [t.id, t.slot]));
-    const services = [...state.services].filter(([type]) => query.type === undefined || query.type === type || query.type.startsWith(`${type}.`));
+    let slotOf = new Map<string, number>();
+    const slot = (task: string | undefined): number | string => {
+      if (task === undefined) return '?';
+      // Tasks started since the last look (a rollout, a rescheduled task) get their slot from the latest refresh.
+      if (!slotOf.has(task)) slotOf = new Map(state.tasks.map((t) => [t.id, t.slot]));
+      return slotOf.get(task) ?? '?';
+    };
+    const wanted = (type: string): boolean => query.type === undefined || query.type === type || query.type.startsWith(`${type}.`);
     const format = (type: string, line: { time?: string; text: string; task?: string }): string | undefined => {
-      const dyno = `${type}.${line.task === undefined ? '?' : slotOf.get(line.task) ?? '?'}`;
+      const dyno = `${type}.${slot(line.task)}`;
       if (query.type !== undefined && query.type.includes('.') && dyno !== query.type) return undefined;
       const date = line.time === undefined ? new Date() : new Date(line.time);
       return `${Number.isNaN(date.getTime()) ? new Date().toISOString() : date.toISOString()} app[${dyno}]: ${line.text}`;
     };
+    const services = () => [...state.services].filter(([type]) => wanted(type));
     if (!query.follow) {
       const all: Array<{ key: string; line: string }> = [];
-      for (const [type, service] of services) {
+      for (const [type, service] of services()) {
         for await (const line of await this.docker.swarm.serviceLogs(service.id, { tail: query.lines })) {
           const text = format(type, line);
           if (text !== undefined) all.push({ key: line.time ?? '', line: text });
@@ -494,20 +506,33 @@ export class DockerSwarmScheduler implements Scheduler {
       for (const entry of query.lines <= 0 ? [] : all.slice(-query.lines)) write(entry.line);
       return;
     }
-    const streams = await Promise.all(services.map(async ([type, service]) => ({ type, stream: await this.docker.swarm.serviceLogs(service.id, { tail: query.lines, follow: true }) })));
-    const stopAll = (): void => { for (const { stream } of streams) stream.destroy(); };
-    signal.addEventListener('abort', stopAll, { once: true });
-    try {
-      await Promise.all(streams.map(async ({ type, stream }) => {
+    const followed = new Map<string, Readable>();
+    const follow = async (type: string, service: ServiceInfo, tail: number | undefined): Promise<void> => {
+      if (followed.has(service.id) || signal.aborted) return;
+      const stream = await this.docker.swarm.serviceLogs(service.id, { tail, follow: true }).catch(() => undefined);
+      if (stream === undefined) return; // removed between the listing and the call: nothing to follow
+      followed.set(service.id, stream);
+      void (async () => {
         try {
           for await (const line of stream) {
             const text = format(type, line);
             if (text !== undefined) write(text);
           }
         } catch {
-          // destroyed on abort
+          // destroyed when the client leaves, or the service was removed
         }
-      }));
+      })();
+    };
+    const stopAll = (): void => { for (const stream of followed.values()) stream.destroy(); };
+    signal.addEventListener('abort', stopAll, { once: true });
+    try {
+      for (const [type, service] of services()) await follow(type, service, query.lines);
+      while (!signal.aborted) {
+        await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
+        if (signal.aborted) break;
+        await this.refresh(app).catch(() => undefined);
+        for (const [type, service] of services()) await follow(type, service, undefined);
+      }
     } finally {
       signal.removeEventListener('abort', stopAll);
       stopAll();
