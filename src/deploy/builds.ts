@@ -9,6 +9,7 @@ import type { RequestContext } from '../request-context.js';
 import { log, prefix } from '../log.js';
 import { DeployFailed, userMessage } from '../errors.js';
 import { GLOBAL, type Scope } from '../store/index.js';
+import type { ActivityFeed } from './activity.js';
 
 export const DEFAULT_BUILD_RETENTION = 20;
 
@@ -41,7 +42,8 @@ function tee(target: Writable, file: WriteStream): Writable {
 export class BuildTracker {
   private readonly running = new Map<AppName, Running>();
 
-  constructor(private readonly store: Store) {}
+  /** activity hears each build start and end (the dashboard follows the log from there). */
+  constructor(private readonly store: Store, private readonly activity?: ActivityFeed) {}
 
   /** The id of the build running for app in this server, if any. */
   current(app: AppName): string | undefined {
@@ -63,6 +65,7 @@ export class BuildTracker {
     let status: FinalStatus = 'failed';
     const entry: Running = { id: record.id, controller, canceled: false, done: new Promise((resolve) => { finished = resolve; }) };
     this.running.set(app, entry);
+    this.activity?.announce({ kind: 'build-started', app, id: record.id });
     const tracked: Out = { stdout: tee(out.stdout, file), stderr: tee(out.stderr, file), quiet: out.quiet };
     try {
       await fn(tracked, { identity: request.identity, signal: controller.signal });
@@ -78,6 +81,8 @@ export class BuildTracker {
       signal.removeEventListener('abort', onAbort);
       if (this.running.get(app) === entry) this.running.delete(app);
       finished(status);
+      // After the record is final and the log closed: a listener reads both as they end.
+      this.activity?.announce({ kind: 'build-finished', app, id: record.id, status });
       await this.store.builds.prune(app, await buildRetention(this.store, app)).catch((e: Error) => log.warn(out, `builds:prune ${app}: ${e.message}`));
     }
   }

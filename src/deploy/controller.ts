@@ -19,6 +19,7 @@ import { loadCheckPlan } from './checks.js';
 import { checkGeneration, checkInstance } from './health.js';
 import { checksPolicy, waitToRetire } from './checks-policy.js';
 import { BuildTracker } from './builds.js';
+import { ActivityFeed } from './activity.js';
 import { fire, type TriggerScope } from './triggers.js';
 import { imageTag } from './image-tag.js';
 import { Routes, type RouteTarget } from './routes.js';
@@ -60,6 +61,8 @@ export class AppController {
   private readonly detached = new Map<OneOffRun, { deadline: number; stop: AbortController }>();
   /** Build records for every deploy (the pipeline's builds, and redeploys: start, restart, scale). */
   readonly builds: BuildTracker;
+  /** Build starts and ends, and changes of the serving processes, as they happen (the dashboard listens). */
+  readonly activity: ActivityFeed;
   /** Generations already told to stop (still listed by the scheduler until they are gone). */
   private readonly retiring = new WeakSet<Generation>();
   /** Aborted by close(): restores still waiting on health checks give up. */
@@ -73,7 +76,8 @@ export class AppController {
     readonly routes: Routes,
     private readonly serverLog: (line: string) => void,
   ) {
-    this.builds = new BuildTracker(services.store);
+    this.activity = new ActivityFeed(serverLog);
+    this.builds = new BuildTracker(services.store, this.activity);
   }
 
   private get store() { return this.services.store; }
@@ -83,10 +87,12 @@ export class AppController {
     this.live.set(app, live);
     this.following.get(app)?.();
     this.following.delete(app);
+    this.activity.announce({ kind: 'changed', app });
     const { generation } = live;
     if (!generation?.watch || live.target.kind !== 'upstreams') return;
     this.following.set(app, generation.watch(() => {
       if (this.live.get(app) !== live) return;
+      this.activity.announce({ kind: 'changed', app });
       const upstreams = generation.instances().filter((i) => i.type === 'web' && i.state === 'running' && i.port !== undefined)
         .map((i) => ({ host: i.host, port: i.port as number }));
       // Every task gone (a cluster outage): keep the last known ones rather than a 503 page.
@@ -100,6 +106,7 @@ export class AppController {
     this.live.delete(app);
     this.following.get(app)?.();
     this.following.delete(app);
+    this.activity.announce({ kind: 'changed', app });
   }
 
   artifact(app: AppName, release: ReleaseRecord): ReleaseArtifact {
@@ -300,6 +307,7 @@ export class AppController {
         }
       }
       await this.store.ps.setScale(app, { ...(await this.store.ps.scale(app)), ...changes });
+      this.activity.announce({ kind: 'changed', app });
       log.info1(out, `Scaling ${app} processes: ${formatScale(changes, ' ')}`);
       if (release && !release.static && (await this.store.ps.restore(app))) {
         await this.builds.track(app, 'deploy', 'ps:scale', out, request, (o, r) => this.activate(app, release, { out: o, request: r }));

@@ -79,6 +79,7 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
     cancelBuild: (app) => pipeline.builds.cancel(app),
     runChecks: (app, selectors, out, request) => controller.runChecks(app, selectors, out, request),
     nginx,
+    onActivity: (listener) => controller.activity.listen(listener),
   };
 
   let restored: Promise<void> | undefined;

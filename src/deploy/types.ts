@@ -7,6 +7,7 @@ import type { ReleaseRecord, Scale } from '../store/index.js';
 import type { InstanceInfo, LogQuery, RunIO } from '../scheduler/types.js';
 import type { Identity, RequestContext } from '../request-context.js';
 import type { CancelOutcome } from './builds.js';
+import type { ActivityListener } from './activity.js';
 
 export interface PushRequest {
   app: AppName;
@@ -127,4 +128,6 @@ export interface AppPlatform {
   runChecks(app: AppName, selectors: string[] | undefined, out: Out, request: RequestContext): Promise<void>;
   /** The nginx behind proxy type nginx (nginx:* commands: check, reload, paths). */
   readonly nginx: NginxProxy;
+  /** Hear every app's build starts and ends and process/release changes (src/deploy/activity.ts); returns the stop function. */
+  onActivity(listener: ActivityListener): () => void;
 }
