@@ -1,5 +1,5 @@
 // The dashboard's only stylesheet and script, served from its own origin (the CSP allows nothing
-// else). The pages work without the script; it only follows the live logs (server-sent events).
+// else). The pages work without the script; it only follows the live logs and tables (server-sent events).
 
 export const CSS = `
 *{box-sizing:border-box}
@@ -40,6 +40,23 @@ button.danger{background:#b3261e;border-color:#b3261e}
 
 export const JS = `
 'use strict';
+// A live table (processes, releases) is replaced by the server's newer rendering; while the focus is
+// inside it (someone typing a scale), the newest one waits until the focus leaves.
+const waiting = new Map();
+const swap = (id, html) => {
+  const box = document.getElementById(id);
+  if (!box) return;
+  if (box.contains(document.activeElement)) { waiting.set(id, html); return; }
+  waiting.delete(id);
+  box.innerHTML = html;
+  box.dataset.updates = String(Number(box.dataset.updates || 0) + 1);
+};
+document.addEventListener('focusout', (e) => {
+  for (const [id, html] of waiting) {
+    const box = document.getElementById(id);
+    if (box && !box.contains(e.relatedTarget)) swap(id, html);
+  }
+});
 // Follows every <pre data-live="URL"> with server-sent events; lines are text, never HTML.
 for (const pre of document.querySelectorAll('pre[data-live]')) {
   const status = document.getElementById(pre.dataset.status || '');
@@ -59,6 +76,8 @@ for (const pre of document.querySelectorAll('pre[data-live]')) {
   source.addEventListener('build', (e) => { pre.textContent = ''; say('Deploying: build ' + e.data); });
   source.addEventListener('done', (e) => say('Build finished: ' + e.data));
   source.addEventListener('state', (e) => say(e.data));
+  source.addEventListener('processes', (e) => swap('processes-body', e.data));
+  source.addEventListener('releases', (e) => swap('releases-body', e.data));
   source.onerror = () => say('Disconnected; retrying…');
 }
 `;

@@ -1,6 +1,6 @@
-// Server-sent events for live logs: a Writable the commands write to that never waits for the
-// browser. Past MAX_QUEUED_BYTES unsent, lines are dropped and counted, and the page is told.
-import { Writable } from 'node:stream';
+// Server-sent events for live pages: output is split into clean lines once (LineSplitter), framed
+// once, and written to every page that follows it (LivePage) without ever waiting for a browser.
+// Past MAX_QUEUED_BYTES unsent, a page's lines are dropped and counted, and the page is told.
 import { StringDecoder } from 'node:string_decoder';
 import type http from 'node:http';
 import { baseHeaders } from './http.js';
@@ -15,52 +15,81 @@ export function openEventStream(res: http.ServerResponse): void {
   res.write(': live\n\n');
 }
 
-/** Writes one named event; false when it was dropped (the browser is behind, or gone). */
-export function sendEvent(res: http.ServerResponse, event: string, data: string): boolean {
-  if (res.destroyed || res.writableEnded || res.writableLength > MAX_QUEUED_BYTES) return false;
+/** One named event as it goes on the wire; each line of data its own `data:` field (no line can forge an event). */
+export function eventFrame(event: string, data: string): string {
   const body = data.split('\n').map((line) => `data: ${line}`).join('\n');
-  res.write(event === 'message' ? `${body}\n\n` : `event: ${event}\n${body}\n\n`);
+  return event === 'message' ? `${body}\n\n` : `event: ${event}\n${body}\n\n`;
+}
+
+/** Writes one frame; false when it was dropped (the browser is behind, or gone). */
+function writeFrame(res: http.ServerResponse, frame: string): boolean {
+  if (res.destroyed || res.writableEnded || res.writableLength > MAX_QUEUED_BYTES) return false;
+  res.write(frame);
   return true;
 }
 
-/** Each output line becomes one `message` event; the producer's pace is never the browser's. */
-export class EventLines extends Writable {
-  private readonly decoder = new StringDecoder('utf8');
-  private partial = '';
+/** Writes one named event; false when it was dropped (the browser is behind, or gone). */
+export function sendEvent(res: http.ServerResponse, event: string, data: string): boolean {
+  return writeFrame(res, eventFrame(event, data));
+}
+
+/** Terminal colour codes and carriage returns (progress bars) are for terminals; a huge line is cut. */
+export function cleanLine(raw: string): string {
+  return raw.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '').slice(0, MAX_LINE);
+}
+
+/** One browser's event stream. A frame is written at once or dropped; nothing here ever waits. */
+export class LivePage {
   private dropped = 0;
   /** Lines dropped in total (for tests and the bench). */
   droppedTotal = 0;
 
-  constructor(private readonly res: http.ServerResponse) {
-    super();
-  }
+  constructor(readonly res: http.ServerResponse) {}
 
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.take(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
-    done();
-  }
-
-  override _final(done: (error?: Error | null) => void): void {
-    this.take(this.decoder.end());
-    if (this.partial) this.line(this.partial);
-    this.partial = '';
-    done();
-  }
-
-  private take(text: string): void {
-    const lines = (this.partial + text).split('\n');
-    this.partial = lines.pop() ?? '';
-    if (this.partial.length > MAX_LINE) { lines.push(this.partial); this.partial = ''; }
-    for (const line of lines) this.line(line);
-  }
-
-  private line(raw: string): void {
-    // Colour codes and carriage returns (progress bars) are for terminals.
-    const line = raw.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '').slice(0, MAX_LINE);
-    if (this.dropped && sendEvent(this.res, 'dropped', String(this.dropped))) this.dropped = 0;
-    if (this.dropped || !sendEvent(this.res, 'message', line)) {
+  /** A log line's frame (eventFrame('message', …)): sent, or dropped and counted; the page hears how many before its next line. */
+  line(frame: string): void {
+    if (this.dropped && writeFrame(this.res, eventFrame('dropped', String(this.dropped)))) this.dropped = 0;
+    if (this.dropped || !writeFrame(this.res, frame)) {
       this.dropped++;
       this.droppedTotal++;
     }
+  }
+
+  /** A named event (build, done, state, a table); false when it was dropped. */
+  event(name: string, data: string): boolean {
+    return sendEvent(this.res, name, data);
+  }
+
+  /** Says why in a last event, then ends the stream. */
+  close(state?: string): void {
+    if (state !== undefined) this.event('state', state);
+    if (!this.res.writableEnded) this.res.end();
+  }
+}
+
+/** Bytes in, whole clean lines out (split across chunks and UTF-8 characters); one per followed output, shared by its pages. */
+export class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private partial = '';
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  write(chunk: Buffer | string): void {
+    this.take(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+  }
+
+  /** The output ended: a last line without a newline is a line too. */
+  end(): void {
+    this.take(this.decoder.end());
+    if (this.partial) this.onLine(cleanLine(this.partial));
+    this.partial = '';
+  }
+
+  private take(text: string): void {
+    if (!text) return;
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop() ?? '';
+    if (this.partial.length > MAX_LINE) { lines.push(this.partial); this.partial = ''; }
+    for (const line of lines) this.onLine(cleanLine(line));
   }
 }

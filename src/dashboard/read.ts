@@ -40,7 +40,8 @@ function stateOf(instances: InstanceInfo[], running: boolean, release: ReleaseRe
   return 'running';
 }
 
-async function summary(services: Services, app: AppName): Promise<AppSummary & { instances: InstanceInfo[]; scale: Scale; builds: AppDetail['builds'] }> {
+/** The app's processes as the platform runs them, and the scale they should have. */
+async function processesOf(services: Services, app: AppName): Promise<Pick<AppDetail, 'state' | 'processes' | 'release' | 'instances' | 'scale'>> {
   const platform = services.platform;
   const status = platform ? await platform.status(app) : { release: await services.store.releases.current(app), running: false, instances: [] as InstanceInfo[] };
   const scale = await services.store.ps.scale(app);
@@ -49,11 +50,22 @@ async function summary(services: Services, app: AppName): Promise<AppSummary & {
     const mine = status.instances.filter((i) => i.type === type);
     return { type, running: mine.filter((i) => i.state === 'running').length, wanted: scale[type] ?? (type === 'web' ? 1 : 0), crashed: mine.filter((i) => i.state === 'crashed').length };
   });
+  return { state: stateOf(status.instances, status.running, status.release), processes, release: status.release, instances: status.instances, scale };
+}
+
+async function summary(services: Services, app: AppName): Promise<AppSummary & { instances: InstanceInfo[]; scale: Scale; builds: AppDetail['builds'] }> {
   const builds = (await services.store.builds.list(app)).map((b) => ({ ...b, display: displayStatus(b) }));
-  return {
-    name: app, state: stateOf(status.instances, status.running, status.release), processes, urls: await urlsOf(services, app),
-    release: status.release, lastBuild: builds[0], instances: status.instances, scale, builds,
-  };
+  return { name: app, ...(await processesOf(services, app)), urls: await urlsOf(services, app), lastBuild: builds[0], builds };
+}
+
+/** What the live process and release tables show. No access check: the caller checks each page's key (mayUse). */
+export type LiveTables = Pick<AppDetail, 'name' | 'state' | 'processes' | 'release' | 'instances' | 'scale' | 'releases'>;
+
+/** The app's live tables, read once for every page that shows them; undefined when the app is gone. */
+export async function liveTables(services: Services, app: AppName): Promise<LiveTables | undefined> {
+  if (!(await services.store.apps.exists(app))) return undefined;
+  const processes = await processesOf(services, app);
+  return { name: app, ...processes, releases: [...(await services.store.releases.list(app))].reverse() };
 }
 
 /** Every app this identity may see, with its state. */

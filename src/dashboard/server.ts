@@ -5,7 +5,6 @@ import http from 'node:http';
 import type https from 'node:https';
 import { HttpsListener } from '../os/https-listener.js';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Booted } from '../boot.js';
 import type { Settings } from '../settings.js';
 import { isValidAppName, type AppName } from '../names.js';
@@ -13,15 +12,16 @@ import { withinSession } from '../os/fault-boundary.js';
 import { csrfMatches, endSessions, openSession, redeemLoginToken, type OpenSession } from '../access/dashboard-sessions.js';
 import { logEvent } from '../core/events/audit.js';
 import { displayStatus } from '../store/index.js';
+import type { AppActivity } from '../deploy/activity.js';
 import { COOKIE, baseHeaders, isHttps, readCookie, readForm, redirect, sameOrigin, sendHtml, sessionCookie } from './http.js';
 import { appDetail, appSummaries, mayUse } from './read.js';
-import { runCommand, streamCommand, type CommandResult } from './run.js';
-import { EventLines, openEventStream, sendEvent } from './live.js';
+import { runCommand, type CommandResult } from './run.js';
+import { LivePage, openEventStream } from './live.js';
+import { AppFeed } from './app-feed.js';
+import { LogFeed } from './log-feed.js';
 import { CSS, JS } from './assets.js';
 import * as views from './views.js';
 
-/** How often a deploy-log page looks for a new build of its app. */
-const DEPLOY_POLL_MS = 500;
 const PROCESS_TYPE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -33,6 +33,13 @@ export class DashboardServer {
   private readonly streams = new Set<http.ServerResponse>();
   private readonly stopping = new AbortController();
   private address?: AddressInfo;
+  /** One feed per app with open pages (its build log and tables), one follower per app log stream. */
+  private readonly appFeeds = new Map<AppName, AppFeed>();
+  private readonly logFeeds = new Map<string, LogFeed>();
+  /** Activity announced so far, and at which count each app last changed (a page says which it saw). */
+  private activityCount = 0;
+  private readonly changedAt = new Map<AppName, number>();
+  private readonly stopListening: () => void;
 
   constructor(private readonly booted: Booted, private readonly settings: Settings, private readonly log: (line: string) => void) {
     const onRequest: http.RequestListener = (req, res) => {
@@ -55,6 +62,13 @@ export class DashboardServer {
     }
     this.server.headersTimeout = 20_000;
     this.server.requestTimeout = 60_000;
+    this.stopListening = booted.services.platform?.onActivity((event) => this.activity(event)) ?? (() => undefined);
+  }
+
+  /** The platform's announcements reach the app's feed, when a page of that app is open. */
+  private activity(event: AppActivity): void {
+    this.changedAt.set(event.app, ++this.activityCount);
+    this.appFeeds.get(event.app)?.activity(event);
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {
@@ -75,6 +89,7 @@ export class DashboardServer {
   }
 
   async close(): Promise<void> {
+    this.stopListening();
     this.stopping.abort();
     for (const res of this.streams) res.destroy();
     if (this.secure) await this.secure.close();
@@ -117,7 +132,7 @@ export class DashboardServer {
     const rest = match[2] ?? '';
     const routes: Record<string, Handler> = {
       '': (q, s, o, a, u) => this.appPage(s, o, a, u),
-      '/live/deploy': (q, s, o, a) => this.liveDeploy(q, s, o, a),
+      '/live/deploy': (q, s, o, a, u) => this.liveDeploy(q, s, o, a, u),
       '/live/logs': (q, s, o, a, u) => this.liveLogs(q, s, o, a, u),
     };
     const build = /^\/builds\/([0-9a-z]{14})$/.exec(rest);
@@ -228,9 +243,11 @@ export class DashboardServer {
   }
 
   private async renderApp(res: http.ServerResponse, session: OpenSession, app: AppName, options: { reveal?: string; type?: string; result?: CommandResult & { title: string } }): Promise<void> {
+    // Counted before the read: a change during it makes the live stream send the tables again.
+    const seen = this.activityCount;
     const detail = await appDetail(this.services, session.identity, app);
     if (!detail) return this.notFound(res, session);
-    sendHtml(res, options.result && options.result.code !== 0 ? 422 : 200, views.appPage(detail, this.viewer(session), options));
+    sendHtml(res, options.result && options.result.code !== 0 ? 422 : 200, views.appPage(detail, this.viewer(session), { ...options, seen }));
   }
 
   private async appPage(res: http.ServerResponse, session: OpenSession, app: AppName, url: URL): Promise<void> {
@@ -262,43 +279,47 @@ export class DashboardServer {
     this.streams.add(res);
     const controller = new AbortController();
     res.once('close', () => { this.streams.delete(res); controller.abort(); });
+    // The browser left while the request was checked: 'close' came already.
+    if (res.destroyed) { this.streams.delete(res); controller.abort(); }
     return AbortSignal.any([controller.signal, this.stopping.signal]);
   }
 
-  /** The app's process output, followed (`logs APP -t`), as the session's key. */
+  /** The app's process output (`logs APP -t -n 100 [-p TYPE]`): one follower per app and type, shared by its pages. */
   private async liveLogs(req: http.IncomingMessage, res: http.ServerResponse, session: OpenSession, app: AppName, url: URL): Promise<void> {
     if (!(await mayUse(this.services, session.identity, app))) return this.notFound(res, session);
-    const type = url.searchParams.get('type') ?? '';
+    const given = url.searchParams.get('type') ?? '';
+    const type = given && PROCESS_TYPE.test(given) ? given : undefined;
     const signal = this.openStream(req, res);
-    const lines = new EventLines(res);
-    const code = await streamCommand(this.booted.router, session.identity, ['logs', app, '-t', '-n', '100', ...(type && PROCESS_TYPE.test(type) ? ['-p', type] : [])], lines, signal);
-    if (!signal.aborted) {
-      sendEvent(res, 'state', code === 0 ? 'Log ended' : `Logs unavailable (exit ${code})`);
-      res.end();
+    const page = new LivePage(res);
+    const key = `${app} ${type ?? ''}`;
+    let feed = this.logFeeds.get(key);
+    if (!feed) {
+      const created: LogFeed = new LogFeed(this.services.platform, app, type, () => { if (this.logFeeds.get(key) === created) this.logFeeds.delete(key); }, this.log);
+      this.logFeeds.set(key, feed = created);
     }
+    feed.add(page);
+    const joined = feed;
+    signal.addEventListener('abort', () => joined.remove(page), { once: true });
   }
 
   /**
-   * The running deploy's output, the same lines the pusher sees (`builds:output APP ID`, followed
-   * while it runs), then the next deploy's, until the page closes.
+   * The app's deploys as they run (the same lines the pusher sees, from the build's log) and its
+   * process and release tables as they change: one feed per app, shared by its pages.
    */
-  private async liveDeploy(req: http.IncomingMessage, res: http.ServerResponse, session: OpenSession, app: AppName): Promise<void> {
+  private async liveDeploy(req: http.IncomingMessage, res: http.ServerResponse, session: OpenSession, app: AppName, url: URL): Promise<void> {
     if (!(await mayUse(this.services, session.identity, app))) return this.notFound(res, session);
     const signal = this.openStream(req, res);
-    let last: string | undefined;
-    while (!signal.aborted) {
-      const running = (await this.services.store.builds.list(app)).find((b) => displayStatus(b) === 'running' && b.id !== last);
-      if (!running) {
-        await sleep(DEPLOY_POLL_MS, undefined, { signal }).catch(() => undefined);
-        continue;
-      }
-      last = running.id;
-      sendEvent(res, 'build', running.id);
-      const lines = new EventLines(res);
-      await streamCommand(this.booted.router, session.identity, ['builds:output', app, running.id], lines, signal);
-      await new Promise<void>((resolve) => lines.end(resolve));
-      const final = await this.services.store.builds.read(app, running.id);
-      sendEvent(res, 'done', final ? displayStatus(final) : 'gone');
+    const page = new LivePage(res);
+    let feed = this.appFeeds.get(app);
+    if (!feed) {
+      const created: AppFeed = new AppFeed(this.services, app, () => { if (this.appFeeds.get(app) === created) this.appFeeds.delete(app); }, this.log);
+      this.appFeeds.set(app, feed = created);
     }
+    feed.add({ page, identity: session.identity, viewer: this.viewer(session) });
+    // The app changed after the page was made (or the page does not say): its tables come at once.
+    const seen = /^\d{1,15}$/.test(url.searchParams.get('seen') ?? '') ? Number(url.searchParams.get('seen')) : -1;
+    if ((this.changedAt.get(app) ?? 0) > seen) feed.refreshSoon();
+    const joined = feed;
+    signal.addEventListener('abort', () => joined.remove(page), { once: true });
   }
 }

@@ -1,6 +1,6 @@
 // The dashboard's pages as server-rendered HTML: every value escaped, every form with a real label
 // and the session's CSRF token, readable at 360 px wide and usable with the keyboard alone.
-import type { AppDetail, AppSummary } from './read.js';
+import type { AppDetail, AppSummary, LiveTables } from './read.js';
 import type { CommandResult } from './run.js';
 
 export interface Viewer { keyName: string; admin: boolean; csrf: string }
@@ -71,26 +71,33 @@ export function appsPage(apps: AppSummary[], viewer: Viewer): string {
   return layout('Apps', `<h1>Apps</h1>${apps.length ? `<div class="cards">${cards}</div>` : '<section><p>No apps you may see yet.</p></section>'}`, viewer);
 }
 
-function processesSection(app: AppDetail, viewer: Viewer): string {
+/** The processes table and scale form: rendered in the page, and again for each live update. */
+export function processesBody(app: Pick<LiveTables, 'name' | 'instances' | 'processes'>, viewer: Viewer): string {
   const rows = app.instances.map((i) => `<tr><td>${esc(i.id)}</td><td>${stateBadge(i.state)}</td><td>${i.exits}</td><td>${esc(i.startedAt ?? '')}</td></tr>`).join('');
   const types = app.processes.map((p) => `<div><label for="scale-${esc(p.type)}">${esc(p.type)}</label>
 <input type="number" id="scale-${esc(p.type)}" name="scale.${esc(p.type)}" min="0" max="100" value="${p.wanted}" required></div>`).join('');
+  return `${rows ? `<div class="scroll"><table><thead><tr><th scope="col">Process</th><th scope="col">State</th><th scope="col">Exits</th><th scope="col">Started</th></tr></thead><tbody>${rows}</tbody></table></div>` : '<p class="muted">Nothing running.</p>'}
+${types ? `<form method="post" action="/apps/${enc(app.name)}/scale" class="row">${csrfField(viewer)}${types}<button type="submit">Scale</button></form>` : ''}`;
+}
+
+function processesSection(app: AppDetail, viewer: Viewer): string {
   return `<section aria-labelledby="h-processes"><h2 id="h-processes">Processes</h2>
-${rows ? `<div class="scroll"><table><thead><tr><th scope="col">Process</th><th scope="col">State</th><th scope="col">Exits</th><th scope="col">Started</th></tr></thead><tbody>${rows}</tbody></table></div>` : '<p class="muted">Nothing running.</p>'}
-${types ? `<form method="post" action="/apps/${enc(app.name)}/scale" class="row">${csrfField(viewer)}${types}<button type="submit">Scale</button></form>` : ''}
+<div id="processes-body">${processesBody(app, viewer)}</div>
 </section>`;
 }
 
-function deploySection(app: AppDetail): string {
+/** seen: the app's activity count when the page was made; the live stream sends newer tables at once. */
+function deploySection(app: AppDetail, seen: number): string {
   const builds = app.builds.slice(0, 10).map((b) => `<li><a href="/apps/${enc(app.name)}/builds/${enc(b.id)}">${esc(b.id)}</a> ${stateBadge(b.display)} <span class="muted">${esc(b.source)} · ${esc(b.started_at)}</span></li>`).join('');
   return `<section aria-labelledby="h-deploy"><h2 id="h-deploy">Deploy log</h2>
 <p id="deploy-status" role="status">${app.running ? `Deploying: build ${esc(app.running)}` : 'No deploy running; a new one shows here as it happens.'}</p>
-<pre id="deploy-log" data-live="/apps/${enc(app.name)}/live/deploy" data-status="deploy-status" aria-label="Deploy output" tabindex="0"></pre>
+<pre id="deploy-log" data-live="/apps/${enc(app.name)}/live/deploy?seen=${seen}" data-status="deploy-status" aria-label="Deploy output" tabindex="0"></pre>
 ${builds ? `<h3>Past builds</h3><ul>${builds}</ul>` : ''}
 </section>`;
 }
 
-function releasesSection(app: AppDetail, viewer: Viewer): string {
+/** The releases table with its Roll back buttons: rendered in the page, and again for each live update. */
+export function releasesBody(app: Pick<LiveTables, 'name' | 'release' | 'releases'>, viewer: Viewer): string {
   const current = app.release?.version;
   const rows = app.releases.map((r) => {
     const action = r.version !== current && r.status === 'deployed'
@@ -98,8 +105,12 @@ function releasesSection(app: AppDetail, viewer: Viewer): string {
       : '';
     return `<tr><td>v${r.version}</td><td>${esc(r.rev.slice(0, 7))}</td><td>${esc(r.createdAt.replace(/\.\d+Z$/, 'Z'))}</td><td>${esc(r.pusher)}</td><td>${r.version === current ? stateBadge('current') : esc(r.status)}</td><td>${action}</td></tr>`;
   }).join('');
+  return `${rows ? `<div class="scroll"><table><thead><tr><th scope="col">Version</th><th scope="col">Rev</th><th scope="col">Created</th><th scope="col">By</th><th scope="col">Status</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>${rows}</tbody></table></div>` : '<p class="muted">No releases: push to deploy.</p>'}`;
+}
+
+function releasesSection(app: AppDetail, viewer: Viewer): string {
   return `<section aria-labelledby="h-releases"><h2 id="h-releases">Releases</h2>
-${rows ? `<div class="scroll"><table><thead><tr><th scope="col">Version</th><th scope="col">Rev</th><th scope="col">Created</th><th scope="col">By</th><th scope="col">Status</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>${rows}</tbody></table></div>` : '<p class="muted">No releases: push to deploy.</p>'}
+<div id="releases-body">${releasesBody(app, viewer)}</div>
 </section>`;
 }
 
@@ -142,11 +153,13 @@ function logsSection(app: AppDetail, type: string | undefined): string {
 </section>`;
 }
 
-export function appPage(app: AppDetail, viewer: Viewer, options: { reveal?: string; type?: string; result?: CommandResult & { title: string } } = {}): string {
+export interface AppPageOptions { reveal?: string; type?: string; result?: CommandResult & { title: string }; seen?: number }
+
+export function appPage(app: AppDetail, viewer: Viewer, options: AppPageOptions = {}): string {
   return layout(app.name, `<h1>${esc(app.name)} ${stateBadge(app.state)}</h1>
 ${resultBox(options.result)}
 ${processesSection(app, viewer)}
-${deploySection(app)}
+${deploySection(app, options.seen ?? 0)}
 ${releasesSection(app, viewer)}
 ${configSection(app, viewer, options.reveal)}
 ${domainsSection(app)}

@@ -1,7 +1,8 @@
 // The dashboard in a real headless Chromium (Debian's `chromium`, driven by puppeteer-core): log in
 // with a token from a real `ssh dashboard:login`, watch a `git push` deploy stream into the page,
 // roll back with two clicks and see the proxy serve the old release, set and reveal a config value,
-// scale, and a non-admin key that cannot see or change another app (also by forged requests).
+// scale, see the process table follow a scale made over SSH without a reload, and a non-admin key
+// that cannot see or change another app (also by forged requests).
 // Screenshots of each page go to a temp folder named in the output (never committed).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -259,6 +260,23 @@ describe('dashboard in headless Chromium', function () {
     const unlabeled = await page.$$eval('input:not([type=hidden]), select, textarea', (fields) => fields.filter((f) => !(f as HTMLInputElement).labels?.length && !f.getAttribute('aria-label')).map((f) => f.outerHTML));
     assert.deepEqual(unlabeled, [], 'every field has a label');
     await shot(page, 'app-360px');
+    await page.close();
+  });
+
+  it('the process table follows a scale made over SSH, without a reload', async () => {
+    const page = await logIn();
+    await page.goto(`${server.dashboardUrl}/apps/web`);
+    await page.waitForFunction(() => (document.querySelector('#deploy-log') as HTMLElement | null)?.dataset.connected === '1');
+    // Gone if the page were loaded again.
+    await page.evaluate(() => { document.body.dataset.marker = 'same page'; });
+    assert.equal(await page.$eval('#processes-body', (b) => (b as HTMLElement).innerText.includes('web.3')), false);
+    const scaled = await server.ssh(['ps:scale', 'web', 'web=3']);
+    assert.equal(scaled.code, 0, scaled.stderr);
+    await page.waitForFunction(() => document.querySelector('#processes-body')?.textContent?.includes('web.3'), { timeout: 120_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.marker), 'same page', 'updated in place, not reloaded');
+    assert.equal(await page.$eval('#scale-web', (input) => (input as HTMLInputElement).value), '3');
+    await shot(page, 'app-processes-live');
+    assert.equal((await server.ssh(['ps:scale', 'web', 'web=1'])).code, 0);
     await page.close();
   });
 

@@ -1,9 +1,10 @@
-// Live logs never wait for the browser: a page that reads nothing holds at most MAX_QUEUED_BYTES
-// (plus one line) on the server, the producer's writes complete at once, and once the page catches
-// up it is told how many lines it missed before the next one.
+// Live pages never wait for the browser: output is split into clean lines once and framed once for
+// every page; a page that reads nothing holds at most MAX_QUEUED_BYTES (plus one line) on the
+// server, the other pages still get every line, and once it catches up it is told how many lines
+// it missed before the next one. (test/dashboard/live.test.ts drives the same through a server.)
 import assert from 'node:assert/strict';
 import type http from 'node:http';
-import { EventLines, MAX_QUEUED_BYTES } from '../../src/dashboard/live.js';
+import { LineSplitter, LivePage, MAX_QUEUED_BYTES, eventFrame } from '../../src/dashboard/live.js';
 
 /** A response whose client reads nothing until drain() is called. */
 function stalledResponse() {
@@ -19,37 +20,61 @@ function stalledResponse() {
   return fake;
 }
 
-describe('dashboard live logs (server-sent events)', () => {
-  it('a page that reads nothing never slows the writer and holds a bounded amount', async () => {
-    const res = stalledResponse();
-    const lines = new EventLines(res as unknown as http.ServerResponse);
+/** A response whose client reads everything at once. */
+function readingResponse() {
+  const chunks: string[] = [];
+  return { destroyed: false, writableEnded: false, writableLength: 0, write(chunk: string) { chunks.push(chunk); return true; }, chunks };
+}
+
+function pageOf(res: unknown): LivePage {
+  return new LivePage(res as http.ServerResponse);
+}
+
+/** One splitter for the output, each line framed once and written to every page (what the feeds do). */
+function fanOut(pages: LivePage[]): LineSplitter {
+  return new LineSplitter((line) => {
+    const frame = eventFrame('message', line);
+    for (const page of pages) page.line(frame);
+  });
+}
+
+describe('dashboard live lines (server-sent events)', () => {
+  it('a page that reads nothing holds a bounded amount and never holds back the pages that read', () => {
+    const stalled = stalledResponse();
+    const reading = readingResponse();
+    const slow = pageOf(stalled);
+    const fast = pageOf(reading);
+    const splitter = fanOut([slow, fast]);
     const line = `${'x'.repeat(199)}\n`;
-    for (let i = 0; i < 50_000; i++) {
-      // Every write completes although nothing was read (10 MB offered in all).
-      await new Promise<void>((resolve, reject) => lines.write(line, (error) => (error ? reject(error) : resolve())));
-    }
-    assert.ok(res.writableLength <= MAX_QUEUED_BYTES + 8 * 1024, `queued ${res.writableLength} bytes`);
-    assert.ok(lines.droppedTotal > 40_000, `dropped ${lines.droppedTotal}`);
-    const sent = res.chunks.length;
-    res.drain();
-    lines.write('after the stall\n');
-    assert.deepEqual(res.chunks.slice(sent), [`event: dropped\ndata: ${lines.droppedTotal}\n\n`, 'data: after the stall\n\n']);
+    // 10 MB offered in all; every write returns at once although one page read nothing.
+    for (let i = 0; i < 50_000; i++) splitter.write(Buffer.from(line));
+    assert.ok(stalled.writableLength <= MAX_QUEUED_BYTES + 8 * 1024, `queued ${stalled.writableLength} bytes`);
+    assert.ok(slow.droppedTotal > 40_000, `dropped ${slow.droppedTotal}`);
+    assert.equal(reading.chunks.length, 50_000, 'the reading page got every line');
+    assert.equal(fast.droppedTotal, 0);
+    const sent = stalled.chunks.length;
+    stalled.drain();
+    splitter.write('after the stall\n');
+    assert.deepEqual(stalled.chunks.slice(sent), [`event: dropped\ndata: ${slow.droppedTotal}\n\n`, 'data: after the stall\n\n']);
+    assert.equal(reading.chunks.at(-1), 'data: after the stall\n\n');
   });
 
   it('sends whole lines (split across chunks and UTF-8 characters), without terminal colour codes', () => {
     const res = stalledResponse();
-    const lines = new EventLines(res as unknown as http.ServerResponse);
+    const splitter = fanOut([pageOf(res)]);
     const text = Buffer.from('\x1b[32m-----> Build\x1b[0m ok\r\nnaïve ');
-    lines.write(text.subarray(0, 25));
-    lines.write(text.subarray(25));
-    lines.end('line\n');
+    splitter.write(text.subarray(0, 25));
+    splitter.write(text.subarray(25));
+    splitter.write('line');
+    splitter.end();
     assert.deepEqual(res.chunks, ['data: -----> Build ok\n\n', 'data: naïve line\n\n']);
   });
 
   it('one event per line, so no line can forge an event of its own', () => {
     const res = stalledResponse();
-    const lines = new EventLines(res as unknown as http.ServerResponse);
-    lines.write('event: done\ndata: succeeded\n\n');
+    const splitter = fanOut([pageOf(res)]);
+    splitter.write('event: done\ndata: succeeded\n\n');
     assert.deepEqual(res.chunks, ['data: event: done\n\n', 'data: data: succeeded\n\n', 'data: \n\n']);
+    assert.equal(eventFrame('processes', '<p>a</p>\nevent: done'), 'event: processes\ndata: <p>a</p>\ndata: event: done\n\n');
   });
 });
