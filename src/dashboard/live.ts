@@ -29,7 +29,7 @@ function writeFrame(res: http.ServerResponse, frame: string): boolean {
 }
 
 /** Writes one named event; false when it was dropped (the browser is behind, or gone). */
-export function sendEvent(res: http.ServerResponse, event: string, data: string): boolean {
+function sendEvent(res: http.ServerResponse, event: string, data: string): boolean {
   return writeFrame(res, eventFrame(event, data));
 }
 

@@ -33,8 +33,3 @@ export async function runCommand(router: Router, identity: Identity, argv: strin
   output = output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
   return { code, output: cut ? `${output.slice(0, MAX_OUTPUT)}\n… (output cut)\n` : output };
 }
-
-/** Runs argv as identity with its output going to `to` (a live page); resolves with the exit code. */
-export function streamCommand(router: Router, identity: Identity, argv: string[], to: Writable, signal: AbortSignal): Promise<number> {
-  return router.run({ argv, identity, io: { stdin: emptyInput(), stdout: to, stderr: to, tty: false }, signal });
-}

@@ -25,6 +25,12 @@ import * as views from './views.js';
 const PROCESS_TYPE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Calls leave once the page's stream closes (at once when it closed already: the feed must not keep it). */
+function untilClosed(signal: AbortSignal, leave: () => void): void {
+  if (signal.aborted) leave();
+  else signal.addEventListener('abort', leave, { once: true });
+}
+
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, session: OpenSession, app: AppName, url: URL) => Promise<void>;
 
 export class DashboardServer {
@@ -299,7 +305,7 @@ export class DashboardServer {
     }
     feed.add(page);
     const joined = feed;
-    signal.addEventListener('abort', () => joined.remove(page), { once: true });
+    untilClosed(signal, () => joined.remove(page));
   }
 
   /**
@@ -320,6 +326,6 @@ export class DashboardServer {
     const seen = /^\d{1,15}$/.test(url.searchParams.get('seen') ?? '') ? Number(url.searchParams.get('seen')) : -1;
     if ((this.changedAt.get(app) ?? 0) > seen) feed.refreshSoon();
     const joined = feed;
-    signal.addEventListener('abort', () => joined.remove(page), { once: true });
+    untilClosed(signal, () => joined.remove(page));
   }
 }
