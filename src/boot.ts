@@ -23,7 +23,7 @@ import { logsCommands } from './core/logs/commands.js';
 import { appJsonCommands } from './core/app-json/commands.js';
 import { runCommands } from './core/run/commands.js';
 import { releasesCommands } from './core/releases/commands.js';
-import { domainsCommands } from './core/domains/commands.js';
+import { domainsCommands, domainsTriggers } from './core/domains/commands.js';
 import { certsCommands } from './core/certs/commands.js';
 import { letsencryptCommands } from './core/letsencrypt/commands.js';
 import { portsCommands } from './core/ports/commands.js';
@@ -100,6 +100,7 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform, dash
   // Registered after the core's own answers, so these run second (app-exists adds its exit status).
   for (const [name, fn] of Object.entries(pluginTriggers(services))) plugins.registerCoreTrigger(name, fn);
   for (const [name, fn] of Object.entries(schedulerTriggers(services))) plugins.registerCoreTrigger(name, fn);
+  for (const [name, fn] of Object.entries(domainsTriggers(services))) plugins.registerCoreTrigger(name, fn);
   plugins.onTrigger(triggerLogger(services));
   return { services, registry, router: new Router(registry, services) };
 }

@@ -2,7 +2,7 @@
 // deploy pipeline, and (once the server calls restore) the apps that were running before.
 import type { CoreServices } from '../services.js';
 import type { Platform, AppPlatform } from './types.js';
-import { ReverseProxy } from '../proxy/index.js';
+import { PortProxies, ReverseProxy } from '../proxy/index.js';
 import { NginxProxy, NginxServer } from '../proxy/nginx/index.js';
 import { defaultSchedulers, type SchedulerRegistry } from '../scheduler/registry.js';
 import { defaultBuilders, type BuilderRegistry } from '../build/registry.js';
@@ -29,8 +29,9 @@ export interface RunningPlatform extends Platform {
 
 export async function startPlatform(services: CoreServices, log: (line: string) => void, options: PlatformOptions = {}): Promise<RunningPlatform> {
   const { settings } = services;
+  const onError = (error: Error, context: string): void => log(`proxy: ${context}: ${error.message}`);
   const proxy = new ReverseProxy({
-    onError: (error, context) => log(`proxy: ${context}: ${error.message}`),
+    onError,
     trustedProxies: settings.trustedProxies,
     // letsencrypt:enable's HTTP-01 tokens, from the app's acme-challenges folder.
     acmeChallenge: async (app, token) => {
@@ -50,7 +51,10 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
     throw error;
   }
   const nginx = new NginxProxy(new NginxServer(settings.nginx, services.store.nginx), services.store.nginx);
-  const controller = new AppController(services, scheduler, new Routes(proxy, services.store, httpPort, nginx), log);
+  // Apps without vhosts (domains:disable) get a listener per host port, beside the shared one.
+  const portProxies = new PortProxies(settings.httpListen.host, { onError, trustedProxies: settings.trustedProxies });
+  const routes = new Routes(proxy, services.store, httpPort, nginx, { proxies: portProxies, host: settings.httpListen.host });
+  const controller = new AppController(services, scheduler, routes, log);
   const pipeline = new DeployPipeline(services, controller, options.builders ?? defaultBuilders(), () => httpPort, log);
 
   const control: AppPlatform = {
@@ -108,6 +112,7 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
       } else {
         await nginx.stop().catch((error: Error) => log(`nginx: cannot stop: ${error.message}`));
       }
+      await portProxies.close();
       await proxy.close();
     },
   };

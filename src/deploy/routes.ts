@@ -3,13 +3,14 @@
 // directory, or at the 503 page when stopped; and its certificate (certs store), read again at
 // every publish (certs:* publish too). The app's proxy (proxy:set, proxy:disable) picks who
 // serves it: the built-in proxy, nginx (its nginx.conf, checked and reloaded), or nobody.
-import type { ReverseProxy, Upstream } from '../proxy/index.js';
+import type { PortProxies, PortTarget, ReverseProxy, Upstream } from '../proxy/index.js';
 import type { NginxProxy, SiteMap } from '../proxy/nginx/index.js';
 import type { PortMap, Store } from '../store/index.js';
 import type { AppName } from '../names.js';
 import { DEFAULT_CONTAINER_PORT, GLOBAL } from '../store/index.js';
 import { computeValues } from '../proxy/nginx/index.js';
 import { SlipwayError } from '../errors.js';
+import { freePort } from '../os/free-port.js';
 
 export type RouteTarget =
   | { kind: 'upstreams'; upstreams: Upstream[] }
@@ -69,12 +70,49 @@ export function mappedUpstreams(upstreams: Upstream[], maps: PortMap[], listenPo
   });
 }
 
+/**
+ * The http mappings an app without vhosts (domains:disable) is served on, by its mapping's host
+ * port: its own mappings, else the detected ones (http:80:5000 by default). Host port 80 (and the
+ * built-in listener's own port) is the shared listener, so, as in Dokku, it stands for the app's
+ * `proxy-port` instead (a random open high port): none yet, none there. https mappings are left out.
+ */
+export async function vhostlessMaps(store: Store, app: AppName, sharedPort?: number): Promise<PortMap[]> {
+  const own = await store.ports.get(app);
+  const maps = own.length ? own : await store.ports.detected(app);
+  const proxyPort = await store.ports.proxyPort(app);
+  const byPort = new Map<number, PortMap>();
+  for (const map of maps) {
+    if (map.scheme !== 'http') continue;
+    const shared = map.hostPort === 80 || map.hostPort === sharedPort;
+    const hostPort = shared ? proxyPort : map.hostPort;
+    if (hostPort !== undefined && !byPort.has(hostPort)) byPort.set(hostPort, { ...map, hostPort });
+  }
+  return [...byPort.values()];
+}
+
+/** Whether such an app needs a proxy-port (a mapping on the shared listener) and has none. */
+export async function needsProxyPort(store: Store, app: AppName, sharedPort?: number): Promise<boolean> {
+  if (await store.ports.proxyPort(app) !== undefined) return false;
+  const own = await store.ports.get(app);
+  const maps = own.length ? own : await store.ports.detected(app);
+  return maps.some((m) => m.scheme === 'http' && (m.hostPort === 80 || m.hostPort === sharedPort));
+}
+
+/** Dokku's step at proxy configuration: a random open high port for an app without vhosts. */
+export async function assignProxyPort(store: Store, app: AppName, host: string): Promise<number> {
+  const port = await freePort(host);
+  await store.ports.setProxyPort(app, port);
+  return port;
+}
+
 export class Routes {
   constructor(
     private readonly proxy: ReverseProxy,
     private readonly store: Store,
     private readonly listenPort: number,
     readonly nginx?: NginxProxy,
+    /** Listeners of their own for apps without vhosts; the port host is SLIPWAY_HTTP_LISTEN's. */
+    private readonly ports?: { proxies: PortProxies; host: string },
   ) {}
 
   hostnames(app: AppName): Promise<string[]> {
@@ -95,6 +133,7 @@ export class Routes {
     if (selection.type === 'nginx') {
       await this.applyNginx(app, target);
       this.proxy.removeApp(app);
+      await this.ports?.proxies.remove(app);
       return;
     }
     const hostnames = await this.hostnames(app);
@@ -103,7 +142,23 @@ export class Routes {
     if (target.kind === 'static') this.proxy.setStatic(app, hostnames, target.dir);
     else if (target.kind === 'stopped') this.proxy.setRoutes(app, hostnames, []);
     else this.proxy.setRoutes(app, hostnames, mappedUpstreams(target.upstreams, maps, this.listenPort));
+    await this.applyPorts(app, target);
     await this.nginx?.remove(app);
+  }
+
+  /** An app without vhosts: served on its mappings' host ports (one listener each); else on none. */
+  private async applyPorts(app: AppName, target: RouteTarget): Promise<void> {
+    if (!this.ports) return;
+    const targets = new Map<number, PortTarget>();
+    if (!await this.store.domains.vhostEnabled(app)) {
+      if (await needsProxyPort(this.store, app, this.listenPort)) await assignProxyPort(this.store, app, this.ports.host);
+      for (const map of await vhostlessMaps(this.store, app, this.listenPort)) {
+        if (target.kind === 'static') targets.set(map.hostPort, { kind: 'static', dir: target.dir });
+        else if (target.kind === 'stopped') targets.set(map.hostPort, { kind: 'upstreams', upstreams: [] });
+        else targets.set(map.hostPort, { kind: 'upstreams', upstreams: mappedUpstreams(target.upstreams, [map], map.hostPort) });
+      }
+    }
+    await this.ports.proxies.set(app, targets);
   }
 
   private async applyNginx(app: AppName, target: RouteTarget): Promise<void> {
@@ -116,7 +171,7 @@ export class Routes {
       return {
         app,
         hostnames: await this.hostnames(app),
-        maps: await nginxPortMaps(this.store, app, cert !== undefined),
+        maps: await this.nginxMaps(app, cert !== undefined),
         target,
         tlsDir: cert ? this.store.certs.dir(app) : undefined,
         includeDir: files.includeDir(app),
@@ -126,9 +181,17 @@ export class Routes {
     });
   }
 
+  /** nginx's mappings: without vhosts, Dokku's (server blocks without server_name on the app's own ports). */
+  private async nginxMaps(app: AppName, hasCert: boolean): Promise<SiteMap[]> {
+    if (await this.store.domains.vhostEnabled(app)) return nginxPortMaps(this.store, app, hasCert);
+    if (await needsProxyPort(this.store, app)) await assignProxyPort(this.store, app, this.ports?.host ?? '127.0.0.1');
+    return vhostlessMaps(this.store, app);
+  }
+
   /** Off every proxy (destroy, proxy:disable). */
   async remove(app: AppName): Promise<void> {
     this.proxy.removeApp(app);
+    await this.ports?.proxies.remove(app);
     await this.nginx?.remove(app);
   }
 }

@@ -136,6 +136,18 @@ export const gitCommands: CommandSet = {
     loadImageCommand,
     { name: 'git:report', help: { usage: 'git:report [<app>|--global] [<flag>]', description: 'Display the git settings of an app' }, run: (inv, s) => gitReport(inv, s) },
     {
+      // Dokku 0.34.0 removed it (its subcommand file stayed, calling a function that is gone): there
+      // is no clone folder here either, and a deploy lock is released with its process. Scripts that
+      // still call it get a warning and success instead of a failure.
+      name: 'git:unlock',
+      options: ['--force'],
+      async run(inv, services) {
+        requireArgs(inv.options.positional, 1, 'git:unlock <app> [--force]');
+        await existingApp(services, inv.options.positional[0]);
+        log.warn(out(inv), 'git:unlock was removed in Dokku 0.34.0: there is no clone folder to remove, and a deploy lock ends with its deploy');
+      },
+    },
+    {
       name: 'git:token:add',
       access: { who: 'admin' },
       help: { usage: 'git:token:add <key-name>', description: 'Create a token for git over HTTP that acts as an SSH key (shown once)' },

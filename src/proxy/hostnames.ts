@@ -32,8 +32,15 @@ export interface RouteHostname {
   readonly name: string;
 }
 
-/** Checks one configured hostname; `*.example.com` matches any name ending in `.example.com`. */
+/** The hostname that matches any Host header no other route takes (a listener of one app). */
+export const ANY_HOST = '*';
+
+/**
+ * Checks one configured hostname; `*.example.com` matches any name ending in `.example.com`, and
+ * `*` (ANY_HOST) any name at all, after every other route (domains never hold it: they refuse it).
+ */
 export function parseRouteHostname(value: string): RouteHostname {
+  if (value === ANY_HOST) return { key: ANY_HOST, wildcard: false, name: ANY_HOST };
   let name = value.trim().toLowerCase();
   if (name.endsWith('.')) name = name.slice(0, -1);
   if (name.includes(':') && !name.startsWith('[')) name = `[${name}]`;

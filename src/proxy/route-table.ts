@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { ConflictError, SlipwayError } from '../errors.js';
 import { shown } from '../names.js';
-import { hostKey, parseRouteHostnames, type RouteHostname } from './hostnames.js';
+import { ANY_HOST, hostKey, parseRouteHostnames, type RouteHostname } from './hostnames.js';
 import type { Route, Upstream } from './types.js';
 
 interface AppEntry {
@@ -16,6 +16,8 @@ interface Snapshot {
   readonly exact: ReadonlyMap<string, Route>;
   /** Keyed by suffix with its leading dot: ".example.com". */
   readonly wildcard: ReadonlyMap<string, Route>;
+  /** The route of ANY_HOST: every Host header nothing else matched (and none at all). */
+  readonly any: Route | undefined;
 }
 
 export interface AppRoutes {
@@ -24,25 +26,25 @@ export interface AppRoutes {
   readonly route: Route;
 }
 
-const EMPTY: Snapshot = { apps: new Map(), exact: new Map(), wildcard: new Map() };
+const EMPTY: Snapshot = { apps: new Map(), exact: new Map(), wildcard: new Map(), any: undefined };
 
 export class RouteTable {
   private snapshot: Snapshot = EMPTY;
 
-  /** Exact hostnames first, then the longest matching wildcard suffix. */
+  /** Exact hostnames first, then the longest matching wildcard suffix, then the catch-all (`*`). */
   lookup(hostHeader: string | undefined): Route | undefined {
-    const { exact, wildcard } = this.snapshot;
+    const { exact, wildcard, any } = this.snapshot;
     // A Host header that is already a key (lower case, no port) needs no copy: the usual case.
     const direct = hostHeader === undefined ? undefined : exact.get(hostHeader);
     if (direct !== undefined) return direct;
     const host = hostKey(hostHeader);
     const found = exact.get(host);
-    if (found !== undefined || wildcard.size === 0) return found;
+    if (found !== undefined || wildcard.size === 0) return found ?? any;
     for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.', dot + 1)) {
       const match = wildcard.get(host.slice(dot));
       if (match !== undefined) return match;
     }
-    return undefined;
+    return any;
   }
 
   setUpstreams(app: string, hostnames: readonly string[], upstreams: readonly Upstream[]): void {
@@ -94,7 +96,7 @@ function build(apps: Map<string, AppEntry>): Snapshot {
   for (const { route, hostnames } of apps.values()) {
     for (const h of hostnames) (h.wildcard ? wildcard : exact).set(h.key, route);
   }
-  return { apps, exact, wildcard };
+  return { apps, exact, wildcard, any: exact.get(ANY_HOST) };
 }
 
 function dedupe(hostnames: RouteHostname[]): RouteHostname[] {

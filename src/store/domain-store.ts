@@ -1,7 +1,9 @@
 // Domains in Dokku's files: $DOKKU_ROOT/APP/VHOST (the app's hostnames, one per line) and
-// $DOKKU_ROOT/VHOST (global domains; an app without its own file answers on APP.GLOBAL).
+// $DOKKU_ROOT/VHOST (global domains; an app without its own file answers on APP.GLOBAL). An app
+// whose config has NO_VHOST=1 (domains:disable) has no hostnames at all, as in Dokku.
 import fs from 'node:fs/promises';
 import type { Layout } from './layout.js';
+import type { ConfigStore } from './config-store.js';
 import type { AppName } from '../names.js';
 import { readFileOr, writeFileAtomic } from './atomic.js';
 import { withLock } from './lock.js';
@@ -16,7 +18,27 @@ function parseLines(text: string): string[] {
 }
 
 export class DomainStore {
-  constructor(private readonly layout: Layout) {}
+  constructor(private readonly layout: Layout, private readonly config: ConfigStore) {}
+
+  /** Dokku's is_app_vhost_enabled: true unless the app's config says NO_VHOST=1. */
+  async vhostEnabled(app: AppName): Promise<boolean> {
+    return (await this.config.read(app)).get('NO_VHOST') !== '1';
+  }
+
+  /**
+   * domains:disable / domains:enable: NO_VHOST in the app's config (written without a restart, as
+   * Dokku's --no-restart); disabling also drops the app's VHOST file, so enabling again brings the
+   * defaults back (an app without its own file follows the global domains).
+   */
+  async setVhostEnabled(app: AppName, enabled: boolean): Promise<void> {
+    if (!enabled) await withLock(this.layout.appLock(app), () => fs.rm(this.layout.appVhostFile(app), { force: true }));
+    await this.config.update(app, (env) => {
+      const value = enabled ? '0' : '1';
+      if (env.get('NO_VHOST') === value) return false;
+      env.set('NO_VHOST', value);
+      return true;
+    });
+  }
 
   /** Global domains; `localhost` when none were ever set. */
   async global(): Promise<string[]> {
@@ -50,10 +72,16 @@ export class DomainStore {
     await withLock(this.layout.appLock(app), () => fs.rm(this.layout.appVhostFile(app), { force: true }));
   }
 
-  /** Hostnames the app answers on: its VHOST file, or the defaults when it has none. */
+  /** Hostnames the app answers on: none with vhosts disabled, its VHOST file, or the defaults when it has none. */
   async app(app: AppName): Promise<string[]> {
+    if (!await this.vhostEnabled(app)) return [];
     const text = await readFileOr(this.layout.appVhostFile(app), '\0');
     return text === '\0' ? this.defaults(app) : parseLines(text);
+  }
+
+  /** Whether the app has a VHOST file of its own (without one it follows the global domains). */
+  async hasOwnFile(app: AppName): Promise<boolean> {
+    return (await readFileOr(this.layout.appVhostFile(app), '\0')) !== '\0';
   }
 
   /** After apps:rename: OLD.DOMAIN entries in the app's own VHOST file become NEW.DOMAIN. */

@@ -83,7 +83,7 @@ export class Store {
     this.gitAuth = new GitAuthStore(this.layout);
     this.releases = new ReleaseStore(this.layout);
     this.ps = new PsStore(this.properties);
-    this.domains = new DomainStore(this.layout);
+    this.domains = new DomainStore(this.layout, this.config);
     this.logs = new LogStore(this.layout, this.properties);
     this.processes = new ProcessRecordStore(this.layout);
     this.git = new GitStore(this.layout);

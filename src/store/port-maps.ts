@@ -118,6 +118,17 @@ export class PortMapStore {
     await this.properties.set('ports', app, 'map', lines.map((l) => `${l}\n`).join(''));
   }
 
+  /** Dokku's `proxy-port` (the `proxy` plugin's property): where an app without vhosts is served. */
+  async proxyPort(app: AppName): Promise<number | undefined> {
+    const value = Number((await this.properties.get('proxy', app, 'proxy-port'))?.trim());
+    return inRange(value) && Number.isInteger(value) ? value : undefined;
+  }
+
+  async setProxyPort(app: AppName, port: number | undefined): Promise<void> {
+    if (port === undefined) return this.properties.delete('proxy', app, 'proxy-port');
+    await this.properties.set('proxy', app, 'proxy-port', String(port));
+  }
+
   async clear(app: AppName): Promise<void> {
     await this.properties.delete('ports', app, 'map');
     await this.properties.delete('ports', app, 'map-detected');

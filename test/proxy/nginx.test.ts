@@ -210,6 +210,24 @@ describe('proxy type nginx (real server, git push, managed nginx on loopback)', 
     assert.match(logs[logs.length - 1], /"GET \/logged\?x=1 HTTP\/2\.0" 200 .*"curl\//);
   });
 
+  it('domains:disable: a server block without server_name on the app\'s random port; enable brings the names back; Dokku\'s old aliases answer', async () => {
+    const off = await ok(['domains:disable', 'web']);
+    const port = Number(/Random port (\d+)/.exec(off.stdout)?.[1]);
+    assert.ok(port > 1024, off.stdout);
+    const conf = (await ok(['nginx:show-conf', 'web'])).stdout;
+    assert.equal(conf, (await ok(['nginx:show-config', 'web'])).stdout);
+    assert.doesNotMatch(conf, /server_name/);
+    assert.match(conf, new RegExp(`listen 127\\.0\\.0\\.1:${port};`));
+    assert.match((await curl(`http://web.test:${httpPort}/`)).status, / 404/);
+    const direct = await execa('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${port}/`], { reject: false });
+    assert.equal(direct.stdout, '200');
+    await ok(['nginx:validate', 'web']);
+    await ok(['domains:set', 'web', 'web.test']);
+    assert.match(await ok(['nginx:show-config', 'web']).then((r) => r.stdout), /server_name web\.test;/);
+    const back = await httpsGet('/');
+    assert.equal(back.status, 200);
+  });
+
   it('proxy:disable stops routing through nginx; proxy:enable brings it back', async () => {
     await ok(['proxy:disable', 'web']);
     assert.equal(fs.existsSync(path.join(server.home, 'home', 'web', 'nginx.conf')), false);

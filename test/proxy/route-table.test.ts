@@ -61,9 +61,22 @@ describe('proxy route table', () => {
     assert.equal(appOf(table, 'b.test'), undefined);
   });
 
+  it('`*` takes every Host header no other route matches (and none), after exact and wildcard names', () => {
+    const table = new RouteTable();
+    table.setUpstreams('any', ['*'], [up(1)]);
+    table.setUpstreams('a', ['a.test', '*.w.test'], [up(2)]);
+    assert.equal(appOf(table, 'a.test'), 'a');
+    assert.equal(appOf(table, 'x.w.test'), 'a');
+    for (const host of ['other.test', '127.0.0.1:8080', '']) assert.equal(appOf(table, host), 'any', host);
+    assert.equal(table.lookup(undefined)?.app, 'any');
+    assert.throws(() => table.setUpstreams('b', ['*'], [up(3)]), (error: SlipwayError) => error.code === 'E_PROXY_HOSTNAME_IN_USE');
+    table.remove('any');
+    assert.equal(appOf(table, 'other.test'), undefined);
+  });
+
   it('refuses malformed hostnames, upstreams and relative static directories', () => {
     const table = new RouteTable();
-    for (const bad of ['', 'a b.test', 'foo.*.test', '*', '*.', 'x/y', '-a.test', 'a..test']) {
+    for (const bad of ['', 'a b.test', 'foo.*.test', ' * ', '**', '*.', 'x/y', '-a.test', 'a..test']) {
       assert.throws(() => parseRouteHostname(bad), (error: SlipwayError) => error.code === 'E_PROXY_INVALID_HOSTNAME', bad);
     }
     assert.throws(() => table.setUpstreams('a', ['a.test'], [{ host: '127.0.0.1', port: 0 }]),

@@ -1,6 +1,7 @@
 // domains:* — the hostnames the proxy routes to an app (Dokku's VHOST files): add, remove, set,
 // clear, reset, report, and the global domains (default `localhost`, so apps answer on APP.localhost):
-// add-, remove-, set- and clear-global, kept in Dokku's $DOKKU_ROOT/VHOST.
+// add-, remove-, set- and clear-global, kept in Dokku's $DOKKU_ROOT/VHOST. domains:disable|enable
+// turn an app's hostnames off and on (NO_VHOST): without them it is served on its mappings' ports.
 import type { CommandSet, CoreCommand } from '../../commands/registry.js';
 import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
@@ -11,6 +12,9 @@ import { runReport, type ReportRows } from '../report/run-report.js';
 import { log } from '../../log.js';
 import { shown } from '../../names.js';
 import { ConflictError, UsageError } from '../../errors.js';
+import { TriggerFailed, type CoreTrigger } from '../../plugins/host.js';
+import { isValidAppName } from '../../names.js';
+import { assignProxyPort, needsProxyPort } from '../../deploy/routes.js';
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 
@@ -42,6 +46,53 @@ export async function ensureFree(services: Services, app: AppName, domains: stri
 
 const ACTIONS: Record<string, string> = { Added: 'add', Removed: 'remove', Set: 'set', Cleared: 'clear' };
 
+/**
+ * Vhosts on again (domains:enable, or an add/set on an app without them, as Dokku's domains_enable
+ * --no-restart): pre-enable-vhost, NO_VHOST=0, the random proxy-port forgotten (Dokku's nginx
+ * pre-enable-vhost drops it), post-domains-update APP enable. The caller republishes the route.
+ */
+async function enableVhosts(services: Services, ctx: RunContext, app: AppName): Promise<void> {
+  await services.plugins.fire('pre-enable-vhost', { APP: app }, ctx);
+  await services.store.domains.setVhostEnabled(app, true);
+  await services.store.ports.setProxyPort(app, undefined);
+  await services.plugins.fire('post-domains-update', { APP: app, ACTION: 'enable', DOMAINS: [] }, ctx);
+}
+
+/** Vhosts off: pre-disable-vhost, the VHOST file gone, NO_VHOST=1, post-domains-update APP disable. */
+async function disableVhosts(inv: Invocation, services: Services, ctx: RunContext, app: AppName): Promise<void> {
+  await services.plugins.fire('pre-disable-vhost', { APP: app }, ctx);
+  log.info1(out(inv), 'App virtual host support disabled');
+  await services.store.domains.setVhostEnabled(app, false);
+  await services.plugins.fire('post-domains-update', { APP: app, ACTION: 'disable', DOMAINS: [] }, ctx);
+  // Dokku picks the port when it next configures the proxy; the route is built now, so now.
+  const platform = services.platform;
+  if (platform && await needsProxyPort(services.store, app, platform.httpPort)) {
+    log.info1(out(inv), 'No port set, setting to random open high port');
+    log.info1(out(inv), `Random port ${await assignProxyPort(services.store, app, services.settings.httpListen.host)}`);
+  }
+}
+
+/** `APP|--all`: the one app (which must exist), or every app in turn as Dokku's loop does. */
+async function eachApp(inv: Invocation, services: Services, usage: string, command: (app: AppName) => Promise<void>): Promise<void> {
+  requireArgs(inv.args, 1, usage);
+  if (inv.args[0] !== '--all') return command(await existingApp(services, inv.args[0]));
+  for (const app of await services.store.apps.list()) await command(app);
+}
+
+async function setVhosts(inv: Invocation, services: Services, ctx: RunContext, enabled: boolean): Promise<void> {
+  await eachApp(inv, services, `domains:${enabled ? 'enable' : 'disable'} <app>`, async (app) => {
+    if (await services.store.domains.vhostEnabled(app) === enabled) {
+      log.info1(out(inv), `Domains (VHOST) support is already ${enabled ? 'enabled' : 'disabled'} for app (${app})`);
+      return;
+    }
+    // Enabling brings the app's default names back: another app may have taken one meanwhile.
+    if (enabled) await ensureFree(services, app, (await services.store.domains.defaults(app)).flatMap(routeNames));
+    if (enabled) await enableVhosts(services, ctx, app);
+    else await disableVhosts(inv, services, ctx, app);
+    await services.platform?.routesChanged(app);
+  });
+}
+
 async function change(inv: Invocation, services: Services, ctx: RunContext, usage: string, apply: (current: string[], given: string[]) => string[], verb: string): Promise<void> {
   // Dokku asks for the domain before it looks at the app.
   if (verb !== 'Cleared' && inv.args.length < 2) throw new UsageError(`Please specify a domain name. Usage: dokku ${usage}`);
@@ -51,6 +102,8 @@ async function change(inv: Invocation, services: Services, ctx: RunContext, usag
   await ensureFree(services, app, given);
   await services.store.domains.updateApp(app, (current) => apply(current, given));
   log.info1(out(inv), verb === 'Cleared' ? `Cleared domains in ${app}` : `${verb} ${given.join(' ')} ${verb === 'Removed' ? 'from' : 'to'} ${app}`);
+  // As Dokku: adding or setting names on an app without vhosts turns them on (with those names only).
+  if ((verb === 'Added' || verb === 'Set') && !await services.store.domains.vhostEnabled(app)) await enableVhosts(services, ctx, app);
   await services.platform?.routesChanged(app);
   // Dokku's post-domains-update: APP ACTION DOMAINS… (action add, remove, set or clear).
   await services.plugins.fire('post-domains-update', { APP: app, ACTION: ACTIONS[verb], DOMAINS: given }, ctx);
@@ -148,6 +201,39 @@ export const domainsCommands: CommandSet = {
       },
     },
     {
+      name: 'domains:disable',
+      help: { usage: 'domains:disable <app>', description: 'Disable VHOST support' },
+      run: (inv, services, ctx) => setVhosts(inv, services, ctx, false),
+    },
+    {
+      name: 'domains:enable',
+      help: { usage: 'domains:enable <app>', description: 'Enable VHOST support' },
+      run: (inv, services, ctx) => setVhosts(inv, services, ctx, true),
+    },
+    {
+      // Dokku's internal step (post-create runs it there): an app without a VHOST file gets the
+      // default names written into one, or, with no global domain, has its vhosts disabled.
+      name: 'domains:setup',
+      async run(inv, services, ctx) {
+        requireArgs(inv.args, 1, 'domains:setup <app>');
+        const app = await existingApp(services, inv.args[0]);
+        if (!await services.store.domains.hasOwnFile(app)) {
+          const defaults = await services.store.domains.defaults(app);
+          if (defaults.length) {
+            log.info1(out(inv), 'Creating new app virtual host file...');
+            await ensureFree(services, app, defaults.flatMap(routeNames));
+            await services.store.domains.updateApp(app, () => defaults);
+          } else if (await services.store.domains.vhostEnabled(app)) {
+            log.info1(out(inv), 'Global server virtual host not set, disabling app vhost...');
+            await disableVhosts(inv, services, ctx, app);
+          }
+        }
+        await services.platform?.routesChanged(app);
+        await services.plugins.fire('post-domains-update', { APP: app, ACTION: 'reset', DOMAINS: [] }, ctx);
+        log.info1(out(inv), `Setup domains for ${app}`);
+      },
+    },
+    {
       name: 'domains:report',
       help: { usage: 'domains:report [<app>|--global] [<flag>]', description: 'Display the domains of an app (or every app)' },
       run(inv, services) {
@@ -159,7 +245,9 @@ export const domainsCommands: CommandSet = {
           type: 'domains',
           async app(app) {
             const vhosts = await services.store.domains.app(app);
-            return [['--domains-app-enabled', String(vhosts.length > 0)], ['--domains-app-vhosts', vhosts.join(' ')], ...await globalRows()];
+            // Dokku's: true unless NO_VHOST=1, whatever the names.
+            const enabled = await services.store.domains.vhostEnabled(app);
+            return [['--domains-app-enabled', String(enabled)], ['--domains-app-vhosts', vhosts.join(' ')], ...await globalRows()];
           },
           global: globalRows,
         });
@@ -167,3 +255,13 @@ export const domainsCommands: CommandSet = {
     },
   ],
 };
+
+/** `plugn trigger domains-vhost-enabled APP`: Dokku's answer is the exit status (1 without vhosts). */
+export function domainsTriggers(services: Services): Record<string, CoreTrigger> {
+  return {
+    'domains-vhost-enabled': async ([app]) => {
+      if (app && isValidAppName(app) && await services.store.domains.vhostEnabled(app as AppName)) return '';
+      throw new TriggerFailed('domains-vhost-enabled', 'domains', 1);
+    },
+  };
+}

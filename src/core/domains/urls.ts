@@ -4,7 +4,7 @@ import type { CommandSet } from '../../commands/registry.js';
 import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
 import { existingApp, requireArgs } from '../shared/invocation.js';
-import { appUrls } from '../../deploy/routes.js';
+import { appUrls, vhostlessMaps } from '../../deploy/routes.js';
 import type { AppName } from '../../names.js';
 
 async function urls(inv: Invocation, services: Services): Promise<string[]> {
@@ -13,6 +13,13 @@ async function urls(inv: Invocation, services: Services): Promise<string[]> {
 
 /** Every URL of an app, as `urls` prints them (the dashboard shows the same list). */
 export async function urlsOf(services: Services, app: AppName): Promise<string[]> {
+  // Without vhosts (domains:disable), Dokku's: each global domain (else this host) on each port it is served on.
+  if (!await services.store.domains.vhostEnabled(app)) {
+    const global = await services.store.domains.global();
+    const hosts = global.length ? global : [services.settings.httpListen.host];
+    const maps = await vhostlessMaps(services.store, app, services.platform?.httpPort ?? services.settings.httpListen.port);
+    return hosts.flatMap((host) => maps.flatMap((m) => appUrls([host], m.hostPort)));
+  }
   const hostnames = await services.store.domains.app(app);
   const httpsPort = services.platform ? services.platform.httpsPort : services.settings.httpsListen?.port;
   if (httpsPort !== undefined && await services.store.certs.get(app)) return appUrls(hostnames, httpsPort, 'https');

@@ -160,6 +160,9 @@ export const nginxCommands: CommandSet = {
     { name: 'nginx:build-config', help: { usage: 'nginx:build-config (<app>|--all)', description: 'Write, check and apply the nginx config of an app' }, run: buildConfig },
     { name: 'nginx:show-config', help: { usage: 'nginx:show-config <app>', description: 'Display the nginx config of an app' }, run: showConfig },
     { name: 'nginx:validate-config', help: { usage: 'nginx:validate-config [<app>]', description: 'Check the whole nginx configuration with nginx -t' }, run: validateConfig },
+    // Dokku's older names, still answered by its subcommands/ (its help lists only the new ones).
+    { name: 'nginx:show-conf', run: showConfig },
+    { name: 'nginx:validate', run: validateConfig },
     { name: 'nginx:access-logs', help: { usage: 'nginx:access-logs <app> [-t]', description: 'Show the nginx access log of an app (-t follows)' }, run: (inv, s) => showLogs(inv, s, 'access') },
     { name: 'nginx:error-logs', help: { usage: 'nginx:error-logs <app> [-t]', description: 'Show the nginx error log of an app (-t follows)' }, run: (inv, s) => showLogs(inv, s, 'error') },
     { name: 'nginx:report', help: { usage: 'nginx:report [<app>] [<flag>]', description: 'Display the nginx settings of an app, or all apps' }, run: report },

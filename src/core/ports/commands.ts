@@ -36,7 +36,10 @@ async function changed(inv: Invocation, services: Services, ctx: RunContext, app
   const platform = services.platform;
   if (platform && action !== 'clear' && action !== 'remove') {
     const type = await services.store.proxy.computedType(app);
+    // Without vhosts every http mapping is served on its own port (domains:disable).
+    const vhostless = !await services.store.domains.vhostEnabled(app);
     for (const map of await services.store.ports.get(app)) {
+      if (vhostless && map.scheme === 'http') continue;
       const why = unservedReason(map, type, platform.httpPort, platform.httpsPort, app);
       if (why) log.warn(out(inv), `${formatPortMap(map)} is kept, but ${why}`);
     }
