@@ -24,6 +24,7 @@ import { appJsonCommands } from './core/app-json/commands.js';
 import { runCommands } from './core/run/commands.js';
 import { releasesCommands } from './core/releases/commands.js';
 import { domainsCommands, domainsTriggers } from './core/domains/commands.js';
+import { cleanupCommands } from './core/cleanup/commands.js';
 import { certsCommands } from './core/certs/commands.js';
 import { letsencryptCommands } from './core/letsencrypt/commands.js';
 import { portsCommands } from './core/ports/commands.js';
@@ -93,7 +94,7 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform, dash
   registry.add(dashboardCommands);
   registry.add(helpCommands(registry));
   registry.add(traceCommands());
-  for (const set of [repoCommands, resourceCommands, enterCommands, cronCommands]) registry.add(set);
+  for (const set of [repoCommands, resourceCommands, enterCommands, cronCommands, cleanupCommands]) registry.add(set);
   for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services), ...gitTriggers(services), ...proxyTriggers(services) })) {
     plugins.registerCoreTrigger(name, (args) => fn(args));
   }

@@ -21,6 +21,7 @@ import { fire } from './triggers.js';
 import { buildResources } from '../scheduler/resources.js';
 import { withDeployLock } from './locks.js';
 import { appUrls } from './routes.js';
+import { imageTag } from './image-tag.js';
 import { lineSink } from '../os/lines.js';
 import { RELEASE_TYPE } from './controller.js';
 import type { BuildTracker } from './builds.js';
@@ -190,6 +191,33 @@ export class DeployPipeline implements PushDeployer {
       const count = Object.keys(moved).length;
       if (count > 0) log.verbose(out, `Retagged ${count} image tag(s) as dokku/${to}`);
     });
+  }
+
+  /**
+   * Dokku's `deploy APP [TAG]`: run an existing build again, without building. No tag, `latest` or
+   * the current release's tag (`vN`, or its image's tag): the current release, started, checked and
+   * switched to as a deploy does (a stopped app starts). Another release's tag: a rollback to it.
+   */
+  async deployTag(app: AppName, tag: string | undefined, schedulerName: string, out: Out, request: RequestContext): Promise<void> {
+    await this.store.apps.require(app);
+    const current = await this.store.releases.current(app);
+    if (!current) throw new SlipwayError('E_NOT_DEPLOYED', `App ${app} has not been deployed`, 1);
+    const releases = await this.store.releases.list(app);
+    const numbered = tag !== undefined && /^v?\d+$/.test(tag) ? Number(tag.replace(/^v/, '')) : undefined;
+    const target = tag === undefined || tag === 'latest' ? current
+      : [...releases].reverse().find((r) => r.status === 'deployed' && (r.version === numbered || imageTag(r) === tag))
+        ?? releases.find((r) => r.version === numbered);
+    if (!target) throw new SlipwayError('E_RELEASE_NOT_FOUND', `No release of ${app} has the tag ${tag} (tags: latest, vN for release N, or an image tag)`, 1);
+    if (target.version !== current.version && target.build !== current.build) {
+      await this.rollback(app, target.version, out, request);
+      return;
+    }
+    await withDeployLock(this.store, app, () => this.builds.track(app, 'deploy', 'deploy', out, request, async (o, r) => {
+      const release = await this.store.releases.current(app);
+      if (!release) throw new SlipwayError('E_NOT_DEPLOYED', `App ${app} has not been deployed`, 1);
+      log.info1(o, `Deploying ${app} via the ${schedulerName} scheduler...`);
+      await this.activateRelease(app, release, o, r);
+    }), { deploy: true });
   }
 
   /** Redeploy an older release's build as a new release, without building. */

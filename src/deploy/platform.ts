@@ -68,6 +68,7 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
     deployRevision: (app, rev, out, request) => pipeline.deployRevision(app, rev, out, request),
     scale: (app, changes, out, request) => controller.scale(app, changes, out, request),
     rollback: (app, version, out, request) => pipeline.rollback(app, version, out, request),
+    deployTag: (app, tag, schedulerName, out, request) => pipeline.deployTag(app, tag, schedulerName, out, request),
     status: (app) => controller.status(app),
     logs: (app, query, write, signal) => scheduler.logs(app, query, write, signal),
     run: (app, words, io, signal, options) => controller.run(app, words, io, signal, options),

@@ -100,6 +100,8 @@ export interface AppPlatform {
   deployRevision(app: AppName, rev: string, out: Out, request: RequestContext): Promise<void>;
   /** Set instance counts (only the types given) and apply them if the app runs. */
   scale(app: AppName, changes: Scale, out: Out, request: RequestContext): Promise<void>;
+  /** `deploy APP [TAG]`: the current release again (started, checked, switched), or another release's build by its tag. */
+  deployTag(app: AppName, tag: string | undefined, schedulerName: string, out: Out, request: RequestContext): Promise<void>;
   /** Redeploy an older release's build (the previous deployed one when version is undefined). */
   rollback(app: AppName, version: number | undefined, out: Out, request: RequestContext): Promise<void>;
   status(app: AppName): Promise<AppStatus>;

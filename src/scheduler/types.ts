@@ -158,4 +158,9 @@ export interface SchedulerEngine {
    * a line saying what went, or undefined when nothing did or the engine does not answer.
    */
   removeApp?(app: AppName): Promise<string | undefined>;
+  /**
+   * `cleanup`: exited or dead containers this installation made that nothing runs any more, and
+   * dangling images of the app (every app: undefined); a line per app saying what went.
+   */
+  cleanup?(store: Store, app: AppName | undefined): Promise<string[]>;
 }

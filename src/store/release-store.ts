@@ -168,4 +168,21 @@ export class ReleaseStore {
     }
     return removed.sort((a, b) => a - b);
   }
+
+  /**
+   * `cleanup`: the build directories no release can run again — those of failed releases and the
+   * unrecorded ones a crashed build left (callers hold the deploy lock, so none is in progress).
+   * A directory that any other release (the current one, a rollback) runs stays. Returns the versions.
+   */
+  async removeCruft(app: AppName): Promise<number[]> {
+    const index = await this.index(app);
+    const used = new Set(index.releases.filter((r) => r.status !== 'failed' || r.version === index.current).map((r) => r.build));
+    const removed: number[] = [];
+    for (const version of await this.dirVersions(app)) {
+      if (used.has(version)) continue;
+      await fs.rm(this.layout.releaseDir(app, version), { recursive: true, force: true });
+      removed.push(version);
+    }
+    return removed.sort((a, b) => a - b);
+  }
 }

@@ -24,7 +24,7 @@ import { readMounts, formatMount } from '../mounts.js';
 import { appContainerOptions } from '../docker-options.js';
 import { waitHealthy } from './health.js';
 import { containerLogs, type LogSource } from './logs.js';
-import { imageId, inspectApp, removeAppLeftovers } from './app-queries.js';
+import { imageId, inspectApp, removeAppLeftovers, cleanupLeftovers } from './app-queries.js';
 import { containerResources, type ContainerResources } from '../resources.js';
 
 const DEFAULT_KILL_AFTER_MS = 10_000;
@@ -481,6 +481,7 @@ export const dockerLocalEngine: SchedulerEngine = {
   inspect: (ctx, app) => inspectApp(ctx.store.settings, app),
   imageId,
   removeApp: removeAppLeftovers,
+  cleanup: cleanupLeftovers,
   async available() {
     try {
       return await connect().ping(3_000);
