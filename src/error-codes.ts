@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   E_SERVER_NOT_RUNNING: 'deploys',
   E_SCHEDULER: 'deploys',
   E_RETIRE_LOCKED: 'deploys',
+  E_INVALID_RUN_CONTAINER: 'run and cron',
+  E_CRON_LOCKED: 'run and cron',
   E_BAD_ARCHIVE: 'plugins',
   E_BAD_TRIGGER: 'plugins',
   E_INVALID_PLUGIN: 'plugins',

@@ -26,6 +26,7 @@ import { Routes, type RouteTarget } from './routes.js';
 import { withDeployLock } from './locks.js';
 import { reportFailedStart, startReport } from './start-report.js';
 import { oneOffCommand } from './one-off-command.js';
+import { DEFAULT_RUN_TTL_SECONDS, OneOffRuns } from './one-off-runs.js';
 import { restartPolicy, stopTimeoutMs } from './ps-settings.js';
 import { lineSink } from '../os/lines.js';
 
@@ -54,11 +55,6 @@ export class AppController {
   private readonly live = new Map<AppName, Live>();
   /** Unsubscribe functions of the generations followed (their instances move on their own). */
   private readonly following = new Map<AppName, () => void>();
-  /** One-off `run` commands in flight (run:list), and how many this server started. */
-  private readonly oneOffs = new Set<OneOffRun>();
-  private runCount = 0;
-  /** run:detached commands in flight: when their TTL ends, and how to stop them. */
-  private readonly detached = new Map<OneOffRun, { deadline: number; stop: AbortController }>();
   /** Build records for every deploy (the pipeline's builds, and redeploys: start, restart, scale). */
   readonly builds: BuildTracker;
   /** Build starts and ends, and changes of the serving processes, as they happen (the dashboard listens). */
@@ -67,6 +63,8 @@ export class AppController {
   private readonly retiring = new WeakSet<Generation>();
   /** Aborted by close(): restores still waiting on health checks give up. */
   private readonly closing = new AbortController();
+  /** One-off commands in flight (run, run:detached, cron tasks): run:list, run:stop, run:logs, retire. */
+  private readonly oneOffs = new OneOffRuns(this.closing.signal);
   /** The server's own work (restores): its identity, stopped only when the server stops. */
   private readonly serverRequest: RequestContext = { identity: SERVER_IDENTITY, signal: this.closing.signal };
 
@@ -332,63 +330,69 @@ export class AppController {
     };
   }
 
-  /** A one-off command in the current release with the app's env (and `run -e` pairs); resolves to its exit code. */
+  /**
+   * A one-off command in the current release with the app's env (and `run -e` pairs); resolves to
+   * its exit code. It is stopped when the caller leaves, by run:stop, or after its ttlSeconds; a
+   * cron task's run first follows its concurrency_policy (one-off-runs.ts).
+   */
   async run(app: AppName, words: readonly string[], io: RunIO, signal: AbortSignal, options: OneOffOptions = {}): Promise<number> {
     const release = await this.requireRelease(app);
     const command = oneOffCommand(words, release.processTypes);
     const env = { ...(await appConfig(this.store, app)), ...options.env };
-    const entry: OneOffRun = { name: `${app}.run.${++this.runCount}`, command, startedAt: new Date() };
-    this.oneOffs.add(entry);
+    const handle = await this.oneOffs.begin(app, command, {
+      ttlSeconds: options.ttlSeconds ?? DEFAULT_RUN_TTL_SECONDS,
+      cron: options.cron,
+      signal,
+      warn: options.warn ?? ((text) => log.warn({ stdout: io.stdout, stderr: io.stderr }, text)),
+    });
     try {
-      return await this.scheduler.run({ release: this.artifact(app, release), env, command }, io, signal);
+      return await this.scheduler.run({ release: this.artifact(app, release), env, command }, io, handle.signal);
     } finally {
-      this.oneOffs.delete(entry);
+      handle.end();
     }
   }
 
   /**
    * run:detached: the same one-off, left running after the caller leaves; its output goes to the
-   * app's logs as `run.N`. It is stopped after ttlSeconds (Dokku's --ttl-seconds), by ps:retire
-   * once past it, or when the server stops. Resolves to its name (APP.run.N) once it started.
+   * app's logs as `run.N` (`cron.N` for a cron task). It is stopped after ttlSeconds (Dokku's
+   * --ttl-seconds), by run:stop, by run:retire/ps:retire once past it, or when the server stops.
+   * Resolves to its name (APP.run.N) once it started.
    */
-  async runDetached(app: AppName, words: readonly string[], options: OneOffOptions & { ttlSeconds: number }): Promise<string> {
+  async runDetached(app: AppName, words: readonly string[], options: OneOffOptions = {}): Promise<string> {
     const release = await this.requireRelease(app);
     const command = oneOffCommand(words, release.processTypes);
     const env = { ...(await appConfig(this.store, app)), ...options.env };
-    const number = ++this.runCount;
-    const entry: OneOffRun = { name: `${app}.run.${number}`, command, startedAt: new Date() };
-    const stop = new AbortController();
-    const onClose = () => stop.abort();
-    this.closing.signal.addEventListener('abort', onClose, { once: true });
-    const deadline = Date.now() + options.ttlSeconds * 1000;
-    const timer = setTimeout(() => stop.abort(), Math.min(options.ttlSeconds * 1000, 2 ** 31 - 1));
-    timer.unref();
-    this.detached.set(entry, { deadline, stop });
-    const file = this.store.logs.open(app, `run.${number}`, await this.store.logs.maxBytes(app));
-    const sink = () => lineSink((line) => file.write(`${new Date().toISOString()} app[run.${number}]: ${line}`));
-    const [stdout, stderr] = [sink(), sink()];
-    this.oneOffs.add(entry);
-    void this.scheduler.run({ release: this.artifact(app, release), env, command }, { stdout, stderr }, stop.signal)
-      .then((code) => file.write(`${new Date().toISOString()} app[run.${number}]: [slipway] ${entry.name} exited with code ${code}`))
-      .catch((error: Error) => this.serverLog(`${entry.name}: ${error.message}`))
+    const handle = await this.oneOffs.begin(app, command, {
+      ttlSeconds: options.ttlSeconds ?? DEFAULT_RUN_TTL_SECONDS,
+      cron: options.cron,
+      warn: options.warn ?? ((text) => this.serverLog(`${app}: ${text}`)),
+    });
+    const { logId } = handle;
+    const file = this.store.logs.open(app, logId, await this.store.logs.maxBytes(app));
+    handle.attachOutput(file);
+    const emit = (text: string) => {
+      const line = `${new Date().toISOString()} app[${logId}]: ${text}`;
+      file.write(line);
+      handle.emit(line);
+    };
+    const [stdout, stderr] = [lineSink(emit), lineSink(emit)];
+    void this.scheduler.run({ release: this.artifact(app, release), env, command }, { stdout, stderr }, handle.signal)
+      .then((code) => emit(`[slipway] ${handle.name} exited with code ${code}`))
+      .catch((error: Error) => this.serverLog(`${handle.name}: ${error.message}`))
       .finally(() => {
-        clearTimeout(timer);
-        this.closing.signal.removeEventListener('abort', onClose);
-        this.oneOffs.delete(entry);
-        this.detached.delete(entry);
         stdout.end();
         stderr.end();
-        void file.written().then(() => file.close());
+        // Followers (run:logs -t) have every line once the file has it.
+        void file.written().then(() => { handle.end(); return file.close(); });
       });
-    return entry.name;
+    return handle.name;
   }
 
   /**
    * ps:retire: stop what should no longer run — generations of the app (or of every app) that
-   * neither serve nor are already retiring, and run:detached commands past their TTL. Returns
-   * one line per thing stopped.
+   * neither serve nor are already retiring. Returns one line per generation stopped.
    */
-  async retire(app: AppName | undefined): Promise<{ generations: string[]; runs: string[] }> {
+  async retire(app: AppName | undefined): Promise<string[]> {
     const apps = app === undefined ? await this.store.apps.list() : [app];
     const generations: string[] = [];
     for (const name of apps) {
@@ -400,13 +404,45 @@ export class AppController {
         await this.scheduler.stop(old, { killAfterMs: await stopTimeoutMs(this.store, name) });
       }
     }
-    const runs: string[] = [];
-    for (const [entry, run] of this.detached) {
-      if (Date.now() < run.deadline) continue;
-      runs.push(entry.name);
-      run.stop.abort();
+    return generations;
+  }
+
+  /** run:retire (and ps:retire): stop the run and cron commands (of APP, or all) past their --ttl-seconds. */
+  retireRuns(app: AppName | undefined, each: (name: string) => void): Promise<string[]> {
+    return this.oneOffs.retireExpired(app, each);
+  }
+
+  /** run:stop: the app's `run` commands (or only NAME), stopped; resolves to their names once they ended. */
+  stopRuns(app: AppName, name?: string): Promise<string[]> {
+    return this.oneOffs.stop(app, name);
+  }
+
+  /**
+   * run:logs: the last `lines` of each detached `run` command of the app (or of NAME), and with
+   * `follow` their new lines until they all ended or the caller left.
+   */
+  async runLogs(app: AppName, name: string | undefined, query: { lines: number; follow: boolean }, write: (line: string) => void, signal: AbortSignal): Promise<void> {
+    const outputs = this.oneOffs.detachedOutputs(app, name);
+    const stops: Array<() => void> = [];
+    try {
+      for (const output of outputs) {
+        // Subscribe first so no line falls between the history and the live stream.
+        const buffered: string[] = [];
+        let live = false;
+        if (query.follow) stops.push(output.follow((line) => (live ? write(line) : buffered.push(line))));
+        await output.file?.written();
+        const history = output.file ? await this.store.logs.tail(app, query.lines, output.logId) : [];
+        for (const line of history) write(line);
+        const seen = new Set(history);
+        for (const line of buffered) if (!seen.has(line)) write(line);
+        live = true;
+      }
+      if (!query.follow || signal.aborted) return;
+      const left = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      await Promise.race([Promise.all(outputs.map((o) => o.ended)), left]);
+    } finally {
+      for (const stop of stops) stop();
     }
-    return { generations, runs };
   }
 
   /** `enter`: argv beside one running instance (TYPE.N) of the serving generation; its exit code. */
@@ -416,9 +452,9 @@ export class AppController {
     return this.scheduler.exec(generation, instance, argv, io, signal);
   }
 
-  /** run:list: the app's one-off commands still running, oldest first (names start with APP.run.). */
+  /** run:list: the app's `run` commands still running, oldest first (APP.run.N; cron tasks are APP.cron.N). */
   runs(app: AppName): OneOffRun[] {
-    return [...this.oneOffs].filter((r) => r.name.startsWith(`${app}.run.`));
+    return this.oneOffs.list(app);
   }
 
   /** Publish the route again (domains changed). */

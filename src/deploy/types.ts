@@ -66,8 +66,23 @@ export interface AppStatus {
   retiring: number;
 }
 
-/** `run -e KEY=VALUE`: variables over the app's config, for this one command only. */
-export interface OneOffOptions { env?: Record<string, string> }
+/** app.json's cron `concurrency_policy` (Dokku's words): run beside, refuse, or stop the running one. */
+export type ConcurrencyPolicy = 'allow' | 'forbid' | 'replace';
+
+/** A run of an app.json cron task (`cron:run`, or the schedule): its id and concurrency_policy. */
+export interface CronRun { id: string; policy: ConcurrencyPolicy }
+
+/** How one one-off command runs (deploy/one-off-runs.ts). */
+export interface OneOffOptions {
+  /** `run -e KEY=VALUE`: variables over the app's config, for this one command only. */
+  env?: Record<string, string>;
+  /** Dokku's --ttl-seconds: stopped once it ran this long (default a day). */
+  ttlSeconds?: number;
+  /** A run of an app.json cron task: named APP.cron.N, its concurrency_policy applied first. */
+  cron?: CronRun;
+  /** Where the `replace` policy's warning goes (default: the caller's stderr, or the server log). */
+  warn?(text: string): void;
+}
 
 /** One running `run` command, as run:list shows it. */
 export interface OneOffRun {
@@ -109,9 +124,15 @@ export interface AppPlatform {
   /** `run APP WORDS…`: a Procfile entry, one command line, or words passed exactly (deploy/one-off-command.ts). */
   run(app: AppName, words: readonly string[], io: RunIO, signal: AbortSignal, options?: OneOffOptions): Promise<number>;
   /** run:detached: started in the background (stopped after ttlSeconds); resolves to its name, APP.run.N. */
-  runDetached(app: AppName, words: readonly string[], options: OneOffOptions & { ttlSeconds: number }): Promise<string>;
-  /** ps:retire: stop stray generations and run:detached commands past their TTL; says what it stopped. */
-  retire(app: AppName | undefined): Promise<{ generations: string[]; runs: string[] }>;
+  runDetached(app: AppName, words: readonly string[], options?: OneOffOptions): Promise<string>;
+  /** ps:retire: stop stray generations; says what it stopped. */
+  retire(app: AppName | undefined): Promise<string[]>;
+  /** run:retire and ps:retire: stop run and cron commands (of APP, or all) past their --ttl-seconds, each named. */
+  retireRuns(app: AppName | undefined, each: (name: string) => void): Promise<string[]>;
+  /** run:stop: stop the app's `run` commands (or NAME); resolves to the names stopped once they ended. */
+  stopRuns(app: AppName, name?: string): Promise<string[]>;
+  /** run:logs: the detached `run` commands' output (of the app, or NAME), following it with `follow`. */
+  runLogs(app: AppName, name: string | undefined, query: { lines: number; follow: boolean }, write: (line: string) => void, signal: AbortSignal): Promise<void>;
   /** enter: argv (no shell) beside the running instance TYPE.N of the app; resolves to its exit code. */
   enter(app: AppName, instance: string, argv: readonly string[], io: RunIO, signal: AbortSignal): Promise<number>;
   /** run:list: the app's one-off commands running now (started by `run` on this server), oldest first. */

@@ -133,7 +133,7 @@ describe('ps:set, ps:restore, ps:retire (real server, git push, OpenSSH)', funct
 
   it('ps:retire says what it retires; nothing is left to stop after a clean deploy', async () => {
     const r = await ok(['ps:retire']);
-    assert.equal(r.stdout, '-----> Retiring old containers and images\n-----> Retiring expired run and cron containers');
+    assert.equal(r.stdout, '-----> Retiring old containers and images\n-----> Retiring expired run and cron containers\n-----> Retiring all run and cron containers');
     await ok(['ps:retire', 'psapp']);
     await bad(['ps:retire', 'ghost'], ' !     App ghost does not exist', 20);
     assert.match((await ok(['help', '--all'])).stdout, /ps:set \(<app>\|--global\) <property> \[<value>\]/);

@@ -17,6 +17,7 @@ import { isTreePath, shown } from '../../names.js';
 import { log } from '../../log.js';
 import type { AppName } from '../../names.js';
 import { parseParallel, runForAllApps } from '../shared/all-apps.js';
+import { retireExpiredRuns } from '../run/commands.js';
 
 const MAX_INSTANCES = 100;
 const SET_USAGE = 'ps:set (<app>|--global) <property> [<value>]';
@@ -207,10 +208,10 @@ export const psCommands: CommandSet = {
         retireRunning = true;
         try {
           log.info1(out(inv), 'Retiring old containers and images');
-          const { generations, runs } = await platform.retire(app);
-          for (const line of generations) log.verbose(out(inv), `Stopped ${line}`);
+          for (const line of await platform.retire(app)) log.verbose(out(inv), `Stopped ${line}`);
           log.info1(out(inv), 'Retiring expired run and cron containers');
-          for (const name of runs) log.verbose(out(inv), `Stopped ${name} (past its --ttl-seconds)`);
+          // As Dokku's ps:retire: the expired run and cron containers of every app.
+          await retireExpiredRuns(inv, platform, undefined);
         } finally {
           retireRunning = false;
         }
