@@ -2,6 +2,7 @@
 // steps) and the @yearly … @hourly shorthands Dokku accepts; parsed at deploy (a bad one fails the
 // deploy) and matched each minute by the server's cron runner (src/core/cron/runner.ts).
 import { DeployFailed } from '../errors.js';
+import { CONCURRENCY_POLICIES } from './one-off-runs.js';
 
 const MACROS: Record<string, string> = {
   '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@monthly': '0 0 1 * *', '@weekly': '0 0 * * 0',
@@ -50,9 +51,13 @@ export function checkCronEntries(doc: unknown): void {
   const cron = (doc as { cron?: unknown } | null)?.cron;
   if (cron === undefined) return;
   if (!Array.isArray(cron)) throw new DeployFailed('app.json: cron must be a list of {command, schedule} entries');
-  for (const entry of cron as Array<{ command?: unknown; schedule?: unknown }>) {
+  for (const entry of cron as Array<{ command?: unknown; schedule?: unknown; concurrency_policy?: unknown }>) {
     if (typeof entry?.command !== 'string' || entry.command.trim() === '') throw new DeployFailed('app.json: a cron entry has no command');
     if (typeof entry.schedule !== 'string') throw new DeployFailed(`app.json: cron task '${entry.command}' has no schedule`);
+    const policy = entry.concurrency_policy;
+    if (policy !== undefined && policy !== '' && !(CONCURRENCY_POLICIES as readonly unknown[]).includes(policy)) {
+      throw new DeployFailed(`app.json: invalid cron concurrency policy for '${entry.command}': ${JSON.stringify(policy)} (allow, forbid or replace)`);
+    }
     try {
       parseSchedule(entry.schedule);
     } catch (error) {

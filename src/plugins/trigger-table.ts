@@ -36,7 +36,7 @@ export const NOT_APPLICABLE = {
   'docker-args': "containers are created through the Docker Engine API, not the docker CLI: raw `docker run` arguments from plugins cannot be applied",
   'property': "a property lookup inside Dokku's Go core; plugins read the same values with `dokku NAME:report APP --FLAG`",
   'storage': "storage entries on schedulers (k3s) do not exist: storage is a bind mount of the built-in engines",
-  'cron': "cron tasks (app.json `cron`) are not run by Slipway",
+  'cron': "app.json cron tasks are run by the server's own runner (src/core/cron/runner.ts), not written to a crontab; plugins cannot inject tasks or read cron properties through triggers (use `dokku cron:report`)",
   'certs': "TLS is terminated by the built-in proxy; certificates are not handed between plugins",
   'app-json': "app.json is read by the core itself (no app-json plugin)",
   'git-source': "git:from-archive and git:from-image are core commands with no plugin hooks",
