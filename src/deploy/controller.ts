@@ -567,6 +567,8 @@ export class AppController {
   /** With keepApps (a server stop), the apps keep running for the next server to adopt. */
   async close(options: { keepApps?: boolean } = {}): Promise<void> {
     this.closing.abort();
+    // One-off commands are stopped with the server (their containers removed) whether apps stay or not.
+    await this.oneOffs.settled(15_000);
     if (options.keepApps) await this.scheduler.detach();
     else await this.scheduler.close();
   }

@@ -158,6 +158,14 @@ export class OneOffRuns {
     }));
   }
 
+  /** Server stop (closing aborted): resolves once every run ended, or after `limitMs` at most. */
+  async settled(limitMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => { timer = setTimeout(resolve, limitMs); });
+    await Promise.race([Promise.all([...this.inFlight.values()].map((t) => t.ended)), limit]);
+    clearTimeout(timer);
+  }
+
   private ofApp(app: AppName, kind: 'run' | 'cron'): Tracked[] {
     return [...this.inFlight.values()].filter((t) => t.app === app && t.kind === kind);
   }

@@ -296,8 +296,9 @@ export class DockerClient {
       spec,
     );
     const container = this.docker.getContainer(id);
-    // The caller went away: removing the running container ends the attach and the wait.
-    const onAbort = (): void => { this.containers.remove(id, true).catch(() => undefined); };
+    // The caller went away (or run:stop): removing the running container ends the attach and the wait.
+    let removing: Promise<void> | undefined;
+    const onAbort = (): void => { removing = this.containers.remove(id, true).catch(() => undefined); };
     io.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (io.signal?.aborted) throw new DockerError(`run ${spec.image}`, 'aborted before it started');
@@ -306,6 +307,8 @@ export class DockerClient {
       throw dockerFailure(`run ${spec.image}`, this.host, error);
     } finally {
       io.signal?.removeEventListener('abort', onAbort);
+      // The attach ends before the engine finished removing: whoever stopped it sees it gone.
+      await removing;
       await this.containers.remove(id, true).catch((error: unknown) => {
         // Already gone, or being removed by the abort above.
         if (!(error instanceof ContainerNotFound) && io.signal?.aborted !== true) throw error;
