@@ -1,8 +1,9 @@
 // The dashboard's live streams against a real server (no browser): pages of /apps/APP/live/deploy
 // get a real `git push`'s build log (the lines the pusher sees), all of them the same lines although
-// one page never reads; the process and release tables reach open pages when a push or `ssh
-// ps:scale` changes them, each rendered with that page's own session token; a key whose access
-// ends stops getting them; app log pages share one follower and a later page gets the recent lines.
+// one page never reads, and a page opened mid-build the lines so far; the process and release
+// tables reach open pages when a push or `ssh ps:scale` changes them, each rendered with that
+// page's own session token; a key whose access ends stops getting them; app log pages share one
+// follower and a later page gets the recent lines.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
@@ -174,6 +175,32 @@ describe('dashboard live streams (server, real push and ps:scale)', function () 
       await page.waitFor((e) => e.event === 'processes' && /<td>web\.1<\/td>/.test(e.data), 'a processes table', marks[n]);
     }
     assert.equal(await viaProxy(server.httpPort, '/'), 'v2 web.1');
+  });
+
+  it('a page opened mid-build gets the build\'s lines so far, then the rest with the others, and how it ended', async () => {
+    for (const args of [['apps:create', 'slow'], ['config:set', '--no-restart', 'slow', 'npm_config_offline=true']]) {
+      const r = await server.dokku(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    }
+    // The marker is joined at run time: npm's echo of the command line does not contain it.
+    const sleeper = "console.log(['slow', 'build', 'started'].join('-')); setTimeout(() => {}, 600000)";
+    const slow = await appWork(server, { files: { 'package.json': JSON.stringify({ name: 'slow', version: '1.0.0', private: true, scripts: { build: `node -e "${sleeper}"` } }) } });
+    const { cookie } = await logIn();
+    const early = await stream('/apps/slow/live/deploy', cookie);
+    const push = slow.push('slow');
+    const build = await early.waitFor((e) => e.event === 'build', 'a build event');
+    await early.waitFor((e) => e.event === 'message' && e.data.includes('slow-build-started'), 'the build\'s marker line');
+    const late = await stream('/apps/slow/live/deploy', cookie);
+    assert.equal((await late.waitFor((e) => e.event === 'build', 'a build event on the later page')).data, build.data);
+    await late.waitFor((e) => e.event === 'message' && e.data.includes('slow-build-started'), 'the lines so far on the later page');
+    const cancel = await server.ssh(['builds:cancel', 'slow']);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    assert.notEqual((await push).exitCode, 0);
+    for (const page of [early, late]) {
+      assert.equal((await page.waitFor((e) => e.event === 'done', 'the build\'s end')).data, 'canceled');
+      assert.ok(page.buildLines(build.data).some((l) => /was canceled/.test(l)), page.buildLines(build.data).join('\n'));
+    }
+    assert.deepEqual(late.buildLines(build.data), early.buildLines(build.data), 'the later page got every line once, in order');
   });
 
   it('ssh ps:scale reaches open pages\' process tables, each with its own session\'s CSRF token', async () => {
