@@ -18,6 +18,7 @@ import { imageConfig, type ImageConfig } from './image-config.js';
 import { Volumes, type VolumeInfo } from './volumes.js';
 import { Images, relabelContext } from './images.js';
 import { Swarm } from './swarm.js';
+import { pushImage, type RegistryAuth } from './push.js';
 
 export interface ImageInfo {
   id: string;
@@ -220,6 +221,11 @@ export class DockerClient {
 
   /** Point `ref` at the image `source` names; a tag another image held moves. */
   tagImage(source: string, ref: string): Promise<void> { return this.images.tag(source, ref); }
+
+  /** Push `ref` (`SERVER/REPO:TAG`) to its registry, with `auth` or anonymously; `onLine` gets the engine's progress. */
+  pushImage(ref: string, auth: RegistryAuth | undefined, onLine?: (line: string) => void): Promise<void> {
+    return pushImage(this.docker, this.host, ref, auth, onLine);
+  }
 
   /** Every image on the engine (Slipway's or not, step images included) with its parent id. */
   allImages(): Promise<Array<ImageInfo & { parent: string }>> { return this.images.all(); }

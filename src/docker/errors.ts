@@ -25,7 +25,7 @@ export class BuildFailed extends SlipwayError {
 
 /** Anything else the engine refused; the message keeps the engine's own words. */
 export class DockerError extends SlipwayError {
-  constructor(action: string, reason: string, options?: { cause?: unknown }) {
+  constructor(action: string, readonly reason: string, options?: { cause?: unknown }) {
     super('E_DOCKER', `docker: ${action} failed: ${reason}`, 1, options);
   }
 }

@@ -6,10 +6,9 @@ import { Readable } from 'node:stream';
 import { DockerError, dockerFailure, engineMessage, hasStatus } from './errors.js';
 import { labelFilter, type Labels } from './labels.js';
 import { demuxFrames, frameLines, type LogLine } from './demux.js';
-import { readProgress } from './progress.js';
-import { checkImageRef, splitRef } from './refs.js';
+import { pushImage, type RegistryAuth } from './push.js';
 
-export interface RegistryAuth { username: string; password: string; serveraddress: string }
+export type { RegistryAuth } from './push.js';
 
 export interface SwarmState {
   /** inactive, pending, active, error, locked */
@@ -237,13 +236,8 @@ export class Swarm {
   }
 
   /** Push an image to its registry; `onLine` gets the engine's progress. */
-  async push(ref: string, auth: RegistryAuth | undefined, onLine: (line: string) => void = () => undefined): Promise<void> {
-    const { repo, tag } = splitRef(checkImageRef(ref));
-    const result = await this.call(`push ${ref}`, async () => readProgress(
-      await this.docker.getImage(repo).push({ tag, authconfig: auth ?? { username: '', password: '', serveraddress: repo.split('/')[0] } } as never) as unknown as NodeJS.ReadableStream,
-      onLine,
-    ));
-    if (result.error !== undefined) throw new DockerError(`push ${ref}`, result.error);
+  push(ref: string, auth: RegistryAuth | undefined, onLine: (line: string) => void = () => undefined): Promise<void> {
+    return pushImage(this.docker, this.host, ref, auth, onLine);
   }
 
   /** Check credentials with the registry (`docker login`); throws with the registry's answer. */
