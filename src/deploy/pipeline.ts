@@ -1,6 +1,7 @@
-// The deploy pipeline: lock → extract the pushed tree → build → record the release → activate
-// (start, check, switch, retire) → prune old builds. Rollback and rebuild share the same path; a
-// failed deploy drops its build's leftovers, and apps:rename moves the builders' artifacts.
+// The deploy pipeline: lock → extract the pushed tree → build → record the release → publish it
+// (push-on-release) → activate (start, check, switch, retire) → prune old builds. Rollback and
+// rebuild share the same path; a failed deploy drops its build's leftovers, and apps:rename moves
+// the builders' artifacts.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { CoreServices } from '../services.js';
@@ -32,6 +33,7 @@ import { appJsonPath, parseAppJson } from './app-json.js';
 import { checkCronEntries } from './cron-schedule.js';
 import { unlessMissing } from '../os/missing.js';
 import { APP_JSON } from './checks.js';
+import { publishReport } from './start-report.js';
 
 /** Dokku's DOKKU_IMAGE (the herokuish base image), told to the builder-*-dokku-image triggers. */
 export function dokkuImage(env: Record<string, string>): string {
@@ -146,6 +148,8 @@ export class DeployPipeline implements PushDeployer {
       recorded = true;
       // Written only once the build stands; a failed release puts the old value back.
       if (revVar) restoreConfig = await recordRevision(this.store, app, revVar, rev);
+      // Dokku's post-release-builder: registry:set push-on-release pushes the new image now.
+      await this.controller.scheduler.publish?.(this.controller.artifact(app, release), publishReport(out));
       await this.releasePhase(app, release, env, out, signal);
       await this.activateRelease(app, release, out, request);
     } catch (error) {

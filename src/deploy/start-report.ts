@@ -1,6 +1,7 @@
 // What a scheduler says while a release starts, as the pusher sees it: a fallback it chose as one
-// ` !     ` line, and on a failed start each instance's last output lines under a header.
-import { FAILED_START_LINES, type Generation, type Scheduler, type StartReport } from '../scheduler/types.js';
+// ` !     ` line, and on a failed start each instance's last output lines under a header. Also what
+// it says while it publishes a release (push-on-release), in the same prefixes.
+import { FAILED_START_LINES, type Generation, type PublishReport, type Scheduler, type StartReport } from '../scheduler/types.js';
 import { log, type Out } from '../log.js';
 
 export function startReport(out: Out): StartReport {
@@ -14,6 +15,14 @@ export function startReport(out: Out): StartReport {
       log.info1(out, `Last ${lines.length} output line${lines.length === 1 ? '' : 's'} of ${instance}:`);
       log.verbose(out, lines.join('\n'));
     },
+  };
+}
+
+export function publishReport(out: Out): PublishReport {
+  return {
+    info: (line) => log.info1(out, line),
+    verbose: (line) => log.verbose(out, line),
+    warn: (line) => log.warn(out, line),
   };
 }
 

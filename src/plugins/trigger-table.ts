@@ -40,7 +40,7 @@ export const NOT_APPLICABLE = {
   'certs': "TLS is terminated by the built-in proxy; certificates are not handed between plugins",
   'app-json': "app.json is read by the core itself (no app-json plugin)",
   'git-source': "git:from-archive and git:from-image are core commands with no plugin hooks",
-  'registry': "there is no registry plugin: images stay on the local engine",
+  'registry': "the registry plugin is built in: the deploy itself pushes the image (docker-local with push-on-release, docker-swarm always), with no trigger to hook",
 } as const;
 
 /** Dokku's catalogue, in the order of its documentation page. */

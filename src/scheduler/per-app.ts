@@ -2,7 +2,7 @@
 // `scheduler:set APP selected …` (or `--global`), else the server's default. The release decides
 // when nothing was chosen: an image runs on docker-local, a build directory on process.
 import type { AppName } from '../names.js';
-import type { Generation, GenerationSpec, LogQuery, OneOffSpec, ReleaseArtifact, RunIO, Scheduler, SchedulerContext, SchedulerEngine } from './types.js';
+import type { Generation, GenerationSpec, LogQuery, OneOffSpec, PublishReport, ReleaseArtifact, RunIO, Scheduler, SchedulerContext, SchedulerEngine } from './types.js';
 import { GLOBAL } from '../store/index.js';
 import { DeployFailed } from '../errors.js';
 
@@ -68,6 +68,12 @@ export class PerAppScheduler implements Scheduler {
     const other = this.engines.find((e) => e.name !== this.name && canRun(e.name, release));
     if (!other) throw new DeployFailed(`No scheduler here can run v${release.version} of ${app}`);
     return this.engine(other.name);
+  }
+
+  /** The engine that will run the release publishes it (one without publish does nothing here). */
+  async publish(release: ReleaseArtifact, report: PublishReport): Promise<void> {
+    const scheduler = await this.choose(release.app, release);
+    await scheduler.publish?.(release, report);
   }
 
   async start(spec: GenerationSpec): Promise<Generation> {

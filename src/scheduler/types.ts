@@ -40,6 +40,16 @@ export interface StartReport {
   output(instance: string, lines: readonly string[]): void;
 }
 
+/** What an engine says while it publishes a release (the deployer prints it to the pusher). */
+export interface PublishReport {
+  /** A step (`-----> `). */
+  info(line: string): void;
+  /** A detail (`       `). */
+  verbose(line: string): void;
+  /** A ` !     ` line: something the user asked for did not happen, and the deploy goes on. */
+  warn(line: string): void;
+}
+
 export type InstanceState = 'starting' | 'running' | 'crashed' | 'stopping' | 'stopped';
 
 export interface InstanceInfo {
@@ -98,6 +108,12 @@ export interface OneOffSpec {
 
 export interface Scheduler {
   readonly name: string;
+  /**
+   * After a build is recorded, before its release starts: hand the release to where the app's
+   * settings say it goes (registry:set push-on-release). A failure fails the deploy. Engines that
+   * publish on their own as they start (docker-swarm pushes every release) leave it out.
+   */
+  publish?(release: ReleaseArtifact, report: PublishReport): Promise<void>;
   /** Start a generation beside any running one; resolves once its processes were spawned. */
   start(spec: GenerationSpec): Promise<Generation>;
   /**

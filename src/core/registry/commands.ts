@@ -1,6 +1,7 @@
 // registry:* — Dokku's registry plugin: where a release's image is pushed (server, image-repo,
-// push-on-release, app then global) and the credentials to push with (registry:login checks them
-// with the Docker engine, as `docker login` does, then keeps them for the server). The
+// push-on-release, push-extra-tags, app then global) and the credentials to push with
+// (registry:login checks them with the Docker engine, as `docker login` does, then keeps them for
+// the server). docker-local pushes after each build when push-on-release is true; the
 // docker-swarm scheduler pushes every release there: the cluster's nodes pull it from it.
 import { runReport, type ReportRows } from '../report/run-report.js';
 import type { CommandSet } from '../../commands/registry.js';
@@ -13,13 +14,13 @@ import type { AppName } from '../../names.js';
 import { shown } from '../../names.js';
 import { UsageError } from '../../errors.js';
 import { DockerUnavailable, connect } from '../../docker/index.js';
-import { REGISTRY_PLUGIN, deleteLogin, registrySettings, saveLogin } from '../../scheduler/registry-settings.js';
+import { REGISTRY_PLUGIN, deleteLogin, parseExtraTags, registrySettings, saveLogin } from '../../scheduler/registry-settings.js';
 
 const LOGIN_USAGE = 'registry:login [--global|--password-stdin] [<app>] <server> <username> [<password>]';
 const LOGOUT_USAGE = 'registry:logout [--global] [<app>] <server>';
 const SET_USAGE = 'registry:set (<app>|--global) <key> [<value>]';
-const KEYS = ['server', 'image-repo', 'push-on-release'];
-const GLOBAL_KEYS = ['server', 'push-on-release'];
+const KEYS = ['server', 'image-repo', 'push-on-release', 'push-extra-tags'];
+const GLOBAL_KEYS = ['server', 'push-on-release', 'push-extra-tags'];
 
 /** `--global`, or the app named first when more words follow than the global form takes. */
 async function loginScope(inv: Invocation, services: Services, globalWords: number): Promise<{ scope: Scope; words: string[] }> {
@@ -69,6 +70,7 @@ async function set(inv: Invocation, services: Services): Promise<void> {
   if (key === 'push-on-release' && value !== 'true' && value !== 'false') throw new UsageError(`Invalid push-on-release value ${shown(value)}: true or false`);
   if (key === 'server' && !/^[A-Za-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*\/?$/.test(value)) throw new UsageError(`Invalid registry server ${shown(value)}`);
   if (key === 'image-repo' && !/^[a-z0-9][a-z0-9._/-]*$/.test(value)) throw new UsageError(`Invalid image repository ${shown(value)}`);
+  if (key === 'push-extra-tags' && parseExtraTags(value) === undefined) throw new UsageError(`Invalid push-extra-tags value ${shown(value)}: image tags separated by commas`);
   log.info1(out(inv), `Setting ${key} to ${value}`);
   await services.store.properties.set(REGISTRY_PLUGIN, scope, key, value);
 }
@@ -82,6 +84,10 @@ async function reportRows(services: Services, app: AppName): Promise<ReportRows>
     ['--registry-computed-push-on-release', String(computed.pushOnRelease)],
     ['--registry-global-push-on-release', await get(GLOBAL, 'push-on-release')],
     ['--registry-push-on-release', await get(app, 'push-on-release')],
+    ['--registry-computed-push-extra-tags', computed.pushExtraTags.join(',')],
+    ['--registry-global-push-extra-tags', await get(GLOBAL, 'push-extra-tags')],
+    ['--registry-push-extra-tags', await get(app, 'push-extra-tags')],
+    ['--registry-tag-version', await get(app, 'tag-version')],
     ['--registry-computed-server', computed.server],
     ['--registry-global-server', await get(GLOBAL, 'server')],
     ['--registry-server', await get(app, 'server')],
@@ -94,19 +100,22 @@ function report(inv: Invocation, services: Services): Promise<void> {
     app: (app) => reportRows(services, app),
     async global() {
       const get = async (key: string) => (await services.store.properties.get(REGISTRY_PLUGIN, GLOBAL, key)) ?? '';
-      return [['--registry-global-push-on-release', await get('push-on-release')], ['--registry-global-server', await get('server')]];
+      return [
+        ['--registry-global-push-on-release', await get('push-on-release')], ['--registry-global-server', await get('server')],
+        ['--registry-global-push-extra-tags', await get('push-extra-tags')],
+      ];
     },
   });
 }
 
 export const registryCommands: CommandSet = {
   plugin: 'registry',
-  summary: 'Push release images to a Docker registry (the docker-swarm scheduler deploys from it)',
+  summary: 'Push release images to a Docker registry (push-on-release; the docker-swarm scheduler deploys from it)',
   access: { who: 'app' },
   commands: [
     { name: 'registry:login', access: { who: 'admin' }, options: ['--global', '--password-stdin'], help: { usage: LOGIN_USAGE, description: 'Log in to a docker registry (checked with the engine), for all apps or one' }, run: login },
     { name: 'registry:logout', access: { who: 'admin' }, options: ['--global'], help: { usage: LOGOUT_USAGE, description: 'Forget the login to a docker registry' }, run: logout },
-    { name: 'registry:set', help: { usage: SET_USAGE, description: 'Set or clear a registry property (server, image-repo, push-on-release)' }, run: set },
+    { name: 'registry:set', help: { usage: SET_USAGE, description: 'Set or clear a registry property (server, image-repo, push-on-release, push-extra-tags)' }, run: set },
     { name: 'registry:report', help: { usage: 'registry:report [<app>] [<flag>]', description: 'Display the registry settings of an app, or all apps' }, run: report },
   ],
 };

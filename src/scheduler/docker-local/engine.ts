@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store } from '../../store/index.js';
 import { dockerLocalSettings } from './settings.js';
 import { isValidAppName, type AppName } from '../../names.js';
-import { FAILED_START_LINES, type Generation, type GenerationSpec, type LogQuery, type OneOffSpec, type ReleaseArtifact, type RunIO, type Scheduler, type SchedulerContext, type SchedulerEngine, type StartReport } from '../types.js';
+import { FAILED_START_LINES, type Generation, type GenerationSpec, type LogQuery, type OneOffSpec, type PublishReport, type ReleaseArtifact, type RunIO, type Scheduler, type SchedulerContext, type SchedulerEngine, type StartReport } from '../types.js';
 import {
   ContainerNotFound, DockerUnavailable, LABEL, connect, withContainerOptions, type ContainerOptions, type ContainerSpec, type ContainerSummary,
   type DockerClient, type ImageConfig, type RestartPolicy as DockerRestartPolicy,
@@ -26,6 +26,7 @@ import { waitHealthy } from './health.js';
 import { containerLogs, type LogSource } from './logs.js';
 import { imageId, inspectApp, removeAppLeftovers, cleanupLeftovers } from './app-queries.js';
 import { containerResources, type ContainerResources } from '../resources.js';
+import { pushOnRelease } from '../registry-push.js';
 
 const DEFAULT_KILL_AFTER_MS = 10_000;
 const REFRESH_MS = 1_000;
@@ -143,6 +144,11 @@ export class DockerLocalScheduler implements Scheduler {
       this.log(`removing container ${c.name} left by a previous server: ${why}`);
       await this.docker.removeContainer(c.id, { force: true }).catch((error: Error) => this.log(`cannot remove ${c.name}: ${error.message}`));
     }
+  }
+
+  /** registry:set push-on-release: the release's image goes to the app's registry before it starts. */
+  publish(release: ReleaseArtifact, report: PublishReport): Promise<void> {
+    return pushOnRelease(this.docker, this.store, { ...release, image: imageOf(release) }, report);
   }
 
   async start(spec: GenerationSpec): Promise<Generation> {

@@ -4,7 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GenerationRecord, InstanceRecord, Store } from '../../store/index.js';
 import type { AppName } from '../../names.js';
-import type { Generation, GenerationSpec, InstanceInfo, LogQuery, OneOffSpec, RunIO, Scheduler, SchedulerContext, SchedulerEngine } from '../types.js';
+import type { Generation, GenerationSpec, InstanceInfo, LogQuery, OneOffSpec, PublishReport, ReleaseArtifact, RunIO, Scheduler, SchedulerContext, SchedulerEngine } from '../types.js';
+import { warnNoImage } from '../registry-settings.js';
 import type { Scale } from '../../store/index.js';
 import { Instance, type Backoff } from './instance.js';
 import { PortPool, LOOPBACK } from './ports.js';
@@ -132,6 +133,11 @@ export class ProcessScheduler implements Scheduler {
     const set = this.live.get(generation.app) ?? new Set<ProcessGeneration>();
     this.live.set(generation.app, set);
     set.add(generation);
+  }
+
+  /** Nothing here is an image: push-on-release gets one warning line. */
+  publish(release: ReleaseArtifact, report: PublishReport): Promise<void> {
+    return warnNoImage(this.store, release, report);
   }
 
   async start(spec: GenerationSpec): Promise<Generation> {

@@ -1,0 +1,230 @@
+// registry:set push-on-release on docker-local (real server, OpenSSH, git, Docker Engine and Debian's
+// docker-registry on a loopback port): a push of a Dockerfile app lands SERVER/dokku/APP:VERSION
+// (and push-extra-tags) in the registry, false pushes nothing, a registry that is down fails the
+// deploy with one line while the old release serves. The process scheduler warns: no image to push.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { LABEL, type DockerClient } from '../../src/docker/index.js';
+import { TestServer, repoRoot } from '../helpers/server.js';
+import { appWork, type AppWork } from '../helpers/app-work.js';
+import { ensureBaseImage } from '../helpers/docker-base.js';
+import { TEST_RUN, dockerOrSkip, freeLoopbackPort, getLoopback, testLabels } from '../helpers/docker.js';
+import { skipSuite } from '../helpers/swarm-skip.js';
+import { get } from '../deploy/helpers.js';
+
+const APP = `regpush-${TEST_RUN}`.toLowerCase();
+const HOST = `${APP}.localhost`;
+const WEB_APP = path.join(repoRoot, 'test', 'fixtures', 'docker', 'web-app');
+
+/** Debian's docker-registry on 127.0.0.1:port with its storage under dir; resolves once /v2/ answers. */
+async function startRegistry(dir: string, port: number): Promise<ChildProcess> {
+  fs.mkdirSync(dir, { recursive: true });
+  const config = path.join(dir, 'config.yml');
+  fs.writeFileSync(config, [
+    'version: 0.1',
+    'log:', '  level: warn',
+    'storage:', '  filesystem:', `    rootdirectory: ${dir}/data`,
+    'http:', `  addr: 127.0.0.1:${port}`,
+    '',
+  ].join('\n'));
+  const logFd = fs.openSync(path.join(dir, 'registry.log'), 'a');
+  const registry = spawn('docker-registry', ['serve', config], { stdio: ['ignore', logFd, logFd] });
+  fs.closeSync(logFd);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const answer = await getLoopback(port, '/v2/').catch(() => undefined);
+    if (answer?.status === 200) return registry;
+    if (registry.exitCode !== null) throw new Error(`docker-registry exited: ${fs.readFileSync(path.join(dir, 'registry.log'), 'utf8')}`);
+    if (Date.now() > deadline) throw new Error('docker-registry did not answer within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Stop the registry this test started (by its pid) and wait for it to exit. */
+async function stopRegistry(registry: ChildProcess | undefined): Promise<void> {
+  if (registry === undefined || registry.exitCode !== null || registry.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => registry.once('exit', () => resolve()));
+  registry.kill('SIGTERM');
+  const force = setTimeout(() => registry.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(force);
+}
+
+describe('registry push-on-release on docker-local (real server, ssh, git, Docker Engine, docker-registry)', function () {
+  this.timeout(300_000);
+  let docker: DockerClient | undefined;
+  let server: TestServer | undefined;
+  let registry: ChildProcess | undefined;
+  let registryDir: string;
+  let port = 0;
+  let app: AppWork;
+
+  const running = (): TestServer => {
+    if (server === undefined) throw new Error('no server');
+    return server;
+  };
+  const ssh = async (args: string[]) => {
+    const r = await running().ssh(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+  const tags = async (): Promise<string[]> => {
+    const answer = await getLoopback(port, `/v2/dokku/${APP}/tags/list`);
+    if (answer.status === 404) return [];
+    assert.equal(answer.status, 200, answer.body);
+    return ((JSON.parse(answer.body) as { tags: string[] | null }).tags ?? []).sort();
+  };
+  const commit = async (files: Record<string, string>, message: string): Promise<void> => {
+    for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(app.work, name), content);
+    for (const args of [['add', '-A'], ['commit', '-q', '-m', message]]) {
+      const r = await app.git(args);
+      assert.equal(r.exitCode, 0, String(r.stderr));
+    }
+  };
+  const page = async () => (await get(running().httpPort, HOST)).body;
+  const registryTagsOnEngine = async () => (await engine().allImages()).flatMap((i) => i.tags).filter((t) => t.startsWith(`127.0.0.1:${port}/`));
+  const engine = (): DockerClient => {
+    if (docker === undefined) throw new Error('no engine');
+    return docker;
+  };
+
+  before(async function () {
+    docker = await dockerOrSkip(this);
+    if ((await execa('sh', ['-c', 'command -v docker-registry'], { reject: false })).exitCode !== 0) {
+      skipSuite(this, 'docker-registry is not installed (apt-get install -y docker-registry)');
+    }
+    await ensureBaseImage(docker, testLabels());
+    server = await TestServer.start({ env: { SLIPWAY_SCHEDULER: 'docker-local', SLIPWAY_DOCKER_NETWORK: 'host' } });
+    port = await freeLoopbackPort();
+    registryDir = path.join(server.dir, 'registry');
+    registry = await startRegistry(registryDir, port);
+    await ssh(['apps:create', APP]);
+    await ssh(['builder:set', APP, 'selected', 'dockerfile']);
+    await ssh(['config:set', '--no-restart', APP, 'DOKKU_WAIT_TO_RETIRE=1']);
+    app = await appWork(running(), { fixture: null, files: {
+      Dockerfile: fs.readFileSync(path.join(WEB_APP, 'Dockerfile'), 'utf8'),
+      'www/index.html': 'version v1\n',
+    } });
+  });
+
+  after(async function () {
+    await server?.stop();
+    await stopRegistry(registry);
+    if (docker === undefined || !(await docker.ping())) return;
+    await docker.removeByLabels({ [LABEL.app]: APP });
+    await docker.removeByLabels(testLabels());
+  });
+
+  it('push-on-release true: a git push lands dokku/APP:VERSION and the push-extra-tags in the registry', async function () {
+    await ssh(['registry:set', APP, 'server', `127.0.0.1:${port}`]);
+    await ssh(['registry:set', APP, 'push-on-release', 'true']);
+    await ssh(['registry:set', APP, 'push-extra-tags', 'latest,stable']);
+    const pushed = await app.push(APP);
+    assert.equal(pushed.exitCode, 0, String(pushed.stderr));
+    const stderr = String(pushed.stderr);
+    assert.match(stderr, /^remote: -----> Pushing image to registry\s*$/m);
+    for (const tag of ['latest', 'stable', '1']) {
+      assert.match(stderr, new RegExp(`^remote: {8}Pushing 127\\.0\\.0\\.1:${port}/dokku/${APP}:${tag}\\s*$`, 'm'));
+    }
+    assert.match(stderr, new RegExp(`^remote: {8}Image 127\\.0\\.0\\.1:${port}/dokku/${APP}:1 pushed\\s*$`, 'm'));
+    // The push comes before the release starts.
+    assert.ok(stderr.indexOf('Pushing image to registry') < stderr.indexOf(`Starting ${APP} v1`), stderr);
+    assert.deepEqual(await tags(), ['1', 'latest', 'stable']);
+    assert.equal(await page(), 'version v1\n');
+    assert.equal((await ssh(['registry:report', APP, '--registry-tag-version'])).stdout, '1');
+    assert.equal((await ssh(['registry:report', APP, '--registry-computed-push-extra-tags'])).stdout, 'latest,stable');
+    assert.deepEqual(await registryTagsOnEngine(), [], 'the registry-format tags are dropped from the engine once pushed');
+    const images = (await engine().listImages({ [LABEL.app]: APP })).flatMap((i) => i.tags);
+    assert.ok(images.includes(`dokku/${APP}:1`), images.join(', '));
+  });
+
+  it('push-on-release false: the deploy pushes nothing', async function () {
+    await ssh(['registry:set', APP, 'push-on-release', 'false']);
+    await commit({ 'www/index.html': 'version v2\n' }, 'v2');
+    const pushed = await app.push(APP);
+    assert.equal(pushed.exitCode, 0, String(pushed.stderr));
+    assert.doesNotMatch(String(pushed.stderr), /Pushing image to registry/);
+    assert.equal(await page(), 'version v2\n');
+    assert.deepEqual(await tags(), ['1', 'latest', 'stable']);
+    assert.equal((await ssh(['registry:report', APP, '--registry-tag-version'])).stdout, '1');
+  });
+
+  it('a registry that is down fails the push with one line; the old release keeps serving', async function () {
+    await ssh(['registry:set', APP, 'push-on-release', 'true']);
+    await ssh(['registry:set', APP, 'push-extra-tags']);
+    await stopRegistry(registry);
+    await commit({ 'www/index.html': 'version v3\n' }, 'v3');
+    const pushed = await app.push(APP);
+    const stderr = String(pushed.stderr);
+    assert.notEqual(pushed.exitCode, 0, stderr);
+    const errors = stderr.split('\n').filter((line) => line.startsWith('remote:  !'));
+    assert.equal(errors.length, 1, stderr);
+    assert.match(errors[0], new RegExp(`^remote:  ! {5}Pushing 127\\.0\\.0\\.1:${port}/dokku/${APP}:3 to the registry failed: \\S`));
+    assert.match(stderr, /\[remote rejected\] main -> main/);
+    assert.doesNotMatch(stderr, new RegExp(`Starting ${APP} v3`), 'the release never started');
+    assert.equal(await page(), 'version v2\n');
+    assert.deepEqual(await registryTagsOnEngine(), []);
+    assert.equal((await ssh(['registry:report', APP, '--registry-tag-version'])).stdout, '1');
+
+    // Back up: the next push lands (the same storage, so the earlier tags are still there).
+    registry = await startRegistry(registryDir, port);
+    const again = await app.push(APP);
+    assert.equal(again.exitCode, 0, String(again.stderr));
+    assert.equal(await page(), 'version v3\n');
+    assert.deepEqual(await tags(), ['1', '4', 'latest', 'stable']);
+  });
+});
+
+describe('registry push-on-release on the process scheduler (real server, ssh, git)', function () {
+  this.timeout(120_000);
+  let server: TestServer | undefined;
+  const PROCESS_APP = `regproc-${TEST_RUN}`.toLowerCase();
+
+  const running = (): TestServer => {
+    if (server === undefined) throw new Error('no server');
+    return server;
+  };
+
+  before(async () => {
+    server = await TestServer.start();
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('registry:set push-extra-tags is validated and reported (app and --global)', async function () {
+    assert.equal((await running().ssh(['apps:create', PROCESS_APP])).code, 0);
+    const set = await running().ssh(['registry:set', PROCESS_APP, 'push-extra-tags', 'latest,edge']);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /^-----> Setting push-extra-tags to latest,edge$/m);
+    const bad = await running().ssh(['registry:set', PROCESS_APP, 'push-extra-tags', 'ok,bad/tag']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^ ! {5}Invalid push-extra-tags value ok,bad\/tag: image tags separated by commas$/m);
+    assert.equal((await running().ssh(['registry:set', '--global', 'push-extra-tags', 'shared'])).code, 0);
+    const report = await running().ssh(['registry:report', PROCESS_APP]);
+    assert.match(report.stdout, /^ +Registry push extra tags: +latest,edge$/m);
+    assert.match(report.stdout, /^ +Registry global push extra tags: +shared$/m);
+    assert.match(report.stdout, /^ +Registry computed push extra tags: +latest,edge$/m);
+    assert.match(report.stdout, /^ +Registry tag version: *$/m);
+    assert.equal((await running().ssh(['registry:set', PROCESS_APP, 'push-extra-tags'])).code, 0);
+    assert.equal((await running().ssh(['registry:report', PROCESS_APP, '--registry-computed-push-extra-tags'])).stdout, 'shared');
+    const global = await running().ssh(['registry:report', '--global']);
+    assert.match(global.stdout, /^ +Registry global push extra tags: +shared$/m);
+  });
+
+  it('push-on-release true on a release without an image: one warning, the deploy goes on', async function () {
+    assert.equal((await running().ssh(['registry:set', PROCESS_APP, 'push-on-release', 'true'])).code, 0);
+    const work = await appWork(running());
+    const pushed = await work.push(PROCESS_APP);
+    const stderr = String(pushed.stderr);
+    assert.equal(pushed.exitCode, 0, stderr);
+    const warnings = stderr.split('\n').filter((line) => line.includes('push-on-release'));
+    assert.equal(warnings.length, 1, stderr);
+    assert.match(warnings[0], new RegExp(`^remote:  ! {5}push-on-release is true for ${PROCESS_APP}, but v1 was not built as an image .*nothing was pushed to a registry\\s*$`));
+    assert.doesNotMatch(stderr, /Pushing image to registry/);
+  });
+});
