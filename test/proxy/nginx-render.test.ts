@@ -62,6 +62,16 @@ describe('nginx.conf for an app (proxy type nginx)', () => {
     assert.match(port443, /return 301 https:\/\/\$host\$request_uri;/);
   });
 
+  it('the per-app access log is buffered (one write per 32k or per second), with Dokku\'s format and path properties', () => {
+    const [block] = servers(renderSite(site()));
+    assert.match(block, /\n {2}access_log \/d\/logs\/web-access\.log combined buffer=32k flush=1s;\n/);
+    assert.match(block, /\n {2}error_log \/d\/logs\/web-error\.log;\n/);
+    const custom = computeValues(new Map([['access-log-format', 'timed'], ['access-log-path', '/var/log/web.log']]), new Map(), 'web', '/d/logs');
+    assert.match(renderSite(site({ values: custom })), /\n {2}access_log \/var\/log\/web\.log timed buffer=32k flush=1s;\n/);
+    const off = computeValues(new Map([['access-log-format', 'timed'], ['access-log-path', 'off']]), new Map(), 'web', '/d/logs');
+    assert.match(renderSite(site({ values: off })), /\n {2}access_log off;\n/);
+  });
+
   it('a stopped app answers 503, a static one is served from its folder; other schemes get no server', () => {
     assert.match(renderSite(site({ target: { kind: 'stopped' } })), /location \/ \{\n {4}return 503;/);
     assert.doesNotMatch(renderSite(site({ target: { kind: 'stopped' } })), /upstream/);

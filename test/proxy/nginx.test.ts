@@ -205,7 +205,11 @@ describe('proxy type nginx (real server, git push, managed nginx on loopback)', 
   it('nginx:access-logs shows the app\'s requests; nginx:validate-config passes', async () => {
     await ok(['nginx:validate-config', 'web']);
     assert.match((await curl(`https://web.test:${httpsPort}/logged?x=1`)).status, / 200/);
-    const logs = (await ok(['nginx:access-logs', 'web'])).stdout.split('\n');
+    // The log is buffered (flush=1s): the line lands within a second of the request.
+    const logs = await eventually(async () => {
+      const lines = (await ok(['nginx:access-logs', 'web'])).stdout.split('\n');
+      return lines.some((l) => l.includes('/logged?x=1')) ? lines : undefined;
+    }, 250);
     assert.ok(logs.length <= 20, `${logs.length} lines`);
     assert.match(logs[logs.length - 1], /"GET \/logged\?x=1 HTTP\/2\.0" 200 .*"curl\//);
   });

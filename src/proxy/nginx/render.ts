@@ -70,6 +70,16 @@ function hstsValue(values: NginxValues): string | undefined {
   return header;
 }
 
+/**
+ * The app's access log, in memory until 32 KiB are gathered or the oldest line is 1 s old (and on
+ * reload and stop): one write per batch instead of one per request, worth ~0.1x of nginx's
+ * requests/s (bench/README.md, nginx mode). Buffering needs a format name: Dokku's default is combined.
+ */
+export function accessLog(v: NginxValues): string {
+  if (v['access-log-path'] === 'off') return 'off';
+  return `${v['access-log-path']} ${v['access-log-format'] || 'combined'} buffer=32k flush=1s`;
+}
+
 function proxyLocation(site: SiteInput, map: SiteMap, lines: string[]): void {
   const v = site.values;
   const target = site.target;
@@ -111,9 +121,8 @@ function serverBlock(site: SiteInput, map: SiteMap, lines: string[]): void {
   const names = serverNames(site.hostnames);
   lines.push('server {', `  listen ${listenFor(map, site.listen)}${secure ? ' ssl http2' : ''};`);
   if (names) lines.push(`  server_name ${names};`);
-  const format = v['access-log-format'] && v['access-log-path'] !== 'off' ? ` ${v['access-log-format']}` : '';
   lines.push(
-    `  access_log ${v['access-log-path']}${format};`,
+    `  access_log ${accessLog(v)};`,
     `  error_log ${v['error-log-path'] === 'off' ? '/dev/null' : v['error-log-path']};`,
     `  underscores_in_headers ${v['underscore-in-headers']};`,
     `  client_body_timeout ${v['client-body-timeout']};`,
