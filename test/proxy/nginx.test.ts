@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import tls from 'node:tls';
 import { execa } from 'execa';
 import { TestServer } from '../helpers/server.js';
 import { appWork, type AppWork } from '../helpers/app-work.js';
@@ -122,6 +123,12 @@ describe('proxy type nginx (real server, git push, managed nginx on loopback)', 
     assert.match(secure.status, / 200/);
     assert.equal(secure.body, 'v1 web.1');
     assert.match(secure.headers, /^strict-transport-security: max-age=15724800; includeSubdomains$/im);
+    // TLS 1.3, as the app's server block says (the default server decides the version: it says so too).
+    const protocol = await new Promise<string | null>((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: httpsPort, servername: 'web.test', ca }, () => { resolve(socket.getProtocol()); socket.destroy(); });
+      socket.on('error', reject);
+    });
+    assert.equal(protocol, 'TLSv1.3');
     const plain = await curl(`http://web.test:${httpPort}/a/b?c=d`);
     assert.match(plain.status, / 301/);
     assert.match(plain.headers, new RegExp(`^location: https://web\\.test:${httpsPort}/a/b\\?c=d$`, 'im'));

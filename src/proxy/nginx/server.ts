@@ -94,6 +94,9 @@ export class NginxServer {
       `  fastcgi_temp_path ${tmp}/fastcgi;`,
       `  uwsgi_temp_path ${tmp}/uwsgi;`,
       `  scgi_temp_path ${tmp}/scgi;`,
+      // The version is settled by the listen socket's default server, before SNI picks the app's
+      // block: without this nginx < 1.23.4 offers TLS 1.0-1.2 only, and never negotiates TLS 1.3.
+      '  ssl_protocols TLSv1.2 TLSv1.3;',
       '  ssl_session_cache shared:SLIPWAY_TLS:10m;',
       '  ssl_session_timeout 1d;',
       '  ssl_session_tickets off;',
