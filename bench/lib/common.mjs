@@ -12,6 +12,15 @@ export const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const repoRoot = path.resolve(benchDir, '..');
 export const resultsDir = path.join(benchDir, 'results');
 
+// `flock bench.lock node …` hands its locked descriptor down to this process, and from here it would
+// reach every child (no close-on-exec): a daemonized nginx or an orphaned upstream would hold the
+// lock after the bench ended. Closed here; flock itself keeps the lock until this process exits.
+for (const fd of fs.existsSync('/proc/self/fd') ? fs.readdirSync('/proc/self/fd') : []) {
+  try {
+    if (Number(fd) > 2 && /\.lock$/.test(fs.readlinkSync(`/proc/self/fd/${fd}`))) fs.closeSync(Number(fd));
+  } catch { /* the directory's own descriptor, already gone */ }
+}
+
 // The package root the servers run from: a private snapshot of the build (lib/snapshot.mjs),
 // made here unless run.mjs passed one down; BENCH_NO_SNAPSHOT=1 runs the checkout's dist/.
 let ownSnapshot = null;

@@ -4,9 +4,14 @@ import path from 'node:path';
 import { benchDir, freePort, run, startProcess, stopProcess, tempDir, waitForPort } from './common.mjs';
 import { ensureTool } from './tools.mjs';
 
-/** Starts a node script from bench/lib that prints `listening PORT`; resolves { proc, port }. */
-export async function startListening(name, script, env = {}, nodeArgs = []) {
-  const proc = startProcess(name, process.execPath, [...nodeArgs, path.join(benchDir, 'lib', script)], { env: { ...process.env, ...env } });
+/**
+ * Starts a node script from bench/lib that prints `listening PORT`; resolves { proc, port }.
+ * `ownSession`: in a session of its own (setsid, as a daemon or a service runs): with the kernel's
+ * autogroup scheduling, processes of one session share one CPU share, so a proxy in the bench's
+ * session would split its share with wrk while a daemonized nginx has its own.
+ */
+export async function startListening(name, script, env = {}, nodeArgs = [], { ownSession = false } = {}) {
+  const proc = startProcess(name, process.execPath, [...nodeArgs, path.join(benchDir, 'lib', script)], { env: { ...process.env, ...env }, detached: ownSession });
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start: ${proc.output}`)), 15_000);
     proc.stdout.on('data', () => {
@@ -19,11 +24,15 @@ export async function startListening(name, script, env = {}, nodeArgs = []) {
 }
 
 /**
- * nginx as a plain reverse proxy for the same upstream, with upstream keep-alive (the setup
- * Dokku's nginx plugin writes), access log off. worker_processes defaults to 1: the same
- * process count as Slipway's single-threaded proxy (BENCH_NGINX_WORKERS to change).
+ * nginx as a plain reverse proxy for the same upstream, with upstream keep-alive. By default the
+ * proxy workload's minimal anchor: access log off, `keepalive 256`, worker_processes 1 (the same
+ * process count as Slipway's single-threaded proxy; BENCH_NGINX_WORKERS to change). With
+ * `debian: true`, what an operator gets from Debian's nginx.conf plus a hand-written site: its
+ * http settings (sendfile, tcp_nopush, mime.types, gzip on, an unbuffered `combined` access log
+ * to a file) around the same server block; `logBuffer` adds `buffer=32k flush=1s` to that log.
+ * `ownSession`: started in a session of its own, as the managed (daemonized) nginx is (see startListening).
  */
-export async function startNginx(upstreamPort, workers = Number(process.env.BENCH_NGINX_WORKERS || 1)) {
+export async function startNginx(upstreamPort, workers = Number(process.env.BENCH_NGINX_WORKERS || 1), { keepalive = 256, debian = false, logBuffer = false, ownSession = false } = {}) {
   const tool = await ensureTool('nginx', 'nginx-light');
   if (!tool.ok) return { ok: false, reason: tool.reason };
   const dir = tempDir('nginx');
@@ -37,7 +46,13 @@ pid ${t('nginx.pid')};
 error_log ${t('error.log')} warn;
 events { worker_connections 4096; }
 http {
-  access_log off;
+${debian ? `  sendfile on;
+  tcp_nopush on;
+  types_hash_max_size 2048;
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log ${t('access.log')}${logBuffer ? ' combined buffer=32k flush=1s' : ''};
+  gzip on;` : '  access_log off;'}
   client_body_temp_path ${t('body')};
   proxy_temp_path ${t('proxy')};
   fastcgi_temp_path ${t('fastcgi')};
@@ -47,7 +62,7 @@ http {
   keepalive_requests 100000;
   upstream app {
     server 127.0.0.1:${upstreamPort};
-    keepalive 256;
+    keepalive ${keepalive};
   }
   server {
     listen 127.0.0.1:${port};
@@ -67,10 +82,10 @@ http {
 `);
   const check = await run(tool.path, ['-t', '-e', t('error.log'), '-p', dir, '-c', conf]);
   if (check.code !== 0) return { ok: false, reason: `nginx -t failed: ${check.stderr.trim()}` };
-  const proc = startProcess('nginx', tool.path, ['-e', t('error.log'), '-p', dir, '-c', conf]);
+  const proc = startProcess('nginx', tool.path, ['-e', t('error.log'), '-p', dir, '-c', conf], { detached: ownSession });
   await waitForPort(port);
   const version = (await run(tool.path, ['-v'])).stderr.trim();
-  return { ok: true, proc, port, version, workers, stop: () => stopProcess(proc) };
+  return { ok: true, proc, port, version, workers, conf: fs.readFileSync(conf, 'utf8'), accessLog: debian ? t('access.log') : null, stop: () => stopProcess(proc) };
 }
 
 const UNIT = { us: 0.001, ms: 1, s: 1000 };

@@ -2,13 +2,11 @@
 // (same ReverseProxy process, same node upstream, same run, wrk with keep-alive), and full TLS
 // handshakes/s (no resumption) with the proxy's CPU per handshake. Certificate: RSA 2048, as
 // certs:generate and letsencrypt:enable make.
-import path from 'node:path';
-import https from 'node:https';
-import fs from 'node:fs';
-import { benchDir, log, main, options, ratio, round, run, startProcess, summarize, target, tempDir } from '../lib/common.mjs';
+import { log, main, options, ratio, round, summarize, target, tempDir } from '../lib/common.mjs';
 import { cpuSeconds, startListening, wrk } from '../lib/http-bench.mjs';
 import { ensureTool } from '../lib/tools.mjs';
 import { get } from '../lib/http-get.mjs';
+import { fullHandshakes, httpsGet, selfSignedCert } from '../lib/tls-bench.mjs';
 
 const opts = options();
 const SECONDS = opts.duration(10, 3);
@@ -17,40 +15,16 @@ const THREADS = 2;
 const CONNECTIONS = Number(opts.get('connections') ?? 64);
 const HANDSHAKE_CONCURRENCY = 8;
 
-function httpsGet(port, ca) {
-  return new Promise((resolve, reject) => {
-    https.get({ host: '127.0.0.1', port, servername: 'localhost', ca, headers: { host: 'localhost' }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    }).on('error', reject);
-  });
-}
-
-async function handshakes(port, seconds) {
-  const proc = startProcess('tls-handshakes', process.execPath, [path.join(benchDir, 'lib', 'tls-handshakes.mjs')], {
-    env: { ...process.env, PORT: String(port), SERVERNAME: 'localhost', SECONDS: String(seconds), CONCURRENCY: String(HANDSHAKE_CONCURRENCY) },
-  });
-  const code = await new Promise((resolve) => proc.once('exit', resolve));
-  const line = proc.output.trim().split('\n').pop();
-  if (code !== 0) throw new Error(`tls-handshakes exited ${code}: ${proc.output}`);
-  return JSON.parse(line);
-}
-
 main('tls', async () => {
   const wrkTool = await ensureTool('wrk', 'wrk');
   if (!wrkTool.ok) return { status: 'skipped', reason: `load tool absent: ${wrkTool.reason}`, title: 'HTTPS through the built-in proxy' };
-  const dir = tempDir('tls');
-  const cert = path.join(dir, 'localhost.crt');
-  const key = path.join(dir, 'localhost.key');
-  const made = await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost']);
-  if (made.code !== 0) throw new Error(`openssl: ${made.stderr}`);
+  const { cert, key, pem } = await selfSignedCert(tempDir('tls'));
   const upstream = await startListening('upstream', 'upstream-server.mjs');
   const proxy = await startListening('slipway-tls-proxy', 'tls-proxy-server.mjs', { UPSTREAM_PORT: String(upstream.port), TLS_CERT: cert, TLS_KEY: key });
   const httpsPort = Number(/https (\d+)/.exec(proxy.proc.output)[1]);
 
   const plain = await get(proxy.port, 'bench.test');
-  const secure = await httpsGet(httpsPort, fs.readFileSync(cert, 'utf8'));
+  const secure = await httpsGet(httpsPort, pem);
   for (const [name, r] of [['http', plain], ['https', secure]]) {
     if (r.status !== 200 || !r.body.includes('hello from the upstream')) throw new Error(`${name} answered ${r.status}: ${r.body.slice(0, 200)}`);
   }
@@ -72,7 +46,7 @@ main('tls', async () => {
       log(`${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99_ms} ms`);
     }
     const cpu0 = cpuSeconds(proxy.proc.pid);
-    const h = await handshakes(httpsPort, SECONDS);
+    const h = await fullHandshakes(httpsPort, SECONDS, { concurrency: HANDSHAKE_CONCURRENCY });
     h.proxy_cpu_ms_per_handshake = round(((cpuSeconds(proxy.proc.pid) - cpu0) * 1000) / Math.max(1, h.handshakes), 3);
     shakes.push(h);
     log(`handshakes: ${Math.round(h.per_second)}/s (${h.protocol}), ${h.proxy_cpu_ms_per_handshake} ms proxy CPU each, ${h.failures} failed`);
