@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench` (after the build): runs every workload in its own process, each bounded in
 // time, then rewrites the summary table in bench/README.md from bench/results/*.json.
-// `node bench/run.mjs [--quick] [workload…]` runs a subset; exits 0 unless it cannot run at all.
+// `node bench/run.mjs [--quick] [workload…]` runs a subset; exits 0 unless it cannot run at all;
+// `node bench/run.mjs --table` only rewrites the tables.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,7 @@ const WORKLOADS = [
   ['proxy', 10],
   ['tls', 10],
   ['nginx-mode', 10],
+  ['proxies', 15],
   ['memory', 10],
   ['startup', 10],
   ['swarm', 15],
@@ -30,7 +32,7 @@ const WORKLOADS = [
 
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
-const valueFlags = new Set(['--runs', '--duration', '--sessions', '--mb', '--plugins', '--connections', '--push-mb', '--proxy-workers', '--old-runs']);
+const valueFlags = new Set(['--runs', '--duration', '--sessions', '--mb', '--plugins', '--connections', '--push-mb', '--proxy-workers', '--old-runs', '--variants']);
 const passThrough = [];
 const chosen = [];
 for (let i = 0; i < args.length; i++) {
@@ -139,6 +141,12 @@ function updateReadme() {
   let next = replace(text, 'results', summaryTable());
   next = replace(next, 'experiments', experimentsTable());
   if (next !== text) fs.writeFileSync(readme, next);
+}
+
+// `--table`: only rewrite the tables from bench/results/*.json (e.g. after a rebase merged others' results).
+if (flags.includes('--table')) {
+  updateReadme();
+  process.exit(0);
 }
 
 // One private copy of the build for every workload (others rebuild dist/ while we run).

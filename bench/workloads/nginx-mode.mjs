@@ -1,16 +1,18 @@
 // Workload — proxy type nginx: requests/s and p99 through the nginx Slipway manages, serving the
 // nginx.conf Slipway writes for an app (compiled src/proxy/nginx: renderSite, `nginx -t`, the
 // managed master), against a plain hand-written nginx in front of the same upstream, in the same
-// run (rounds interleaved, order rotated). Both nginx get the same worker count (Slipway's managed
-// config says `worker_processes auto`). A third series is nginx mode with the access log off
-// (`nginx:set APP access-log-path off`), since the plain anchor logs nothing; each nginx mode
-// series has its own managed master, so no reload happens between measurements.
-import fs from 'node:fs';
+// run (rounds interleaved, order rotated). The anchor is what an operator gets from Debian's
+// nginx.conf plus a site: same worker count (Slipway says `worker_processes auto`), the same
+// upstream `keepalive 64`, gzip on and a normal (unbuffered, `combined`) access log to a file.
+// Also nginx CPU (master + workers) per request, steadier than requests/s on a shared machine.
+//
+// `--variants a,b` (diagnosis): adds series, each its own master, that differ from nginx mode (or
+// from the anchor) in one respect, to measure what each difference costs; written to
+// results/nginx-mode.experiment-variants.json, never to the main figures.
 import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { distDir, freePort, log, main, options, ratio, summarize, target, tempDir } from '../lib/common.mjs';
+import { log, main, options, ratio, summarize, target } from '../lib/common.mjs';
 import { cpuSeconds, startListening, startNginx, wrk } from '../lib/http-bench.mjs';
+import { startNginxMode } from '../lib/nginx-mode.mjs';
 import { ensureTool } from '../lib/tools.mjs';
 import { get } from '../lib/http-get.mjs';
 
@@ -19,49 +21,61 @@ const SECONDS = opts.duration(10, 3);
 const ROUNDS = opts.runs(3, 1);
 const THREADS = 2;
 const CONNECTIONS = Number(opts.get('connections') ?? 64);
-const importDist = (file) => import(pathToFileURL(path.join(distDir, file)).href);
+const VARIANT_NAMES = (opts.get('variants') ?? '').split(',').filter(Boolean);
 
-/** Slipway's nginx mode (its own managed master and prefix) for one app `bench` (Host bench.test) → the upstream. */
-async function startNginxMode(upstreamPort, nginxPath, own) {
-  const { NginxProxy, NginxServer, computeValues } = await importDist('proxy/nginx/index.js');
-  const { Layout } = await importDist('store/layout.js');
-  const { NginxFiles } = await importDist('store/nginx-files.js');
-  const dir = tempDir('nginx-mode');
-  const files = new NginxFiles(new Layout({ dokkuRoot: path.join(dir, 'home'), libRoot: path.join(dir, 'lib') }));
-  const port = await freePort();
-  const server = new NginxServer({
-    mode: 'managed', bin: nginxPath,
-    httpListen: { host: '127.0.0.1', port }, httpsListen: { host: '127.0.0.1', port: await freePort() },
-    systemInclude: '', systemPidFile: '',
-  }, files);
-  const proxy = new NginxProxy(server, files);
-  await proxy.apply('bench', async () => ({
-    app: 'bench', hostnames: ['bench.test'], maps: [{ scheme: 'http', hostPort: 80, containerPort: 5000 }],
-    target: { kind: 'upstreams', upstreams: [{ host: '127.0.0.1', port: upstreamPort }] },
-    includeDir: files.includeDir('bench'), acmeDir: files.acmeDir('bench'),
-    values: computeValues(own, new Map(), 'bench', server.logsDir()),
-  }));
-  return { port, pid: await server.masterPid(), conf: fs.readFileSync(files.appConfig('bench'), 'utf8'), stop: () => proxy.stop() };
-}
+const ANCHOR_HEADERS = ['Connection ""', 'Host $host', 'X-Forwarded-For $proxy_add_x_forwarded_for', 'X-Forwarded-Proto $scheme', 'X-Forwarded-Port $server_port', 'X-Request-Start $msec'];
+/** Edits of the written app config (`app`) or main config (`main`), or an anchor variant (`plain`). */
+const VARIANTS = {
+  'log-off': { app: (t) => t.replace(/access_log [^;]+;/, 'access_log off;') },
+  'log-unbuffered': { app: (t) => t.replace(/(access_log [^;]+?) buffer=\S+ flush=\S+;/, '$1;') },
+  'log-file-cache': { app: (t) => t.replace(/( {2}access_log [^;]+;\n)/, '$1  open_log_file_cache max=1000 inactive=20s valid=1m min_uses=2;\n') },
+  'no-error-log': { app: (t) => t.replace(/ {2}error_log [^;]+;\n/, '') },
+  'no-gzip': { app: (t) => t.replace(/ {4}gzip[^;]*;\n/g, '') },
+  'anchor-headers': { app: (t) => t.replace(/( {4}proxy_set_header [^;]+;\n)+/, ANCHOR_HEADERS.map((h) => `    proxy_set_header ${h};\n`).join('')) },
+  'no-acme-location': { app: (t) => t.replace(/ {2}location \^~ \/\.well-known\/acme-challenge\/ \{[^}]*\}\n/, '') },
+  'no-timeouts': { app: (t) => t.replace(/ {2,4}(proxy_)?(client_body|client_header|keepalive|lingering|send|connect|read)_timeout [^;]+;\n/g, '') },
+  'proxy-buffering-off': { app: (t) => t.replace('proxy_buffering on;', 'proxy_buffering off;') },
+  'keepalive-256': { app: (t) => t.replace(/keepalive \d+;/, 'keepalive 256;') },
+  'no-sendfile': { main: (t) => t.replace('  sendfile on;\n  tcp_nopush on;\n', '') },
+  'keepalive-requests-100000': { main: (t) => t.replace(/keepalive_requests \d+;/, 'keepalive_requests 100000;') },
+  'plain-log-off': { plain: { debian: false } },
+  'plain-log-buffered': { plain: { logBuffer: true } },
+  'plain-shared-session': { plain: { ownSession: false } },
+};
 
 main('nginx-mode', async () => {
   const title = 'nginx mode (the config Slipway writes, its managed nginx) vs plain nginx, same upstream';
   const command = 'node bench/workloads/nginx-mode.mjs';
+  const unknown = VARIANT_NAMES.filter((v) => !VARIANTS[v]);
+  if (unknown.length) throw new Error(`unknown variant(s) ${unknown.join(', ')}; known: ${Object.keys(VARIANTS).join(', ')}`);
   const wrkTool = await ensureTool('wrk', 'wrk');
   const nginxTool = await ensureTool('nginx', 'nginx-light');
   if (!wrkTool.ok || !nginxTool.ok) return { status: 'skipped', title, command, reason: `absent: ${[wrkTool, nginxTool].filter((t) => !t.ok).map((t) => t.reason).join('; ')}` };
-  const upstream = await startListening('upstream', 'upstream-server.mjs');
+  const upstream = await startListening('upstream', 'upstream-server.mjs', {}, [], { ownSession: true });
   const workers = os.cpus().length;
-  const plain = await startNginx(upstream.port, workers);
+  const plain = await startNginx(upstream.port, workers, { keepalive: 64, debian: true, ownSession: true });
   if (!plain.ok) return { status: 'skipped', title, command, reason: plain.reason };
-  const mode = await startNginxMode(upstream.port, nginxTool.path, new Map());
-  const quiet = await startNginxMode(upstream.port, nginxTool.path, new Map([['access-log-path', 'off']]));
+  const app = { app: 'bench', hostnames: ['bench.test'], upstreamPort: upstream.port };
+  const mode = await startNginxMode(nginxTool.path, [app]);
+  const targets = { plain_nginx: { port: plain.port, pid: plain.proc.pid }, nginx_mode: { port: mode.httpPort, pid: mode.pid } };
+  const masters = [mode];
+  const confs = {};
+  for (const name of VARIANT_NAMES) {
+    const v = VARIANTS[name];
+    if (v.plain) {
+      const p = await startNginx(upstream.port, workers, { keepalive: 64, debian: true, ownSession: true, ...v.plain });
+      if (!p.ok) throw new Error(`anchor variant ${name}: ${p.reason}`);
+      targets[name] = { port: p.port, pid: p.proc.pid };
+      confs[name] = p.conf;
+      continue;
+    }
+    const m = await startNginxMode(nginxTool.path, [app]);
+    masters.push(m);
+    await m.rewrite('bench', v.app, v.main);
+    targets[name] = { port: m.httpPort, pid: m.pid };
+    confs[name] = v.main ? m.mainConf() : m.conf('bench');
+  }
   try {
-    const targets = {
-      plain_nginx: { port: plain.port, pid: plain.proc.pid },
-      nginx_mode: { port: mode.port, pid: mode.pid },
-      nginx_mode_no_access_log: { port: quiet.port, pid: quiet.pid },
-    };
     const names = Object.keys(targets);
     for (const name of names) {
       const res = await get(targets[name].port, 'bench.test');
@@ -69,9 +83,10 @@ main('nginx-mode', async () => {
       await wrk(wrkTool.path, `http://127.0.0.1:${targets[name].port}/`, { threads: THREADS, connections: CONNECTIONS, seconds: Math.min(2, SECONDS) });
     }
     const runs = Object.fromEntries(names.map((n) => [n, []]));
+    const loads = [];
     for (let r = 0; r < ROUNDS; r++) {
+      loads.push(os.loadavg()[0]);
       for (const name of names.map((_, k) => names[(r + k) % names.length])) {
-        // CPU of the nginx master and its workers per request: steadier than req/s on a loaded machine.
         const cpu0 = cpuSeconds(targets[name].pid, true);
         const result = await wrk(wrkTool.path, `http://127.0.0.1:${targets[name].port}/`, { threads: THREADS, connections: CONNECTIONS, seconds: SECONDS });
         result.nginx_cpu_us_per_request = Math.round(((cpuSeconds(targets[name].pid, true) - cpu0) * 1e6) / result.requests * 10) / 10;
@@ -87,27 +102,32 @@ main('nginx-mode', async () => {
       errors: runs[n].reduce((s, x) => s + x.non2xx, 0),
       runs: runs[n],
     }]));
-    const rps = ratio(fig.nginx_mode.rps.median, fig.plain_nginx.rps.median);
-    const p99 = ratio(fig.nginx_mode.p99_ms.median, fig.plain_nginx.p99_ms.median);
-    const rpsNoLog = ratio(fig.nginx_mode_no_access_log.rps.median, fig.plain_nginx.rps.median);
-    const cpu = ratio(fig.nginx_mode.nginx_cpu_us_per_request.median, fig.plain_nginx.nginx_cpu_us_per_request.median);
+    const over = (name, key) => ratio(fig[name][key].median, fig.plain_nginx[key].median);
+    const rps = over('nginx_mode', 'rps');
+    const p99 = over('nginx_mode', 'p99_ms');
+    const cpu = over('nginx_mode', 'nginx_cpu_us_per_request');
+    const variantRows = VARIANT_NAMES.map((n) => target(`variant ${n}: requests/s, CPU per request vs plain nginx`, 'reported', over(n, 'rps'), null,
+      `${Math.round(fig[n].rps.median)} req/s, p99 ${fig[n].p99_ms.median} ms, ${fig[n].nginx_cpu_us_per_request.median} µs (${over(n, 'nginx_cpu_us_per_request')}×)`));
     return {
+      ...(VARIANT_NAMES.length ? { experiment_name: 'variants' } : {}),
       status: 'ok', title, command,
-      params: { seconds: SECONDS, rounds: ROUNDS, threads: THREADS, connections: CONNECTIONS, nginx_workers: workers, order: 'rotated each round' },
-      anchors: { nginx: { version: plain.version }, wrk: wrkTool.path },
-      nginx_mode_conf: mode.conf,
+      params: { seconds: SECONDS, rounds: ROUNDS, runs: ROUNDS, threads: THREADS, connections: CONNECTIONS, nginx_workers: workers, order: 'rotated each round', variants: VARIANT_NAMES, loadavg_1min_per_round: loads.map((l) => Math.round(l * 100) / 100) },
+      anchors: { nginx: { version: plain.version, conf: plain.conf }, wrk: wrkTool.path },
+      nginx_mode_conf: mode.conf('bench'),
+      nginx_mode_main_conf: mode.mainConf(),
+      variant_confs: confs,
       figures: fig,
-      ratios: { nginx_mode_over_plain_rps: rps, nginx_mode_over_plain_p99: p99, nginx_mode_no_access_log_over_plain_rps: rpsNoLog, nginx_mode_over_plain_cpu_per_request: cpu },
+      ratios: { nginx_mode_over_plain_rps: rps, nginx_mode_over_plain_p99: p99, nginx_mode_over_plain_cpu_per_request: cpu },
       targets: [
         target('nginx mode requests/s vs plain nginx', '≥ 0.95×', rps, rps === null ? null : rps >= 0.95,
-          `${Math.round(fig.nginx_mode.rps.median)} vs ${Math.round(fig.plain_nginx.rps.median)} req/s; access log off: ${Math.round(fig.nginx_mode_no_access_log.rps.median)} (${rpsNoLog}×)`),
-        target('nginx mode p99 vs plain nginx', 'reported', p99, null, `${fig.nginx_mode.p99_ms.median} vs ${fig.plain_nginx.p99_ms.median} ms; access log off: ${fig.nginx_mode_no_access_log.p99_ms.median} ms`),
+          `${Math.round(fig.nginx_mode.rps.median)} vs ${Math.round(fig.plain_nginx.rps.median)} req/s`),
+        target('nginx mode p99 vs plain nginx', 'reported', p99, null, `${fig.nginx_mode.p99_ms.median} vs ${fig.plain_nginx.p99_ms.median} ms`),
         target('nginx mode CPU per request vs plain nginx', 'reported', cpu, null, `${fig.nginx_mode.nginx_cpu_us_per_request.median} vs ${fig.plain_nginx.nginx_cpu_us_per_request.median} µs (master + workers)`),
+        ...variantRows,
       ],
     };
   } finally {
-    await mode.stop();
-    await quiet.stop();
-    log(`nginx mode stopped (pids ${mode.pid}, ${quiet.pid})`);
+    for (const m of masters) await m.stop();
+    log(`nginx mode masters stopped (pids ${masters.map((m) => m.pid).join(', ')})`);
   }
 });
