@@ -88,6 +88,25 @@ describe('10.7 proxy headers: X-Forwarded-* from the connection, trusted proxies
     }
   });
 
+  it('10.7 every request on one keep-alive connection gets the connection\'s values (untrusted and trusted peers)', async () => {
+    for (const [list, expectedFor] of [[[], '127.0.0.1'], [['127.0.0.1'], '203.0.113.9, 127.0.0.1']] as const) {
+      const proxy = await proxyTrusting([...list]);
+      seen.length = 0;
+      const spoof = 'X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n';
+      const reply = await raw(proxy.port, `GET /1 HTTP/1.1\r\nHost: fwd.test\r\n\r\nGET /2 HTTP/1.1\r\nHost: fwd.test\r\n${spoof}\r\n`
+        + `GET /3 HTTP/1.1\r\nHost: fwd.test\r\n${spoof}Connection: close\r\n\r\n`);
+      assert.equal(reply.match(/HTTP\/1\.1 200 /g)?.length, 3, reply);
+      assert.equal(seen.length, 3);
+      assert.equal(seen[0]['x-forwarded-for'], '127.0.0.1');
+      assert.equal(seen[0]['x-forwarded-proto'], 'http');
+      for (const headers of seen.slice(1)) {
+        assert.equal(headers['x-forwarded-for'], expectedFor, list.join());
+        assert.equal(headers['x-forwarded-proto'], list.length === 0 ? 'http' : 'https');
+        assert.equal(headers['x-forwarded-port'], String(proxy.port));
+      }
+    }
+  });
+
   it('10.7 the WebSocket path sets the same headers', async () => {
     const proxy = await proxyTrusting([]);
     seen.length = 0;
