@@ -31,6 +31,7 @@ import { addGitDir } from './git-dir.js';
 import { DEFAULT_PROCFILE_PATH, procfilePath } from './ps-settings.js';
 import { appJsonPath, parseAppJson } from './app-json.js';
 import { checkCronEntries } from './cron-schedule.js';
+import { readNginxTemplate, recordNginxTemplate } from './nginx-template.js';
 import { unlessMissing } from '../os/missing.js';
 import { APP_JSON } from './checks.js';
 import { publishReport } from './start-report.js';
@@ -102,6 +103,7 @@ export class DeployPipeline implements PushDeployer {
     let recorded = false;
     let builder: Builder | undefined;
     let restoreConfig: (() => Promise<void>) | undefined;
+    let restoreTemplate: (() => Promise<void>) | undefined;
     try {
       log.info1(out, `Extracting ${app} at ${rev.slice(0, 7)} into release v${version}`);
       await extractRevision({ repoDir: source.repoDir, rev, gitEnv: source.gitEnv, dest: dir, signal });
@@ -110,6 +112,7 @@ export class DeployPipeline implements PushDeployer {
         await addGitDir({ repoDir: source.repoDir, rev, branch: await deployBranchOf(this.store, app), gitEnv: source.gitEnv, dest: dir, signal });
       }
       await this.arrangeSources(app, dir, out);
+      const nginxTemplate = await readNginxTemplate(this.store, app, dir);
       const env = await appConfig(this.store, app);
       // Dokku's git_build: the revision goes into the app's config (GIT_REV, or git:set rev-env-var).
       const revVar = await revEnvVar(this.store, app);
@@ -150,12 +153,14 @@ export class DeployPipeline implements PushDeployer {
       if (revVar) restoreConfig = await recordRevision(this.store, app, revVar, rev);
       // Dokku's post-release-builder: registry:set push-on-release pushes the new image now.
       await this.controller.scheduler.publish?.(this.controller.artifact(app, release), publishReport(out));
+      restoreTemplate = await recordNginxTemplate(this.store, app, nginxTemplate);
       await this.releasePhase(app, release, env, out, signal);
       await this.activateRelease(app, release, out, request);
     } catch (error) {
       if (recorded) await this.store.releases.setStatus(app, version, 'failed');
       else await this.store.releases.discard(app, version);
       await restoreConfig?.().catch((e: Error) => log.warn(out, e.message));
+      await restoreTemplate?.().catch((e: Error) => log.warn(out, e.message));
       // A build that never became a release leaves nothing behind; a failed release keeps its build.
       await builder?.discard?.(app, recorded ? undefined : version).catch((e: Error) => log.warn(out, e.message));
       throw asDeployFailed(error, this.serverLog);

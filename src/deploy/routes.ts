@@ -3,6 +3,7 @@
 // directory, or at the 503 page when stopped; and its certificate (certs store), read again at
 // every publish (certs:* publish too). The app's proxy (proxy:set, proxy:disable) picks who
 // serves it: the built-in proxy, nginx (its nginx.conf, checked and reloaded), or nobody.
+import path from 'node:path';
 import type { PortProxies, PortTarget, ReverseProxy, Upstream } from '../proxy/index.js';
 import type { NginxProxy, SiteMap } from '../proxy/nginx/index.js';
 import type { PortMap, Store } from '../store/index.js';
@@ -11,6 +12,7 @@ import { DEFAULT_CONTAINER_PORT, GLOBAL } from '../store/index.js';
 import { computeValues } from '../proxy/nginx/index.js';
 import { SlipwayError } from '../errors.js';
 import { freePort } from '../os/free-port.js';
+import { appConfig } from './app-env.js';
 
 export type RouteTarget =
   | { kind: 'upstreams'; upstreams: Upstream[] }
@@ -168,6 +170,8 @@ export class Routes {
     await this.nginx.apply(app, async () => {
       const cert = await this.store.certs.get(app);
       const [own, global] = await Promise.all([this.store.properties.list('nginx', app), this.store.properties.list('nginx', GLOBAL)]);
+      const template = await files.readCustomTemplate(app);
+      const templateName = path.basename(own.get('nginx-conf-sigil-path') || global.get('nginx-conf-sigil-path') || 'nginx.conf.sigil');
       return {
         app,
         hostnames: await this.hostnames(app),
@@ -177,6 +181,7 @@ export class Routes {
         includeDir: files.includeDir(app),
         acmeDir: files.acmeDir(app),
         values: computeValues(own, global, app, logsDir),
+        ...(template === undefined ? {} : { custom: { text: template, name: templateName }, env: await appConfig(this.store, app) }),
       };
     });
   }

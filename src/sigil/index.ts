@@ -3,7 +3,9 @@
 // own nginx.conf.sigil. render() is the whole engine; cli.ts is the command around it.
 import fs from 'node:fs';
 import { renderTemplate, SigilError } from './execute.js';
-import type { FunctionContext } from './functions.js';
+import { FUNCTIONS, type FunctionContext } from './functions.js';
+import { ParseError } from './lexer.js';
+import { parse } from './parse.js';
 import type { Value } from './values.js';
 
 export { SigilError } from './execute.js';
@@ -38,6 +40,16 @@ export function render(template: string, vars: Record<string, string>, options: 
     }
   };
   return renderWith(template, new Map(Object.entries(vars)), options.name ?? '<inline>', context(options.paths ?? []));
+}
+
+/** Parses a template without running it: throws SigilError on a syntax error or an unknown function. */
+export function checkTemplate(template: string, name: string): void {
+  try {
+    parse(template.split('\\}}\n{{').join('}}{{'), (fn) => Object.hasOwn(FUNCTIONS, fn));
+  } catch (error) {
+    if (error instanceof ParseError) throw new SigilError(`template: ${name}:${error.line}: ${error.message}`);
+    throw error;
+  }
 }
 
 export function isSigilError(error: unknown): error is SigilError {

@@ -22,6 +22,26 @@ export class NginxFiles {
 
   prefix(): string { return path.join(this.layout.settings.libRoot, 'data', 'nginx'); }
 
+  libRoot(): string { return this.layout.settings.libRoot; }
+
+  /** The app's own nginx.conf.sigil, as its last deploy brought it (Dokku keeps it under data/nginx-vhosts). */
+  customTemplate(app: AppName): string { return path.join(this.layout.appDataDir(app), 'nginx.conf.sigil'); }
+
+  async readCustomTemplate(app: AppName): Promise<string | undefined> {
+    const text = await readFileOr(this.customTemplate(app), '\0');
+    return text === '\0' ? undefined : text;
+  }
+
+  /** Keeps the template a deploy brought, or (undefined) forgets the previous one. */
+  async writeCustomTemplate(app: AppName, text: string | undefined): Promise<void> {
+    if (text === undefined) {
+      await fs.rm(this.customTemplate(app), { force: true });
+      return;
+    }
+    await fs.mkdir(path.dirname(this.customTemplate(app)), { recursive: true });
+    await writeFileAtomic(this.customTemplate(app), text, 0o644);
+  }
+
   async readAppConfig(app: AppName): Promise<string | undefined> {
     const text = await readFileOr(this.appConfig(app), '\0');
     return text === '\0' ? undefined : text;

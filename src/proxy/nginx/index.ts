@@ -5,10 +5,12 @@ import type { NginxFiles } from '../../store/nginx-files.js';
 import type { AppName } from '../../names.js';
 import { SlipwayError } from '../../errors.js';
 import { renderSite, type SiteInput } from './render.js';
+import { renderCustom, type CustomTemplate } from './custom.js';
 import { NginxServer } from './server.js';
 
 export { NginxServer, oneLine } from './server.js';
 export { renderSite, type SiteInput, type SiteMap, type SiteTarget, type NginxListen } from './render.js';
+export { renderCustom, templateVariables, type CustomTemplate } from './custom.js';
 export { NGINX_PROPERTIES, computeValues, findProperty, refuseValue, type NginxValues } from './properties.js';
 
 export class NginxProxy {
@@ -19,10 +21,14 @@ export class NginxProxy {
    * throws. `site` is read inside the queue: two changes at once (a restore and an nginx:set) never
    * let the one that read the older properties write last.
    */
-  apply(app: AppName, site: () => Promise<Omit<SiteInput, 'listen'>>): Promise<void> {
+  apply(app: AppName, site: () => Promise<Omit<SiteInput, 'listen'> & { custom?: CustomTemplate; env?: Record<string, string> }>): Promise<void> {
     return this.server.serial(async () => {
       const previous = await this.files.readAppConfig(app);
-      await this.files.writeAppConfig(app, renderSite({ ...(await site()), listen: this.server.listen }));
+      const { custom, env, ...input } = await site();
+      const full = { ...input, listen: this.server.listen };
+      // The app's own nginx.conf.sigil, unless disable-custom-config (a static site keeps Slipway's: nginx serves its files).
+      const own = custom && input.values['disable-custom-config'] !== 'true' && input.target.kind !== 'static';
+      await this.files.writeAppConfig(app, own ? renderCustom(full, custom, this.files.libRoot(), env ?? {}) : renderSite(full));
       const check = await this.server.test();
       if (!check.ok) {
         if (previous === undefined) await this.files.removeAppConfig(app);

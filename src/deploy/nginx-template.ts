@@ -1,0 +1,52 @@
+// An app's own nginx.conf.sigil (Dokku's custom nginx template): read from the pushed tree at each
+// deploy (nginx-vhosts' nginx-conf-sigil-path, default nginx.conf.sigil), refused before the build
+// when it does not parse, and kept for the nginx config once the release goes live.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Store } from '../store/index.js';
+import type { AppName } from '../names.js';
+import { GLOBAL } from '../store/index.js';
+import { SlipwayError } from '../errors.js';
+import { isInside } from '../os/inside.js';
+import { checkTemplate, SigilError } from '../sigil/index.js';
+
+export const DEFAULT_TEMPLATE_PATH = 'nginx.conf.sigil';
+
+export async function templatePath(store: Store, app: AppName): Promise<string> {
+  return (await store.properties.get('nginx', app, 'nginx-conf-sigil-path'))
+    || (await store.properties.get('nginx', GLOBAL, 'nginx-conf-sigil-path')) || DEFAULT_TEMPLATE_PATH;
+}
+
+/**
+ * The template in the extracted tree, or undefined when there is none. Only a regular file inside
+ * the tree counts: a link out of it (to a server file) is not read.
+ */
+export async function readNginxTemplate(store: Store, app: AppName, dir: string): Promise<string | undefined> {
+  const relative = await templatePath(store, app);
+  const file = path.join(dir, relative);
+  if (!isInside(dir, file)) return undefined;
+  let text: string;
+  try {
+    const stat = await fs.lstat(file);
+    if (!stat.isFile()) return undefined;
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  const name = path.basename(relative);
+  try {
+    checkTemplate(text, name);
+  } catch (error) {
+    if (error instanceof SigilError) throw new SlipwayError('E_NGINX_INVALID', `${name} of ${app} did not render: ${error.message}`, 1, { cause: error });
+    throw error;
+  }
+  return text;
+}
+
+/** Keeps the deploy's template (or none) for the nginx config; the returned step puts the previous one back. */
+export async function recordNginxTemplate(store: Store, app: AppName, text: string | undefined): Promise<() => Promise<void>> {
+  const previous = await store.nginx.readCustomTemplate(app);
+  await store.nginx.writeCustomTemplate(app, text);
+  return () => store.nginx.writeCustomTemplate(app, previous);
+}

@@ -1,0 +1,117 @@
+// An app's own nginx.conf.sigil (Dokku's custom template), rendered with sigil and the variables
+// Dokku's nginx-vhosts passes it, mapped onto where Slipway's nginx listens; each `upstream APP-PORT`
+// block then gets Slipway's servers (its processes listen on their own ports, not on the container
+// port at addresses of their own as Dokku's containers do).
+import path from 'node:path';
+import { render as renderSigil, SigilError } from '../../sigil/index.js';
+import { SlipwayError } from '../../errors.js';
+import { upstreamName, upstreamServers, type SiteInput } from './render.js';
+
+export interface CustomTemplate {
+  /** The template's text, as the app's last deploy brought it. */
+  text: string;
+  /** Shown in errors (nginx.conf.sigil, or the nginx-conf-sigil-path property's file). */
+  name: string;
+}
+
+const isLoopback = (host: string) => /^127\./.test(host) || host === '::1' || host === 'localhost';
+
+/** The host port a mapping's `listen` gets: 80 and 443 stand for Slipway's nginx listen ports. */
+function listenPort(scheme: string, hostPort: number, site: SiteInput): number {
+  if (scheme === 'https' && hostPort === 443) return site.listen.httpsPort;
+  if (scheme === 'http' && hostPort === 80) return site.listen.httpPort;
+  return hostPort;
+}
+
+/** Dokku's sigil variables for nginx.conf.sigil (plugins/nginx-vhosts' nginx_build_config). */
+export function templateVariables(site: SiteInput, libRoot: string): Record<string, string> {
+  const v = site.values;
+  const dokkuRoot = path.dirname(path.dirname(site.includeDir));
+  const ssl = site.tlsDir !== undefined;
+  // Dokku leaves out https mappings while the app has no certificate.
+  const maps = site.maps.filter((m) => ssl || m.scheme !== 'https');
+  const portMap = maps.map((m) => `${m.scheme}:${listenPort(m.scheme, m.hostPort, site)}:${m.containerPort}`).join(' ');
+  const upstreamPorts = [...new Set(maps.map((m) => m.containerPort))].join(' ');
+  const listeners = site.target.kind === 'upstreams' ? site.target.upstreams.map((u) => `${u.host}:${u.port}`).join(' ') : '';
+  const ip4 = v['bind-address-ipv4'] || site.listen.httpHost;
+  const ip6 = v['bind-address-ipv6'] === '::' && isLoopback(site.listen.httpHost) ? '::1' : v['bind-address-ipv6'];
+  const names = site.hostnames.filter((h) => /^[a-z0-9*.-]+$/i.test(h)).join(' ');
+  return {
+    APP: site.app,
+    DOKKU_ROOT: dokkuRoot,
+    DOKKU_LIB_ROOT: libRoot,
+    NOSSL_SERVER_NAME: names,
+    SSL_SERVER_NAME: '',
+    SSL_INUSE: ssl ? 'true' : '',
+    APP_SSL_PATH: site.tlsDir ?? path.join(dokkuRoot, site.app, 'tls'),
+    DOKKU_APP_LISTENERS: listeners,
+    DOKKU_APP_WEB_LISTENERS: listeners,
+    PASSED_LISTEN_IP_PORT: '',
+    DOKKU_APP_LISTEN_PORT: '',
+    DOKKU_APP_LISTEN_IP: '',
+    SPDY_SUPPORTED: 'false',
+    TLS13_SUPPORTED: 'true',
+    HTTP2_SUPPORTED: 'true',
+    HTTP2_DIRECTIVE_SUPPORTED: 'false',
+    HTTP2_PUSH_SUPPORTED: 'false',
+    GRPC_SUPPORTED: 'true',
+    NGINX_LOG_ROOT: path.dirname(v['access-log-path'] === 'off' ? v['error-log-path'] : v['access-log-path']),
+    NGINX_ACCESS_LOG_FORMAT: v['access-log-format'],
+    NGINX_ACCESS_LOG_PATH: v['access-log-path'],
+    NGINX_ERROR_LOG_PATH: v['error-log-path'] === 'off' ? '/dev/null' : v['error-log-path'],
+    NGINX_BIND_ADDRESS_IP4: ip4,
+    NGINX_BIND_ADDRESS_IP6: ip6,
+    NGINX_UNDERSCORE_IN_HEADERS: v['underscore-in-headers'],
+    CLIENT_BODY_TIMEOUT: v['client-body-timeout'],
+    CLIENT_HEADER_TIMEOUT: v['client-header-timeout'],
+    CLIENT_MAX_BODY_SIZE: v['client-max-body-size'],
+    KEEPALIVE_TIMEOUT: v['keepalive-timeout'],
+    LINGERING_TIMEOUT: v['lingering-timeout'],
+    SEND_TIMEOUT: v['send-timeout'],
+    PROXY_CONNECT_TIMEOUT: v['proxy-connect-timeout'],
+    PROXY_READ_TIMEOUT: v['proxy-read-timeout'],
+    PROXY_SEND_TIMEOUT: v['proxy-send-timeout'],
+    PROXY_BUFFER_SIZE: v['proxy-buffer-size'],
+    PROXY_BUFFERING: v['proxy-buffering'],
+    PROXY_BUFFERS: v['proxy-buffers'],
+    PROXY_BUSY_BUFFERS_SIZE: v['proxy-busy-buffers-size'],
+    PROXY_KEEPALIVE: v['proxy-keepalive'] === '0' ? '' : v['proxy-keepalive'],
+    NGINX_PORT: String(site.listen.httpPort),
+    NGINX_SSL_PORT: String(site.listen.httpsPort),
+    PROXY_PORT: String(site.listen.httpPort),
+    PROXY_SSL_PORT: String(site.listen.httpsPort),
+    PROXY_PORT_MAP: portMap,
+    PROXY_UPSTREAM_PORTS: upstreamPorts,
+    PROXY_X_FORWARDED_FOR: v['x-forwarded-for-value'],
+    PROXY_X_FORWARDED_PORT: v['x-forwarded-port-value'],
+    PROXY_X_FORWARDED_PROTO: v['x-forwarded-proto-value'],
+    PROXY_X_FORWARDED_SSL: v['x-forwarded-ssl'],
+  };
+}
+
+/** Each `upstream APP-PORT { … }` the template wrote gets Slipway's servers for that port, in place of its own. */
+export function fillUpstreams(text: string, site: SiteInput): string {
+  if (site.target.kind !== 'upstreams' || !site.target.upstreams.length) return text;
+  const upstreams = site.target.upstreams;
+  const prefix = upstreamName(site.app, 0).slice(0, -1);
+  const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(new RegExp(`(upstream\\s+${escaped}(\\d+)\\s*\\{)([^}]*)\\}`, 'g'), (_all, head: string, port: string, body: string) => {
+    const kept = body.split('\n').filter((line) => !/^\s*server\s/.test(line));
+    const servers = upstreamServers(upstreams, Number(port)).map((s) => `  server ${s};`);
+    const lines = kept.filter((l) => l.trim() !== '');
+    return `${head}\n${[...lines, ...servers].join('\n')}\n}`;
+  });
+}
+
+/** The app's nginx.conf from its template, piped through `cat -s` as Dokku does (blank runs squeezed). */
+export function renderCustom(site: SiteInput, template: CustomTemplate, libRoot: string, env: Record<string, string>): string {
+  let text: string;
+  try {
+    text = renderSigil(template.text, templateVariables(site, libRoot), { name: template.name, env });
+  } catch (error) {
+    if (error instanceof SigilError) throw new SlipwayError('E_NGINX_INVALID', `${template.name} of ${site.app} did not render: ${error.message}`, 1, { cause: error });
+    throw error;
+  }
+  const squeezed = text.split('\n').filter((line, i, all) => !(line === '' && i > 0 && all[i - 1] === '')).join('\n');
+  return fillUpstreams(squeezed, site);
+}

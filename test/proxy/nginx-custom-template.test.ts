@@ -1,0 +1,133 @@
+// An app's own nginx.conf.sigil (Dokku's custom template) with proxy type nginx: pushed with the app,
+// rendered with sigil and Dokku's variables, checked with nginx -t and served; Slipway fills the
+// upstream servers; nginx:set disable-custom-config true goes back to Slipway's config; a template
+// that does not render fails the push with one line and the running release keeps serving.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { TestServer } from '../helpers/server.js';
+import { appWork, type AppWork } from '../helpers/app-work.js';
+import { freeLoopbackPort } from '../helpers/net.js';
+import { skipSuite } from '../helpers/swarm-skip.js';
+
+/** Written the way Dokku's templates are: a server per http mapping, upstreams from the listeners. */
+const TEMPLATE = `{{ range $port_map := .PROXY_PORT_MAP | split " " }}
+{{ $p := $port_map | split ":" }}
+{{ if eq (index $p 0) "http" }}
+server {
+  listen {{ $.NGINX_BIND_ADDRESS_IP4 }}:{{ index $p 1 }};
+  server_name {{ $.NOSSL_SERVER_NAME }};
+  access_log {{ $.NGINX_ACCESS_LOG_PATH }};
+  error_log {{ $.NGINX_ERROR_LOG_PATH }};
+  location / {
+{{ if $.DOKKU_APP_WEB_LISTENERS }}
+    proxy_pass http://{{ $.APP }}-{{ index $p 2 }};
+    proxy_set_header Host $http_host;
+    add_header X-Custom-Template "{{ $.APP }} on {{ index $p 1 }}" always;
+{{ else }}
+    return 502;
+{{ end }}
+  }
+  include {{ $.DOKKU_ROOT }}/{{ $.APP }}/nginx.conf.d/*.conf;
+}
+{{ end }}{{ end }}
+{{ if $.DOKKU_APP_WEB_LISTENERS }}{{ range $up := $.PROXY_UPSTREAM_PORTS | split " " }}
+upstream {{ $.APP }}-{{ $up }} {
+{{ range $l := $.DOKKU_APP_WEB_LISTENERS | split " " }}  server {{ index ($l | split ":") 0 }}:{{ $up }};
+{{ end }}}
+{{ end }}{{ end }}
+`;
+
+describe('an app\'s own nginx.conf.sigil (proxy type nginx)', function () {
+  this.timeout(300_000);
+  let server: TestServer;
+  let work: AppWork;
+  let httpPort: number;
+  let pidFile = '';
+  const ok = async (args: string[]) => {
+    const r = await server.ssh(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+  const get = async () => {
+    const r = await execa('curl', ['-sS', '-D', '-', '--resolve', `web.test:${httpPort}:127.0.0.1`, `http://web.test:${httpPort}/`], { reject: false });
+    const [headers, ...rest] = String(r.stdout).split('\r\n\r\n');
+    return { status: headers.split('\r\n')[0] ?? '', headers, body: rest.join('\r\n\r\n') };
+  };
+  const commit = async (message: string) => {
+    assert.equal((await work.git(['add', '-A'])).exitCode, 0);
+    assert.equal((await work.git(['commit', '-qm', message])).exitCode, 0);
+  };
+
+  before(async function () {
+    if (!(await execa('nginx', ['-v'], { reject: false }).then((r) => r.exitCode === 0, () => false))) {
+      skipSuite(this, 'nginx is not installed (.ci/run installs nginx-light)');
+    }
+    httpPort = await freeLoopbackPort();
+    server = await TestServer.start({ env: { SLIPWAY_NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`, SLIPWAY_NGINX_HTTPS_LISTEN: `127.0.0.1:${await freeLoopbackPort()}` } });
+    pidFile = path.join(server.home, 'lib', 'data', 'nginx', 'nginx.pid');
+    await ok(['apps:create', 'web']);
+    await ok(['domains:set', 'web', 'web.test']);
+    await ok(['proxy:set', 'web', 'nginx']);
+    work = await appWork(server, { files: { 'nginx.conf.sigil': TEMPLATE } });
+    const push = await work.push('web');
+    assert.equal(push.exitCode, 0, String(push.stderr));
+  });
+
+  after(async () => {
+    const pid = pidFile && fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : 0;
+    await server?.stop();
+    if (pid > 0) {
+      try { process.kill(pid, 'SIGQUIT'); } catch { /* already gone */ }
+    }
+  });
+
+  it('renders the pushed template with Dokku\'s variables; Slipway fills the upstream servers', async () => {
+    const r = await get();
+    assert.match(r.status, / 200/);
+    assert.equal(r.body, 'v1 web.1');
+    assert.match(r.headers, new RegExp(`^x-custom-template: web on ${httpPort}$`, 'im'));
+    const conf = (await ok(['nginx:show-config', 'web'])).stdout;
+    assert.match(conf, new RegExp(`listen 127\\.0\\.0\\.1:${httpPort};`));
+    assert.match(conf, /upstream web-5000 \{\n {2}server 127\.0\.0\.1:\d+;\n\}/);
+    assert.doesNotMatch(conf, /:5000;/, 'the process\'s own port, not the container port');
+    assert.ok(conf.includes(`include ${path.join(server.home, 'home')}/web/nginx.conf.d/*.conf;`), conf);
+    assert.doesNotMatch(conf, /\n\n\n/, 'blank runs squeezed, as `cat -s` does');
+  });
+
+  it('nginx:set disable-custom-config true: Slipway\'s own config at the next build; false: the template again', async () => {
+    await ok(['nginx:set', 'web', 'disable-custom-config', 'true']);
+    await ok(['proxy:build-config', 'web']);
+    let r = await get();
+    assert.match(r.status, / 200/);
+    assert.doesNotMatch(r.headers, /x-custom-template/i);
+    await ok(['nginx:set', 'web', 'disable-custom-config']);
+    await ok(['proxy:build-config', 'web']);
+    r = await get();
+    assert.match(r.headers, /x-custom-template/i);
+  });
+
+  it('a template that does not render fails the push with one line; the running release keeps serving', async () => {
+    fs.writeFileSync(path.join(work.work, 'nginx.conf.sigil'), `${TEMPLATE}\n{{ if }}\n`);
+    fs.writeFileSync(path.join(work.work, 'version.txt'), 'v2\n');
+    await commit('bad template');
+    const push = await work.push('web');
+    assert.notEqual(push.exitCode, 0);
+    assert.match(String(push.stderr), /nginx\.conf\.sigil of web did not render: template: nginx\.conf\.sigil:\d+: missing value for if/);
+    const r = await get();
+    assert.equal(r.body, 'v1 web.1');
+    assert.match(r.headers, /x-custom-template/i);
+  });
+
+  it('a push without the template goes back to Slipway\'s config', async () => {
+    fs.rmSync(path.join(work.work, 'nginx.conf.sigil'));
+    await commit('no template');
+    const push = await work.push('web');
+    assert.equal(push.exitCode, 0, String(push.stderr));
+    const r = await get();
+    assert.equal(r.body, 'v2 web.1');
+    assert.doesNotMatch(r.headers, /x-custom-template/i);
+    assert.match((await ok(['nginx:show-config', 'web'])).stdout, /written by Slipway/);
+  });
+});
