@@ -346,7 +346,7 @@ export class AppController {
       warn: options.warn ?? ((text) => log.warn({ stdout: io.stdout, stderr: io.stderr }, text)),
     });
     try {
-      return await this.scheduler.run({ release: this.artifact(app, release), env, command }, io, handle.signal);
+      return await this.scheduler.run({ release: this.artifact(app, release), env, command, dyno: handle.logId }, io, handle.signal);
     } finally {
       handle.end();
     }
@@ -376,7 +376,7 @@ export class AppController {
       handle.emit(line);
     };
     const [stdout, stderr] = [lineSink(emit), lineSink(emit)];
-    void this.scheduler.run({ release: this.artifact(app, release), env, command }, { stdout, stderr }, handle.signal)
+    void this.scheduler.run({ release: this.artifact(app, release), env, command, dyno: logId }, { stdout, stderr }, handle.signal)
       .then((code) => emit(`[slipway] ${handle.name} exited with code ${code}`))
       .catch((error: Error) => this.serverLog(`${handle.name}: ${error.message}`))
       .finally(() => {

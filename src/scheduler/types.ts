@@ -104,6 +104,8 @@ export interface OneOffSpec {
   command: string;
   /** Whose docker options a container gets: `run` (the default) or, for the release command, `deploy`. */
   phase?: 'deploy' | 'run';
+  /** Its DYNO (`run.N`, `cron.N`: the N of its name APP.run.N, as Dokku's); the engine picks one when unset. */
+  dyno?: string;
 }
 
 export interface Scheduler {

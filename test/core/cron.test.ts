@@ -88,7 +88,8 @@ describe('cron:list, cron:run, cron:report (real server, OpenSSH and git push)',
     assert.equal((await app.push('ticker')).exitCode, 0);
     // The next minute boundary (at most a minute away).
     const text = await eventually(async () => (fs.existsSync(mark) ? fs.readFileSync(mark, 'utf8') : undefined), 500);
-    assert.match(text, /^ran as run\.\d+$/m);
+    // Dokku names a cron run APP.cron.N, its DYNO cron.N.
+    assert.match(text, /^ran as cron\.\d+$/m);
   });
 });
 

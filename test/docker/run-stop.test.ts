@@ -49,14 +49,16 @@ describe('run:logs, run:stop, cron forbid on docker-local (real server, OpenSSH,
   });
 
   it('a detached run\'s output is in run:logs; run:stop removes its container', async () => {
-    const name = await ok(['run:detached', APP, `'for i in 1 2; do echo "line $i"; done; sleep 1000'`]);
+    const name = await ok(['run:detached', APP, `'echo "$DYNO"; for i in 1 2; do echo "line $i"; done; sleep 1000'`]);
     assert.match(name, new RegExp(`^${APP}\\.run\\.\\d+$`));
     await eventually(async () => ((await oneOffs()) === 1 ? true : undefined), 100);
+    const [container] = await docker!.listContainers({ [LABEL.app]: APP, [LABEL.process]: 'run' });
+    assert.ok(container.name.replace(/^\//, '').startsWith(`${name}.`), `the container's name starts with the run's: ${container.name}`);
     const logs = await eventually(async () => {
       const text = await ok(['run:logs', '--container', name, '-q']);
       return text.includes('line 2') ? text : undefined;
     }, 100);
-    assert.equal(logs, 'line 1\nline 2');
+    assert.equal(logs, `${name.slice(APP.length + 1)}\nline 1\nline 2`, 'its DYNO, then its lines');
     assert.equal(await ok(['run:stop', APP]), name);
     assert.equal(await oneOffs(), 0, 'the container is gone');
     assert.equal(await ok(['run:stop', APP]), 'No run containers exist');

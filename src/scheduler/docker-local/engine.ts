@@ -407,13 +407,14 @@ export class DockerLocalScheduler implements Scheduler {
     const config = (await this.docker.findImage(image)).config;
     if (config === undefined) throw new SlipwayError('E_DOCKER', `cannot read how to run ${image}`, 1);
     const suffix = randomBytes(3).toString('hex');
-    const dyno = `run.${suffix}`;
+    // The name keeps a random part: several installations may share one engine (names are its own).
+    const dyno = spec.dyno ?? `run.${suffix}`;
     const network = await this.network();
     // `run` gets the run phase's options; the release command, like Dokku's, the deploy phase's.
     const options = await appContainerOptions(this.store, release.app, spec.phase ?? 'run', network);
     const result = await this.docker.runOneOff(withContainerOptions({
       image,
-      name: `${release.app}.run.${suffix}`,
+      name: `${release.app}.${dyno}${spec.dyno === undefined ? '' : `.${suffix}`}`,
       cmd: containerCmd(config, spec.command),
       env: { ...spec.env, DYNO: dyno, PS: dyno },
       labels: processLabels(this.instance, { app: release.app, type: 'run', dyno, version: release.version, generation: dyno }),

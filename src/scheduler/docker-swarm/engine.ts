@@ -546,10 +546,10 @@ export class DockerSwarmScheduler implements Scheduler {
     const config = (await this.docker.findImage(release.image)).config;
     if (config === undefined) throw new SlipwayError('E_DOCKER', `cannot read how to run ${release.image}`, 1);
     const suffix = randomBytes(3).toString('hex');
-    const dyno = `run.${suffix}`;
+    const dyno = spec.dyno ?? `run.${suffix}`;
     const result = await this.docker.runOneOff({
       image: release.image,
-      name: `${release.app}.run.${suffix}`,
+      name: `${release.app}.${dyno}${spec.dyno === undefined ? '' : `.${suffix}`}`,
       cmd: containerCmd(config, spec.command),
       env: { ...spec.env, DYNO: dyno, PS: dyno },
       labels: { ...ownServiceLabels(this.instance), [LABEL.app]: release.app, [LABEL.process]: 'run', [LABEL.release]: String(release.version) },

@@ -23,7 +23,7 @@ export async function runCommand(argv: readonly string[], cwd: string, env: Reco
 
 /** mark: added to the command's environment, so a next server finds it if this one dies first. */
 export async function runOneOff(spec: OneOffSpec, io: RunIO, signal: AbortSignal, mark: Record<string, string> = {}): Promise<number> {
-  const dyno = `run.${++counter}`;
+  const dyno = spec.dyno ?? `run.${++counter}`;
   const env = { ...hostEnv(), HOME: spec.release.dir, ...spec.env, DYNO: dyno, PS: dyno, ...mark };
   const result = await runChild({
     file: 'sh', args: ['-c', spec.command], cwd: spec.release.dir, env,
