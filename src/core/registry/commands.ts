@@ -32,6 +32,10 @@ async function loginScope(inv: Invocation, services: Services, globalWords: numb
 async function login(inv: Invocation, services: Services): Promise<void> {
   const stdin = inv.options.set.has('--password-stdin');
   const { scope, words } = await loginScope(inv, services, stdin ? 2 : 3);
+  // Dokku still takes the global form without --global, and says so.
+  if (scope === GLOBAL && !inv.options.set.has('--global') && words.length === (stdin ? 2 : 3)) {
+    log.warn(out(inv), 'Deprecated: please use --global flag for global registry login');
+  }
   requireArgs(words, stdin ? 2 : 3, LOGIN_USAGE);
   const [server, username] = words;
   let password = words[2] ?? '';
