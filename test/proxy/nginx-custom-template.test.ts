@@ -44,7 +44,6 @@ describe('an app\'s own nginx.conf.sigil (proxy type nginx)', function () {
   let server: TestServer;
   let work: AppWork;
   let httpPort: number;
-  let pidFile = '';
   const ok = async (args: string[]) => {
     const r = await server.ssh(args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
@@ -66,7 +65,6 @@ describe('an app\'s own nginx.conf.sigil (proxy type nginx)', function () {
     }
     httpPort = await freeLoopbackPort();
     server = await TestServer.start({ env: { SLIPWAY_NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`, SLIPWAY_NGINX_HTTPS_LISTEN: `127.0.0.1:${await freeLoopbackPort()}` } });
-    pidFile = path.join(server.home, 'lib', 'data', 'nginx', 'nginx.pid');
     await ok(['apps:create', 'web']);
     await ok(['domains:set', 'web', 'web.test']);
     await ok(['proxy:set', 'web', 'nginx']);
@@ -75,13 +73,8 @@ describe('an app\'s own nginx.conf.sigil (proxy type nginx)', function () {
     assert.equal(push.exitCode, 0, String(push.stderr));
   });
 
-  after(async () => {
-    const pid = pidFile && fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : 0;
-    await server?.stop();
-    if (pid > 0) {
-      try { process.kill(pid, 'SIGQUIT'); } catch { /* already gone */ }
-    }
-  });
+  // TestServer.stop stops the managed nginx too (by its pid file), as it stops the apps.
+  after(async () => { await server?.stop(); });
 
   it('renders the pushed template with Dokku\'s variables; Slipway fills the upstream servers', async () => {
     const r = await get();

@@ -67,7 +67,6 @@ describe('basic auth through nginx, dokku-http-auth\'s way (sigil + mkpasswd + n
   this.timeout(300_000);
   let server: TestServer;
   let httpPort: number;
-  let pidFile = '';
   const ok = async (args: string[]) => {
     const r = await server.ssh(args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
@@ -87,7 +86,6 @@ describe('basic auth through nginx, dokku-http-auth\'s way (sigil + mkpasswd + n
     if (problem) skipSuite(this, problem);
     httpPort = await freeLoopbackPort();
     server = await TestServer.start({ env: { SLIPWAY_NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`, SLIPWAY_NGINX_HTTPS_LISTEN: `127.0.0.1:${await freeLoopbackPort()}` } });
-    pidFile = path.join(server.home, 'lib', 'data', 'nginx', 'nginx.pid');
     await ok(['apps:create', 'web']);
     await ok(['domains:set', 'web', 'web.test']);
     await ok(['proxy:set', 'web', 'nginx']);
@@ -95,13 +93,8 @@ describe('basic auth through nginx, dokku-http-auth\'s way (sigil + mkpasswd + n
     assert.equal(push.exitCode, 0, String(push.stderr));
   });
 
-  after(async () => {
-    const pid = pidFile && fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : 0;
-    await server?.stop();
-    if (pid > 0) {
-      try { process.kill(pid, 'SIGQUIT'); } catch { /* already gone */ }
-    }
-  });
+  // TestServer.stop stops the managed nginx too (by its pid file), as it stops the apps.
+  after(async () => { await server?.stop(); });
 
   describe('a plugin with dokku-http-auth\'s steps (runs everywhere)', () => {
     before(() => {

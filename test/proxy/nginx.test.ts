@@ -83,14 +83,8 @@ describe('proxy type nginx (real server, git push, managed nginx on loopback)', 
     assert.equal(push.exitCode, 0, String(push.stderr));
   });
 
-  after(async () => {
-    // The server stops its nginx by pid; if a failed test left it, stop it here (by its pid file).
-    const pid = pidFile && fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : 0;
-    await server?.stop();
-    if (pid > 0) {
-      try { process.kill(pid, 'SIGQUIT'); } catch { /* already gone */ }
-    }
-  });
+  // TestServer.stop stops the managed nginx too (by its pid file), as it stops the apps.
+  after(async () => { await server?.stop(); });
 
   it('serves the pushed app over HTTP through nginx (and no longer through the built-in proxy)', async () => {
     const r = await curl(`http://web.test:${httpPort}/`);
