@@ -97,6 +97,10 @@ export const ERROR_CODES = {
   E_STORAGE_ENTRY_IN_USE: 'storage',
   E_STORAGE_ENTRY_EXISTS: 'storage',
   E_STORAGE_DIRECTORY: 'storage',
+  E_INVALID_NETWORK: 'network',
+  E_NETWORK_REFUSED: 'network',
+  E_NETWORK_NOT_FOUND: 'network',
+  E_NETWORK_ATTACH: 'network',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

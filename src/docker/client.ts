@@ -19,6 +19,7 @@ import { Volumes, type VolumeInfo } from './volumes.js';
 import { Images, relabelContext } from './images.js';
 import { Swarm } from './swarm.js';
 import { pushImage, type RegistryAuth } from './push.js';
+import { Networks, type NetworkCreateOptions, type NetworkInfo } from './networks.js';
 
 export interface ImageInfo {
   id: string;
@@ -81,6 +82,7 @@ export class DockerClient {
   private readonly containers: Containers;
   private readonly volumes: Volumes;
   private readonly images: Images;
+  private readonly networks: Networks;
   /** Swarm mode: nodes, services, tasks, registry pushes. */
   readonly swarm: Swarm;
 
@@ -89,6 +91,7 @@ export class DockerClient {
     this.containers = new Containers(docker, host);
     this.volumes = new Volumes(docker, host);
     this.images = new Images(docker, host);
+    this.networks = new Networks(docker, host);
   }
 
   /** True when the engine answers within `timeoutMs`; never throws. */
@@ -244,8 +247,23 @@ export class DockerClient {
 
   // ---- containers ----
 
+  /** Create a container; with `spec.attach` it joins those networks before anything starts it. */
   async createContainer(spec: ContainerSpec): Promise<string> {
-    return this.containers.create(createOptions(spec), spec);
+    return this.attached(await this.containers.create(createOptions(spec), spec), spec);
+  }
+
+  /** Dokku's attach-post-create: the created container joins each network; a failure removes it. */
+  private async attached(id: string, spec: ContainerSpec): Promise<string> {
+    try {
+      for (const { network, aliases, hostnameAlias } of spec.attach ?? []) {
+        const named = hostnameAlias === true && aliases.length > 0 ? [...aliases, `${id.slice(0, 12)}.${aliases[0]}`] : aliases;
+        await this.networks.connect(network, id, named);
+      }
+    } catch (error) {
+      await this.containers.remove(id, true).catch(() => undefined); // it never ran: nothing to keep
+      throw error;
+    }
+    return id;
   }
 
   startContainer(id: string): Promise<void> { return this.containers.start(id); }
@@ -276,6 +294,19 @@ export class DockerClient {
     }
   }
 
+  /** Every network on the engine, by name. */
+  listNetworks(): Promise<NetworkInfo[]> { return this.networks.list(); }
+
+  findNetwork(name: string): Promise<NetworkInfo | undefined> { return this.networks.find(name); }
+
+  /** An attachable bridge network; the engine's refusal (name taken, …) is a NetworkRefused in its words. */
+  createNetwork(name: string, options: NetworkCreateOptions = {}): Promise<void> { return this.networks.create(name, options); }
+
+  removeNetwork(name: string): Promise<void> { return this.networks.remove(name); }
+
+  /** Connect a container (created or running) to a network, with aliases; already on it: nothing to do. */
+  connectNetwork(name: string, container: string, aliases: string[] = []): Promise<void> { return this.networks.connect(name, container, aliases); }
+
   // ---- volumes ----
 
   listVolumes(labels: Labels = {}): Promise<VolumeInfo[]> { return this.volumes.list(labels); }
@@ -297,10 +328,10 @@ export class DockerClient {
   async runOneOff(spec: ContainerSpec, io: OneOffIo): Promise<{ exitCode: number }> {
     const options = createOptions({ ...spec, restart: 'no', labels: { ...spec.labels, [LABEL.oneOff]: 'true' } });
     const stdin = io.stdin !== undefined;
-    const id = await this.containers.create(
+    const id = await this.attached(await this.containers.create(
       { ...options, AttachStdout: true, AttachStderr: true, AttachStdin: stdin, OpenStdin: stdin, StdinOnce: stdin },
       spec,
-    );
+    ), spec);
     const container = this.docker.getContainer(id);
     // The caller went away (or run:stop): removing the running container ends the attach and the wait.
     let removing: Promise<void> | undefined;

@@ -3,7 +3,9 @@
 export { connect, DockerClient } from './client.js';
 export type { BuildOptions, EngineInfo, ImageInfo, ImportOptions, TarSource } from './client.js';
 export type { ContainerState, ContainerSummary, HealthStatus, LogOptions } from './containers.js';
-export type { ContainerSpec, Healthcheck, PortBinding, RestartPolicy, Ulimit } from './spec.js';
+export type { ContainerSpec, Healthcheck, NetworkAttachment, PortBinding, RestartPolicy, Ulimit } from './spec.js';
+export { hasOwnAddress } from './spec.js';
+export { DOKKU_NETWORK_LABEL, NetworkRefused, PREDEFINED_NETWORKS, checkNetworkName, type NetworkCreateOptions, type NetworkInfo } from './networks.js';
 export {
   DockerOptionRefused, HONOURED, buildFlags, canonicalOption, checkOptions, containerOptions, groupOptionWords, optionWords, sameOption,
   withContainerOptions, type BuildFlags, type ContainerOptions, type OptionNetwork, type OptionPhase,

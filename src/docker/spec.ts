@@ -4,6 +4,7 @@ import type { ContainerCreateOptions, HealthConfig } from 'dockerode';
 import { SlipwayError } from '../errors.js';
 import { slipwayLabels, type Labels } from './labels.js';
 import { checkContainerName, checkImageRef } from './refs.js';
+import { checkNetworkName } from './networks.js';
 
 export type RestartPolicy = 'no' | 'always' | 'unless-stopped' | { onFailure: number };
 
@@ -25,8 +26,18 @@ export interface ContainerSpec {
   labels?: Labels;
   workdir?: string;
   user?: string;
-  /** `host` (the default: test traffic stays on loopback, no bridge needed), `none` or `bridge`. */
-  network?: 'host' | 'none' | 'bridge';
+  /**
+   * `host` (the default: test traffic stays on loopback, no bridge needed), `none`, `bridge`, or
+   * the name of a user-defined network (network:set initial-network), which is wired like `bridge`.
+   */
+  network?: string;
+  /** The container's aliases on that network (a user-defined one only: Docker allows none on bridge). */
+  aliases?: string[];
+  /**
+   * network:set attach-post-create: networks the container joins once created, before it starts,
+   * each with its aliases.
+   */
+  attach?: NetworkAttachment[];
   /** Published ports (bridge network only): `hostIp:hostPort` → the container's `port/tcp`. */
   ports?: PortBinding[];
   /** Bind mounts and named volumes, Docker's `source:target[:ro]` form. */
@@ -57,6 +68,18 @@ export interface ContainerSpec {
 }
 
 export interface Ulimit { name: string; soft: number; hard: number }
+
+export interface NetworkAttachment {
+  network: string;
+  aliases: string[];
+  /** Also `HOSTNAME.<first alias>` (Dokku's deploy-phase alias; the hostname is the short container id). */
+  hostnameAlias?: boolean;
+}
+
+/** Networks where a container has its own address, so ports can be published and links work. */
+export function hasOwnAddress(network: string): boolean {
+  return network !== 'host' && network !== 'none';
+}
 
 export interface PortBinding { containerPort: number; hostIp: string; hostPort: number }
 
@@ -95,11 +118,11 @@ export function createOptions(spec: ContainerSpec): ContainerCreateOptions {
   const network = spec.network ?? 'host';
   const ports = spec.ports ?? [];
   // With host networking a port is just a PORT the process listens on: publishing means nothing.
-  if (ports.length > 0 && network !== 'bridge') {
+  if (ports.length > 0 && !hasOwnAddress(network)) {
     throw new SlipwayError('E_DOCKER_PORTS', 'ports can only be published from a bridge network', 1);
   }
   const links = spec.links ?? [];
-  if (links.length > 0 && network !== 'bridge') {
+  if (links.length > 0 && !hasOwnAddress(network)) {
     throw new SlipwayError('E_DOCKER_OPTION', `--link ${links[0]} needs a bridge network: these containers use ${network} networking`, 1);
   }
   const nonEmpty = <T>(list: T[] | undefined): T[] | undefined => (list === undefined || list.length === 0 ? undefined : list);
@@ -116,8 +139,11 @@ export function createOptions(spec: ContainerSpec): ContainerCreateOptions {
     StopTimeout: spec.stopTimeoutSeconds,
     Healthcheck: spec.healthcheck === undefined ? undefined : healthConfig(spec.healthcheck),
     ExposedPorts: ports.length === 0 ? undefined : Object.fromEntries(ports.map((p) => [`${p.containerPort}/tcp`, {}])),
+    NetworkingConfig: spec.aliases !== undefined && spec.aliases.length > 0 && hasOwnAddress(network) && network !== 'bridge'
+      ? { EndpointsConfig: { [network]: { Aliases: spec.aliases } } }
+      : undefined,
     HostConfig: {
-      NetworkMode: network,
+      NetworkMode: checkNetworkName(network),
       RestartPolicy: restartPolicy(spec.restart ?? DEFAULT_RESTART),
       // No driver named: the engine's default one, as `docker run --log-opt` alone asks.
       LogConfig: spec.logOptions === undefined ? undefined : { Type: '', Config: spec.logOptions },
