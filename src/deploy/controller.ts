@@ -29,6 +29,7 @@ import { oneOffCommand } from './one-off-command.js';
 import { DEFAULT_RUN_TTL_SECONDS, OneOffRuns } from './one-off-runs.js';
 import { restartPolicy, stopTimeoutMs } from './ps-settings.js';
 import { lineSink } from '../os/lines.js';
+import { staticWebListener } from '../scheduler/networks.js';
 
 /** What the proxy serves for an app right now, and from which release. */
 interface Live {
@@ -158,9 +159,14 @@ export class AppController {
         throw error;
       }
       for (const i of web) await fire(scope, 'check-deploy', { APP: app, CONTAINER_ID: i.id, PROC_TYPE: i.type, PORT: String(i.port ?? ''), IP: i.host });
-      const target: RouteTarget = web.length
-        ? { kind: 'upstreams', upstreams: web.map((i) => ({ host: i.host, port: i.port as number })) }
-        : { kind: 'stopped' };
+      await this.scheduler.deployed?.(generation, (line) => log.info1(out, line));
+      // network:set static-web-listener: web traffic goes there instead of to the app's web processes.
+      const listener = await staticWebListener(this.store, app);
+      const target: RouteTarget = listener !== undefined
+        ? { kind: 'upstreams', upstreams: [listener] }
+        : web.length
+          ? { kind: 'upstreams', upstreams: web.map((i) => ({ host: i.host, port: i.port as number })) }
+          : { kind: 'stopped' };
       const first = web[0];
       await this.switchTo(app, { release, generation, target }, previous, scope, [String(first?.port ?? ''), first?.host ?? '']);
     } catch (error) {

@@ -95,6 +95,10 @@ export class PerAppScheduler implements Scheduler {
     return owner?.lastOutput ? owner.lastOutput(generation, instance, lines) : recent.slice(-lines);
   }
 
+  async deployed(generation: Generation, say: (line: string) => void): Promise<void> {
+    await this.owners.get(generation)?.deployed?.(generation, say);
+  }
+
   generations(app: AppName): Generation[] {
     return [...this.ready.values()].flatMap((s) => s.generations(app));
   }

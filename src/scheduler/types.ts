@@ -134,6 +134,11 @@ export interface Scheduler {
   exec?(generation: Generation, instance: string, argv: readonly string[], io: RunIO, signal: AbortSignal): Promise<number>;
   /** Run a one-off command with the app's env; resolves to its exit code. */
   run(spec: OneOffSpec, io: RunIO, signal: AbortSignal): Promise<number>;
+  /**
+   * The generation passed its checks and the proxy is about to switch to it (Dokku's core-post-deploy):
+   * docker-local joins its containers to the attach-post-deploy networks. A failure fails the deploy.
+   */
+  deployed?(generation: Generation, say: (line: string) => void): Promise<void>;
   /** The last `lines` output lines of one instance, fresh from the engine (shown when a start fails). */
   lastOutput?(generation: Generation, instance: string, lines: number): Promise<string[]>;
   /** Stop every generation of the app at once and forget it (killAfterMs: ps:set stop-timeout-seconds). */

@@ -9,8 +9,9 @@ import { dockerLocalSettings } from './settings.js';
 import { isValidAppName, type AppName } from '../../names.js';
 import { FAILED_START_LINES, type Generation, type GenerationSpec, type LogQuery, type OneOffSpec, type PublishReport, type ReleaseArtifact, type RunIO, type Scheduler, type SchedulerContext, type SchedulerEngine, type StartReport } from '../types.js';
 import {
-  ContainerNotFound, DockerUnavailable, LABEL, connect, withContainerOptions, type ContainerOptions, type ContainerSpec, type ContainerSummary,
-  type DockerClient, type ImageConfig, type RestartPolicy as DockerRestartPolicy,
+  ContainerNotFound, DockerUnavailable, LABEL, PREDEFINED_NETWORKS, connect, hasOwnAddress, withContainerOptions, type ContainerOptions,
+  type ContainerSpec, type ContainerSummary, type DockerClient, type ImageConfig, type NetworkAttachment, type OptionNetwork,
+  type RestartPolicy as DockerRestartPolicy,
 } from '../../docker/index.js';
 import { ConflictError, DeployFailed, SlipwayError } from '../../errors.js';
 import { PortPool, LOOPBACK } from '../process/ports.js';
@@ -27,6 +28,7 @@ import { containerLogs, type LogSource } from './logs.js';
 import { imageId, inspectApp, removeAppLeftovers, cleanupLeftovers } from './app-queries.js';
 import { containerResources, type ContainerResources } from '../resources.js';
 import { pushOnRelease } from '../registry-push.js';
+import { appNetworks, networkAlias, type AppNetworks } from '../networks.js';
 
 const DEFAULT_KILL_AFTER_MS = 10_000;
 const REFRESH_MS = 1_000;
@@ -46,6 +48,8 @@ export class DockerLocalScheduler implements Scheduler {
   /** Containers a previous server left, per app, until adopt() takes them or settle() removes them. */
   private readonly leftBehind = new Map<AppName, ContainerSummary[]>();
   private readonly ports = new PortPool();
+  /** The network each generation's containers were created on (attach-post-deploy needs their own address). */
+  private readonly networkOf = new WeakMap<DockerGeneration, string>();
   private readonly closing = new AbortController();
   private sequence = 0;
   private refresher?: NodeJS.Timeout;
@@ -158,14 +162,16 @@ export class DockerLocalScheduler implements Scheduler {
     const config = (await this.docker.findImage(image)).config;
     if (config === undefined) throw new DeployFailed(`cannot read how to run ${image}`);
     const binds = await this.binds(app);
-    const network = await this.network(spec.report);
-    const options = await appContainerOptions(this.store, app, 'deploy', network);
+    const nets = await appNetworks(this.store, app);
+    const network = await this.wiredNetwork(nets, spec.report);
+    const options = await appContainerOptions(this.store, app, 'deploy', optionNetwork(network));
     // resource:limit / resource:reserve, per process type; a docker option (-m, --cpus) wins over them.
     const resources: Record<string, ContainerResources> = {};
     for (const type of Object.keys(release.processTypes)) resources[type] = await containerResources(this.store, app, type);
     const tag = `g${(++this.sequence).toString(36)}${Date.now().toString(36)}`;
     const members: DockerInstance[] = [];
     const generation = new DockerGeneration(`${app}.v${release.version}.${tag}`, app, release.version, { ...spec.scale }, image, members);
+    this.networkOf.set(generation, network);
     try {
       for (const type of Object.keys(release.processTypes).sort()) {
         for (let index = 1; index <= (spec.scale[type] ?? 0); index++) {
@@ -182,7 +188,7 @@ export class DockerLocalScheduler implements Scheduler {
       const maxSize = await this.store.logs.maxSizeSetting(app);
       const logOptions = maxSize === undefined || maxSize === 'unlimited' ? undefined : { 'max-size': maxSize };
       const settings = await dockerLocalSettings(this.store, app, config.labels);
-      const wiring: Wiring = { binds, network, options, restart, logOptions, resources, init: settings.init };
+      const wiring: Wiring = { binds, network, nets, options, restart, logOptions, resources, init: settings.init };
       // As Dokku: web first, then the other process types, parallel-schedule-count of them at once.
       const types = [...new Set(members.map((m) => m.plan.type))].sort((a, b) => Number(b === 'web') - Number(a === 'web'));
       const launchType = async (type: string) => {
@@ -212,6 +218,42 @@ export class DockerLocalScheduler implements Scheduler {
     if (this.options.network !== 'bridge' || (await this.docker.hasNetwork('bridge'))) return this.options.network;
     report?.warn(`The Docker engine at ${this.docker.host} has no bridge network: using host networking (SLIPWAY_DOCKER_NETWORK=host says so for good)`);
     return 'host';
+  }
+
+  /**
+   * network:set initial-network when set (the network must exist), else the configured one; the
+   * attach-post-create networks must exist and need containers with their own address.
+   */
+  private async wiredNetwork(nets: AppNetworks, report?: StartReport): Promise<string> {
+    const network = nets.initial !== '' ? nets.initial : await this.network(report);
+    if (nets.initial !== '' && nets.initial !== 'host' && nets.initial !== 'none') await this.requireNetwork(nets.initial);
+    for (const name of nets.attachPostCreate) await this.requireNetwork(name);
+    if (nets.attachPostCreate.length > 0) requireOwnAddress(network, nets.attachPostCreate[0]);
+    return network;
+  }
+
+  private async requireNetwork(name: string): Promise<void> {
+    if (PREDEFINED_NETWORKS.has(name) && name !== 'bridge') return;
+    if (!(await this.docker.hasNetwork(name))) throw new SlipwayError('E_NETWORK_NOT_FOUND', `Network ${name} does not exist`, 1);
+  }
+
+  /**
+   * network:set attach-post-deploy: once the new containers passed their checks, and before the
+   * proxy switches to them, each joins those networks with its `APP.TYPE[.TLD]` aliases.
+   */
+  async deployed(generation: Generation, say: (line: string) => void): Promise<void> {
+    const gen = this.own(generation);
+    const nets = await appNetworks(this.store, gen.app);
+    for (const name of nets.attachPostDeploy) {
+      say(`Associating app with network ${name}`);
+      await this.requireNetwork(name);
+      requireOwnAddress(this.networkOf.get(gen) ?? 'host', name);
+      for (const member of gen.members) {
+        if (member.containerId === undefined) continue;
+        const alias = networkAlias(gen.app, member.plan.type, nets.tld);
+        await this.docker.connectNetwork(name, member.containerId, [alias, `${member.containerId.slice(0, 12)}.${alias}`]);
+      }
+    }
   }
 
   /** Each started container's last output lines, read from the engine before it is removed. */
@@ -252,9 +294,12 @@ export class DockerLocalScheduler implements Scheduler {
     config: ImageConfig, wiring: Wiring,
   ): ContainerSpec {
     const { plan } = member;
-    const bridge = wiring.network === 'bridge';
+    const bridge = hasOwnAddress(wiring.network);
     const containerEnv: Record<string, string> = { ...env, DYNO: plan.dyno, PS: plan.dyno };
     if (plan.port !== undefined) containerEnv.PORT = String(bridge ? this.options.containerPort : plan.port);
+    const alias = networkAlias(release.app, plan.type, wiring.nets.tld);
+    // network:set bind-all-interfaces true: the web port is published on every interface, not just loopback.
+    const hostIp = wiring.nets.bindAllInterfaces ? '0.0.0.0' : LOOPBACK;
     const command = release.processTypes[plan.type] ?? '';
     return withContainerOptions({
       ...wiring.resources[plan.type],
@@ -265,7 +310,9 @@ export class DockerLocalScheduler implements Scheduler {
         app: release.app, type: plan.type, dyno: plan.dyno, version: release.version, generation: generation.id, port: plan.port, config: envDigest(env),
       }),
       network: wiring.network,
-      ports: bridge && plan.port !== undefined ? [{ containerPort: this.options.containerPort, hostIp: LOOPBACK, hostPort: plan.port }] : undefined,
+      aliases: userNetwork(wiring.network) ? [alias] : undefined,
+      attach: wiring.nets.attachPostCreate.map((name): NetworkAttachment => ({ network: name, aliases: [alias], hostnameAlias: true })),
+      ports: bridge && plan.port !== undefined ? [{ containerPort: this.options.containerPort, hostIp, hostPort: plan.port }] : undefined,
       binds: wiring.binds,
       restart: wiring.restart,
       logOptions: wiring.logOptions,
@@ -409,9 +456,10 @@ export class DockerLocalScheduler implements Scheduler {
     const suffix = randomBytes(3).toString('hex');
     // The name keeps a random part: several installations may share one engine (names are its own).
     const dyno = spec.dyno ?? `run.${suffix}`;
-    const network = await this.network();
+    const nets = await appNetworks(this.store, release.app);
+    const network = await this.wiredNetwork(nets);
     // `run` gets the run phase's options; the release command, like Dokku's, the deploy phase's.
-    const options = await appContainerOptions(this.store, release.app, spec.phase ?? 'run', network);
+    const options = await appContainerOptions(this.store, release.app, spec.phase ?? 'run', optionNetwork(network));
     const result = await this.docker.runOneOff(withContainerOptions({
       image,
       name: `${release.app}.${dyno}${spec.dyno === undefined ? '' : `.${suffix}`}`,
@@ -419,6 +467,8 @@ export class DockerLocalScheduler implements Scheduler {
       env: { ...spec.env, DYNO: dyno, PS: dyno },
       labels: processLabels(this.instance, { app: release.app, type: 'run', dyno, version: release.version, generation: dyno }),
       network,
+      // Dokku's run phase: attach-post-create networks, without the deploy phase's aliases.
+      attach: nets.attachPostCreate.map((name) => ({ network: name, aliases: [] })),
       binds: await this.binds(release.app),
       init: (await dockerLocalSettings(this.store, release.app, config.labels)).init,
     }, options, OWN_ENV), { stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, signal });
@@ -455,7 +505,7 @@ export class DockerLocalScheduler implements Scheduler {
 }
 
 /** How a generation's containers reach the world: their network, mounts and docker options. */
-interface Wiring { network: NetworkMode; binds: string[]; options: ContainerOptions; restart: DockerRestartPolicy; logOptions?: Record<string, string>; resources: Record<string, ContainerResources>; init: boolean }
+interface Wiring { network: string; nets: AppNetworks; binds: string[]; options: ContainerOptions; restart: DockerRestartPolicy; logOptions?: Record<string, string>; resources: Record<string, ContainerResources>; init: boolean }
 
 /** ps:set restart-policy in Docker's terms; Dokku's on-failure:10 when none is given. */
 function dockerRestart(policy: RestartPolicy | undefined): DockerRestartPolicy {
@@ -473,6 +523,23 @@ async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promis
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failures.length > 0) throw failures[0];
+}
+
+/** How docker-options are checked for containers on `network`: links and ports need their own address. */
+function optionNetwork(network: string): OptionNetwork {
+  return hasOwnAddress(network) ? 'bridge' : 'host';
+}
+
+/** A user-defined network: the only kind Docker gives aliases on. */
+function userNetwork(network: string): boolean {
+  return !PREDEFINED_NETWORKS.has(network);
+}
+
+/** A container on host networking shares the host's stack: Docker cannot connect it to another network. */
+function requireOwnAddress(network: string, attach: string): void {
+  if (hasOwnAddress(network)) return;
+  throw new SlipwayError('E_NETWORK_ATTACH',
+    `Cannot attach network ${attach}: the app's containers use ${network} networking (set network:set APP initial-network to a network first)`, 1);
 }
 
 /** Variables Slipway sets in every container: an option's `-e` never replaces them. */
