@@ -52,6 +52,7 @@ import { proxyCommands, proxyTriggers } from './core/proxy/commands.js';
 import { nginxCommands } from './core/nginx/commands.js';
 import { schedulerTriggers } from './core/scheduler/triggers.js';
 import { dashboardCommands } from './core/dashboard/commands.js';
+import { networkCommands, networkTriggers } from './core/network/commands.js';
 
 export interface Booted {
   services: Services;
@@ -94,8 +95,8 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform, dash
   registry.add(dashboardCommands);
   registry.add(helpCommands(registry));
   registry.add(traceCommands());
-  for (const set of [repoCommands, resourceCommands, enterCommands, cronCommands, cleanupCommands]) registry.add(set);
-  for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services), ...gitTriggers(services), ...proxyTriggers(services) })) {
+  for (const set of [repoCommands, resourceCommands, enterCommands, cronCommands, cleanupCommands, networkCommands]) registry.add(set);
+  for (const [name, fn] of Object.entries({ ...configTriggers(services), ...coreTriggers(services), ...gitTriggers(services), ...proxyTriggers(services), ...networkTriggers(services) })) {
     plugins.registerCoreTrigger(name, (args) => fn(args));
   }
   // Registered after the core's own answers, so these run second (app-exists adds its exit status).

@@ -22,7 +22,7 @@ const admin: Identity = { user: 'dokku', keyName: 'boss', fingerprint: 'SHA256:b
 // git:sync makes the server fetch any URL or path it can reach (another app's repo, its network);
 // git:from-image builds FROM any image the engine holds (another app's included).
 // nginx:reload|start|stop act on the nginx every app shares (an app's own rebuild is nginx:build-config).
-const ADMIN_ONLY = /^(acl|events|plugin|ssh-keys|trace)(:|$)|^(git:token:.*|storage:(?:mount|create|destroy|ensure-directory|info|list-entries|set)|letsencrypt:(?:list|cron-job)|docker:image-id|domains:(?:add|remove|set|clear)-global|apps:clone|docker-options:(add|remove|clear)|git:sync|git:from-image|nginx:(?:reload|start|stop)|registry:(?:login|logout)|scheduler-docker-swarm:(?:init|nodes))$/;
+const ADMIN_ONLY = /^(acl|events|plugin|ssh-keys|trace)(:|$)|^(git:token:.*|storage:(?:mount|create|destroy|ensure-directory|info|list-entries|set)|letsencrypt:(?:list|cron-job)|docker:image-id|domains:(?:add|remove|set|clear)-global|apps:clone|docker-options:(add|remove|clear)|git:sync|git:from-image|nginx:(?:reload|start|stop)|registry:(?:login|logout)|scheduler-docker-swarm:(?:init|nodes)|network:(?:create|destroy|exists|info|list|rebuildall))$/;
 const ANY_KEY = new Set(['help', 'version', 'apps', 'apps:list']);
 // dashboard:* act on the key's own sessions only; what a session may then do is the key's own rights.
 for (const name of ['dashboard:login', 'dashboard:sessions', 'dashboard:logout']) ANY_KEY.add(name);
