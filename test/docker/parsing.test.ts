@@ -122,4 +122,18 @@ describe('docker references and specs', function () {
     assert.throws(() => createOptions({ image: 'x', env: { 'A=B': '1' } }), SlipwayError);
     assert.deepEqual(labelFilter({ a: '1', b: '' }), { label: ['a=1', 'b'] });
   });
+
+  it('a user-defined network (initial-network) is wired like bridge: its aliases, published ports on any host address', function () {
+    const options = createOptions({
+      image: 'slipway/app:1', network: 'backend', aliases: ['app.web.svc'],
+      ports: [{ containerPort: 5000, hostIp: '0.0.0.0', hostPort: 40001 }],
+    });
+    assert.equal(options.HostConfig?.NetworkMode, 'backend');
+    assert.deepEqual(options.NetworkingConfig, { EndpointsConfig: { backend: { Aliases: ['app.web.svc'] } } });
+    assert.deepEqual(options.HostConfig?.PortBindings, { '5000/tcp': [{ HostIp: '0.0.0.0', HostPort: '40001' }] });
+    // Docker gives no aliases on its default bridge, and nothing is published from host networking.
+    assert.equal(createOptions({ image: 'x', network: 'bridge', aliases: ['a.web'] }).NetworkingConfig, undefined);
+    assert.throws(() => createOptions({ image: 'x', network: 'host', ports: [{ containerPort: 5000, hostIp: '127.0.0.1', hostPort: 1 }] }), SlipwayError);
+    assert.throws(() => createOptions({ image: 'x', network: 'bad/name' }), /Invalid network name/);
+  });
 });
