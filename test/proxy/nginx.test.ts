@@ -117,12 +117,16 @@ describe('proxy type nginx (real server, git push, managed nginx on loopback)', 
     assert.match(secure.status, / 200/);
     assert.equal(secure.body, 'v1 web.1');
     assert.match(secure.headers, /^strict-transport-security: max-age=15724800; includeSubdomains$/im);
-    // TLS 1.3, as the app's server block says (the default server decides the version: it says so too).
-    const protocol = await new Promise<string | null>((resolve, reject) => {
-      const socket = tls.connect({ host: '127.0.0.1', port: httpsPort, servername: 'web.test', ca }, () => { resolve(socket.getProtocol()); socket.destroy(); });
+    // TLS 1.3, as the app's server block says (the default server decides the version: it says so too),
+    // and HTTP/2 offered by ALPN (`listen … ssl http2`, as Dokku's nginx).
+    const [protocol, alpn] = await new Promise<[string | null, string | false | null]>((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: httpsPort, servername: 'web.test', ca, ALPNProtocols: ['h2', 'http/1.1'] }, () => {
+        resolve([socket.getProtocol(), socket.alpnProtocol]);
+        socket.destroy();
+      });
       socket.on('error', reject);
     });
-    assert.equal(protocol, 'TLSv1.3');
+    assert.deepEqual([protocol, alpn], ['TLSv1.3', 'h2']);
     const plain = await curl(`http://web.test:${httpPort}/a/b?c=d`);
     assert.match(plain.status, / 301/);
     assert.match(plain.headers, new RegExp(`^location: https://web\\.test:${httpsPort}/a/b\\?c=d$`, 'im'));
