@@ -5,7 +5,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Store } from '../store/index.js';
 import type { AppName } from '../names.js';
-import { GLOBAL } from '../store/index.js';
 import { SlipwayError } from '../errors.js';
 import { isInside } from '../os/inside.js';
 import { checkTemplate, SigilError } from '../sigil/index.js';
@@ -13,8 +12,7 @@ import { checkTemplate, SigilError } from '../sigil/index.js';
 export const DEFAULT_TEMPLATE_PATH = 'nginx.conf.sigil';
 
 export async function templatePath(store: Store, app: AppName): Promise<string> {
-  return (await store.properties.get('nginx', app, 'nginx-conf-sigil-path'))
-    || (await store.properties.get('nginx', GLOBAL, 'nginx-conf-sigil-path')) || DEFAULT_TEMPLATE_PATH;
+  return (await store.properties.effective('nginx', app, 'nginx-conf-sigil-path')) || DEFAULT_TEMPLATE_PATH;
 }
 
 /**

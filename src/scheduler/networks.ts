@@ -19,12 +19,9 @@ export async function ownNetworkProperty(store: Store, scope: Scope, property: N
 
 /** Dokku's computed value: the app's, else the global one, else the default (`false` for bind-all-interfaces). */
 export async function computedNetworkProperty(store: Store, scope: Scope, property: NetworkProperty): Promise<string> {
-  const own = scope === GLOBAL ? '' : await ownNetworkProperty(store, scope, property);
-  if (own !== '') return own;
-  if (property === 'static-web-listener') return '';
-  const global = await ownNetworkProperty(store, GLOBAL, property);
-  if (global !== '') return global;
-  return property === 'bind-all-interfaces' ? 'false' : '';
+  // static-web-listener has no global value in Dokku.
+  if (property === 'static-web-listener') return scope === GLOBAL ? '' : ownNetworkProperty(store, scope, property);
+  return (await store.properties.effective(NETWORK_PLUGIN, scope, property)) || (property === 'bind-all-interfaces' ? 'false' : '');
 }
 
 export interface AppNetworks {
