@@ -22,7 +22,7 @@ import { BuildTracker } from './builds.js';
 import { ActivityFeed } from './activity.js';
 import { fire, type TriggerScope } from './triggers.js';
 import { imageTag } from './image-tag.js';
-import { Routes, type RouteTarget } from './routes.js';
+import { processListeners, Routes, type RouteTarget } from './routes.js';
 import { withDeployLock } from './locks.js';
 import { reportFailedStart, startReport } from './start-report.js';
 import { oneOffCommand } from './one-off-command.js';
@@ -96,7 +96,7 @@ export class AppController {
         .map((i) => ({ host: i.host, port: i.port as number }));
       // Every task gone (a cluster outage): keep the last known ones rather than a 503 page.
       if (upstreams.length === 0) return;
-      live.target = { kind: 'upstreams', upstreams };
+      live.target = { kind: 'upstreams', upstreams, processes: processListeners(generation.instances()) };
       this.routes.apply(app, live.target).catch((error: Error) => this.serverLog(`${app}: cannot follow its tasks: ${error.message}`));
     }));
   }
@@ -163,9 +163,9 @@ export class AppController {
       // network:set static-web-listener: web traffic goes there instead of to the app's web processes.
       const listener = await staticWebListener(this.store, app);
       const target: RouteTarget = listener !== undefined
-        ? { kind: 'upstreams', upstreams: [listener] }
+        ? { kind: 'upstreams', upstreams: [listener], processes: processListeners(generation.instances()) }
         : web.length
-          ? { kind: 'upstreams', upstreams: web.map((i) => ({ host: i.host, port: i.port as number })) }
+          ? { kind: 'upstreams', upstreams: web.map((i) => ({ host: i.host, port: i.port as number })), processes: processListeners(generation.instances()) }
           : { kind: 'stopped' };
       const first = web[0];
       await this.switchTo(app, { release, generation, target }, previous, scope, [String(first?.port ?? ''), first?.host ?? '']);
@@ -556,7 +556,7 @@ export class AppController {
     if (!generation) return false;
     const web = generation.instances().filter((i) => i.type === 'web');
     const target: RouteTarget = web.length
-      ? { kind: 'upstreams', upstreams: web.map((i) => ({ host: i.host, port: i.port as number })) }
+      ? { kind: 'upstreams', upstreams: web.map((i) => ({ host: i.host, port: i.port as number })), processes: processListeners(generation.instances()) }
       : { kind: 'stopped' };
     await this.routes.apply(app, target);
     this.setLive(app, { release, generation, target });

@@ -9,16 +9,30 @@ import type { NginxProxy, SiteMap } from '../proxy/nginx/index.js';
 import type { PortMap, Store } from '../store/index.js';
 import type { AppName } from '../names.js';
 import { DEFAULT_CONTAINER_PORT, GLOBAL } from '../store/index.js';
-import { computeValues } from '../proxy/nginx/index.js';
+import { certificateNames, computeValues } from '../proxy/nginx/index.js';
 import { SlipwayError } from '../errors.js';
 import { freePort } from '../os/free-port.js';
 import { appConfig } from './app-env.js';
 
 export type RouteTarget =
-  | { kind: 'upstreams'; upstreams: Upstream[] }
+  /** `processes`: each running process type's listeners (`host:port`), for an nginx.conf.sigil's DOKKU_APP_<TYPE>_LISTENERS. */
+  | { kind: 'upstreams'; upstreams: Upstream[]; processes?: Record<string, string[]> }
   | { kind: 'static'; dir: string }
   /** Deployed but not running (ps:stop, or no web process scaled): the proxy answers 503. */
   | { kind: 'stopped' };
+
+/**
+ * Dokku's network-get-listeners for every process type: each running instance's `host:port`, port
+ * 5000 (Dokku's default) for one that listens on none of its own.
+ */
+export function processListeners(instances: readonly { type: string; host: string; port?: number; state: string }[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const i of instances) {
+    if (i.state !== 'running') continue;
+    (out[i.type] ??= []).push(`${i.host}:${i.port ?? 5000}`);
+  }
+  return out;
+}
 
 export function appUrls(hostnames: string[], port: number, scheme: 'http' | 'https' = 'http'): string[] {
   const suffix = port === (scheme === 'https' ? 443 : 80) ? '' : `:${port}`;
@@ -175,6 +189,9 @@ export class Routes {
       return {
         app,
         hostnames: await this.hostnames(app),
+        vhostEnabled: await this.store.domains.vhostEnabled(app),
+        globalDomains: await this.store.domains.global(),
+        certNames: cert ? certificateNames(cert.crt) : undefined,
         maps: await this.nginxMaps(app, cert !== undefined),
         target,
         tlsDir: cert ? this.store.certs.dir(app) : undefined,

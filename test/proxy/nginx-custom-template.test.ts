@@ -10,6 +10,7 @@ import { TestServer } from '../helpers/server.js';
 import { appWork, type AppWork } from '../helpers/app-work.js';
 import { freeLoopbackPort } from '../helpers/net.js';
 import { skipSuite } from '../helpers/swarm-skip.js';
+import { http2Support, parseNginxVersion } from '../../src/proxy/nginx/custom.js';
 
 /** Written the way Dokku's templates are: a server per http mapping, upstreams from the listeners. */
 const TEMPLATE = `{{ range $port_map := .PROXY_PORT_MAP | split " " }}
@@ -39,11 +40,47 @@ upstream {{ $.APP }}-{{ $up }} {
 {{ end }}{{ end }}
 `;
 
+/** Dokku's default template's way with TLS: `http2 on;` or `listen … ssl http2` by HTTP2_DIRECTIVE_SUPPORTED. */
+const TLS_TEMPLATE = `{{ range $port_map := .PROXY_PORT_MAP | split " " }}
+{{ $p := $port_map | split ":" }}{{ $scheme := index $p 0 }}{{ $is_ssl := eq $scheme "https" }}
+server {
+{{ if $is_ssl }}{{ if eq $.HTTP2_DIRECTIVE_SUPPORTED "true" }}
+  listen {{ $.NGINX_BIND_ADDRESS_IP4 }}:{{ index $p 1 }} ssl;
+  http2 on;
+{{ else }}
+  listen {{ $.NGINX_BIND_ADDRESS_IP4 }}:{{ index $p 1 }} ssl http2;
+{{ end }}
+  ssl_certificate {{ $.APP_SSL_PATH }}/server.crt;
+  ssl_certificate_key {{ $.APP_SSL_PATH }}/server.key;
+  ssl_protocols TLSv1.2 TLSv1.3;
+{{ else }}
+  listen {{ $.NGINX_BIND_ADDRESS_IP4 }}:{{ index $p 1 }};
+{{ end }}
+  {{ if and $is_ssl $.SSL_SERVER_NAME }}server_name {{ $.SSL_SERVER_NAME }};{{ end }}
+  {{ if $.NOSSL_SERVER_NAME }}server_name {{ $.NOSSL_SERVER_NAME }};{{ end }}
+  location / {
+    proxy_pass http://{{ $.APP }}-{{ index $p 2 }};
+    {{ if and $is_ssl (eq $.HTTP2_PUSH_SUPPORTED "true") }}http2_push_preload on;{{ end }}
+    proxy_http_version 1.1;
+    proxy_set_header Host $http_host;
+    add_header X-Template "{{ $scheme }} ssl={{ $.SSL_INUSE }} directive={{ $.HTTP2_DIRECTIVE_SUPPORTED }} push={{ $.HTTP2_PUSH_SUPPORTED }} names=[{{ $.SSL_SERVER_NAME }}]" always;
+  }
+}
+{{ end }}
+# worker listeners: {{ $.DOKKU_APP_WORKER_LISTENERS }}
+{{ range $up := $.PROXY_UPSTREAM_PORTS | split " " }}
+upstream {{ $.APP }}-{{ $up }} {
+{{ range $l := $.DOKKU_APP_WEB_LISTENERS | split " " }}  server {{ $l }};
+{{ end }}}
+{{ end }}
+`;
+
 describe('an app\'s own nginx.conf.sigil (proxy type nginx)', function () {
   this.timeout(300_000);
   let server: TestServer;
   let work: AppWork;
   let httpPort: number;
+  let httpsPort: number;
   const ok = async (args: string[]) => {
     const r = await server.ssh(args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
@@ -64,7 +101,8 @@ describe('an app\'s own nginx.conf.sigil (proxy type nginx)', function () {
       skipSuite(this, 'nginx is not installed (.ci/run installs nginx-light)');
     }
     httpPort = await freeLoopbackPort();
-    server = await TestServer.start({ env: { SLIPWAY_NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`, SLIPWAY_NGINX_HTTPS_LISTEN: `127.0.0.1:${await freeLoopbackPort()}` } });
+    httpsPort = await freeLoopbackPort();
+    server = await TestServer.start({ env: { SLIPWAY_NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`, SLIPWAY_NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}` } });
     await ok(['apps:create', 'web']);
     await ok(['domains:set', 'web', 'web.test']);
     await ok(['proxy:set', 'web', 'nginx']);
@@ -122,5 +160,34 @@ describe('an app\'s own nginx.conf.sigil (proxy type nginx)', function () {
     assert.equal(r.body, 'v2 web.1');
     assert.doesNotMatch(r.headers, /x-custom-template/i);
     assert.match((await ok(['nginx:show-config', 'web'])).stdout, /written by Slipway/);
+  });
+
+  it('with a certificate: Dokku\'s TLS and HTTP/2 variables for this nginx, nginx -t passes, HTTPS answers over HTTP/2', async () => {
+    await ok(['certs:generate', 'web', 'web.test']);
+    const caFile = path.join(server.dir, 'web-ca.pem');
+    fs.writeFileSync(caFile, `${(await ok(['certs:show', 'web', 'crt'])).stdout}\n`);
+    fs.writeFileSync(path.join(work.work, 'nginx.conf.sigil'), TLS_TEMPLATE);
+    fs.writeFileSync(path.join(work.work, 'version.txt'), 'v3\n');
+    await commit('template with TLS');
+    const push = await work.push('web');
+    assert.equal(push.exitCode, 0, String(push.stderr));
+    await ok(['ps:scale', 'web', 'worker=1']);
+    const version = parseNginxVersion(String((await execa('nginx', ['-v'], { reject: false })).stderr));
+    const { directive, push: h2push } = http2Support(version);
+    const conf = (await ok(['nginx:show-config', 'web'])).stdout;
+    assert.ok(conf.includes(directive ? `listen 127.0.0.1:${httpsPort} ssl;\n  http2 on;` : `listen 127.0.0.1:${httpsPort} ssl http2;`), conf);
+    assert.equal(conf.includes('http2_push_preload on;'), h2push, conf);
+    assert.match(conf, /# worker listeners: 127\.0\.0\.1:\d+\n/);
+    assert.ok(conf.includes(`ssl_certificate ${path.join(server.home, 'home')}/web/tls/server.crt;`), conf);
+    assert.equal((await ok(['nginx:validate-config', 'web'])).code, 0);
+    const r = await execa('curl', ['-sS', '--http2', '-D', '-', '--cacert', caFile, '--resolve', `web.test:${httpsPort}:127.0.0.1`, `https://web.test:${httpsPort}/`], { reject: false });
+    assert.equal(r.exitCode, 0, String(r.stderr));
+    const [headers, body] = String(r.stdout).split('\r\n\r\n');
+    assert.match(headers, /^HTTP\/2 200/);
+    assert.equal(body, 'v3 web.1');
+    // Dokku's SSL_SERVER_NAME leaves out the names NOSSL_SERVER_NAME already holds: all of them here.
+    assert.match(headers, new RegExp(`^x-template: https ssl=true directive=${directive} push=${h2push} names=\\[\\]$`, 'im'));
+    const plain = await get();
+    assert.match(plain.headers, /^x-template: http ssl=true /im);
   });
 });

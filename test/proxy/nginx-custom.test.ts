@@ -2,7 +2,11 @@
 // passes, mapped onto Slipway's listen ports; upstream blocks filled with Slipway's servers; blank
 // runs squeezed as `cat -s` does; a template error as one line.
 import assert from 'node:assert/strict';
-import { renderCustom, templateVariables, fillUpstreams } from '../../src/proxy/nginx/custom.js';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { renderCustom, templateVariables, fillUpstreams, http2Support, parseNginxVersion, certificateNames, sslServerName } from '../../src/proxy/nginx/custom.js';
 import { computeValues } from '../../src/proxy/nginx/properties.js';
 import type { SiteInput } from '../../src/proxy/nginx/render.js';
 import { SlipwayError } from '../../src/errors.js';
@@ -59,5 +63,60 @@ describe('an app\'s nginx.conf.sigil (custom template)', () => {
 
   it('var reads the app\'s config, as Dokku exports it for sigil', () => {
     assert.equal(renderCustom(site(), { text: '{{ var "GREETING" }}', name: 'n' }, '/d/lib', { GREETING: 'hi' }), 'hi');
+  });
+
+  it('HTTP2_DIRECTIVE_SUPPORTED and HTTP2_PUSH_SUPPORTED follow the nginx version as Dokku computes them', () => {
+    assert.equal(parseNginxVersion('nginx version: nginx/1.22.1\n'), '1.22.1');
+    assert.equal(parseNginxVersion('nginx version: nginx/1.25.3 (Ubuntu)\n'), '1.25.3');
+    assert.equal(parseNginxVersion(''), '');
+    const cases: [string, boolean, boolean][] = [
+      ['1.13.8', false, false], ['1.13.9', false, true], ['1.14.0', false, true], ['1.22.1', false, true],
+      ['1.24.0', false, true], ['1.25.0', false, false], ['1.25.1', true, false], ['1.26.2', true, false],
+      ['1.27', true, false], ['2.0.0', true, true], ['0.9.9', false, false], ['', false, false],
+    ];
+    for (const [version, directive, push] of cases) assert.deepEqual(http2Support(version), { directive, push }, version);
+    const vars = templateVariables(site({ nginxVersion: '1.22.1' }), '/d/lib');
+    assert.deepEqual([vars.HTTP2_DIRECTIVE_SUPPORTED, vars.HTTP2_PUSH_SUPPORTED, vars.HTTP2_SUPPORTED, vars.SPDY_SUPPORTED, vars.TLS13_SUPPORTED, vars.GRPC_SUPPORTED],
+      ['false', 'true', 'true', 'false', 'true', 'true']);
+    const newer = templateVariables(site({ nginxVersion: '1.26.0' }), '/d/lib');
+    assert.deepEqual([newer.HTTP2_DIRECTIVE_SUPPORTED, newer.HTTP2_PUSH_SUPPORTED], ['true', 'false']);
+  });
+
+  it('SSL_SERVER_NAME: empty without a certificate or while every covered domain is in NOSSL_SERVER_NAME; the global domains, last first, without vhosts', () => {
+    const names = ['web.test', 'www.web.test'];
+    assert.equal(templateVariables(site(), '/d/lib').SSL_SERVER_NAME, '');
+    // Dokku's NOSSL_SERVER_NAME lists all of the app's domains, so the covered ones are all taken out.
+    assert.equal(templateVariables(site({ tlsDir: '/t', certNames: names }), '/d/lib').SSL_SERVER_NAME, '');
+    assert.equal(sslServerName(site({ tlsDir: '/t', certNames: ['*.web.test'] }), ''), 'www.web.test');
+    assert.equal(sslServerName(site({ tlsDir: '/t', certNames: names }), ''), 'www.web.test web.test');
+    assert.equal(sslServerName(site({ tlsDir: '/t', certNames: ['other.test'] }), ''), '');
+    assert.equal(sslServerName(site({ tlsDir: '/t', certNames: names }), 'web.test'), 'www.web.test');
+    const vhostless = site({ hostnames: [], vhostEnabled: false, globalDomains: ['a.test', 'b.test'], tlsDir: '/t', certNames: ['x.test'] });
+    const vars = templateVariables(vhostless, '/d/lib');
+    assert.deepEqual([vars.NOSSL_SERVER_NAME, vars.SSL_SERVER_NAME], ['', 'b.test a.test']);
+    assert.equal(templateVariables({ ...vhostless, tlsDir: undefined }, '/d/lib').SSL_SERVER_NAME, '');
+  });
+
+  it('a certificate\'s names are its subject CN and DNS alternative names, as Dokku\'s get_ssl_hostnames reads them', function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-cert-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k'), '-out', path.join(dir, 'c'), '-days', '1',
+        '-subj', '/O=Test/CN=web.test', '-addext', 'subjectAltName=DNS:www.web.test,DNS:*.api.web.test,IP:127.0.0.1'], { stdio: 'ignore' });
+      assert.deepEqual(certificateNames(fs.readFileSync(path.join(dir, 'c'), 'utf8')), ['*.api.web.test', 'web.test', 'www.web.test']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(certificateNames('not a certificate'), []);
+  });
+
+  it('DOKKU_APP_<TYPE>_LISTENERS for each other running process type, only while web has listeners', () => {
+    const processes = { web: ['127.0.0.1:41001'], worker: ['127.0.0.1:5000', '127.0.0.1:5000'], 'queue-high': ['127.0.0.1:41005'] };
+    const target = { kind: 'upstreams' as const, upstreams: [{ host: '127.0.0.1', port: 41001 }], processes };
+    const vars = templateVariables(site({ target }), '/d/lib');
+    assert.deepEqual([vars.DOKKU_APP_WEB_LISTENERS, vars.DOKKU_APP_LISTENERS, vars.DOKKU_APP_WORKER_LISTENERS, vars.DOKKU_APP_QUEUE_HIGH_LISTENERS],
+      ['127.0.0.1:41001', '127.0.0.1:41001', '127.0.0.1:5000 127.0.0.1:5000', '127.0.0.1:41005']);
+    const none = templateVariables(site({ target: { ...target, upstreams: [] } }), '/d/lib');
+    assert.deepEqual([none.DOKKU_APP_WEB_LISTENERS, none.DOKKU_APP_WORKER_LISTENERS], ['', undefined]);
+    assert.deepEqual([vars.PASSED_LISTEN_IP_PORT, vars.DOKKU_APP_LISTEN_IP, vars.DOKKU_APP_LISTEN_PORT], ['', '', '']);
   });
 });

@@ -2,6 +2,7 @@
 // Dokku's nginx-vhosts passes it, mapped onto where Slipway's nginx listens; each `upstream APP-PORT`
 // block then gets Slipway's servers (its processes listen on their own ports, not on the container
 // port at addresses of their own as Dokku's containers do).
+import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import { render as renderSigil, SigilError } from '../../sigil/index.js';
 import { SlipwayError } from '../../errors.js';
@@ -23,7 +24,83 @@ function listenPort(scheme: string, hostPort: number, site: SiteInput): number {
   return hostPort;
 }
 
-/** Dokku's sigil variables for nginx.conf.sigil (plugins/nginx-vhosts' nginx_build_config). */
+/** Dokku's get_ssl_hostnames: the certificate's subject CN and DNS alternative names (none when it does not parse). */
+export function certificateNames(crt: string): string[] {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(crt);
+  } catch {
+    return [];
+  }
+  const names = new Set<string>();
+  const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
+  if (cn) names.add(cn);
+  for (const entry of (cert.subjectAltName ?? '').split(', ')) if (entry.startsWith('DNS:')) names.add(entry.slice(4));
+  return [...names].sort();
+}
+
+/** `nginx -v`'s version, as Dokku cuts it: what follows `nginx/` up to the first blank. */
+export function parseNginxVersion(output: string): string {
+  return (output.split('\n').find((l) => l.includes('/')) ?? '').split('/')[1]?.split(/\s/)[0] ?? '';
+}
+
+/**
+ * Dokku's is_http2_directive_supported (`http2 on;`: nginx 1.25.1 and later) and is_http2_push_enabled
+ * (`http2_push_preload`: nginx 1.13.9 up to, not including, 1.25, where push was removed). Missing
+ * version parts count as 0, as in Dokku's bash tests.
+ */
+export function http2Support(version: string | undefined): { directive: boolean; push: boolean } {
+  const [major = 0, minor = 0, patch = 0] = (version ?? '').split('.').map((p) => (/^[0-9]+$/.test(p) ? Number(p) : 0));
+  if (major >= 2) return { directive: true, push: true };
+  if (major !== 1) return { directive: false, push: false };
+  return {
+    directive: (minor === 25 && patch >= 1) || minor >= 26,
+    push: ((minor === 13 && patch >= 9) || minor >= 14) && minor < 25,
+  };
+}
+
+/**
+ * Dokku's SSL_SERVER_NAME: with a certificate, the app's domains that the certificate covers (or,
+ * after domains:disable, the global domains), less those already in NOSSL_SERVER_NAME, the last one
+ * first. NOSSL_SERVER_NAME holds all of the app's domains, so only an app without vhosts gets any.
+ */
+export function sslServerName(site: SiteInput, noSslServerName: string): string {
+  if (site.tlsDir === undefined) return '';
+  let candidates: readonly string[];
+  if (site.vhostEnabled !== false) {
+    // grep -E "^a|b$" as Dokku builds it: `.` literal, `*` one label; the anchors bind the first and last name only.
+    const names = [...new Set(site.certNames ?? [])].sort()
+      .map((n) => n.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^.]*'));
+    const covered = new RegExp(`^${names.join('|')}$`);
+    candidates = site.hostnames.filter((h) => covered.test(h));
+  } else {
+    candidates = site.globalDomains ?? [];
+  }
+  const already = (host: string): boolean => {
+    try {
+      // Dokku tests `[[ $NOSSL =~ (^|[[:space:]])$host($|[[:space:]]) ]]`: the name is a pattern there.
+      return new RegExp(`(^|\\s)${host}($|\\s)`).test(noSslServerName);
+    } catch {
+      return noSslServerName.split(' ').includes(host);
+    }
+  };
+  let out: string[] = [];
+  for (const host of candidates) if (!already(host)) out = [host, ...out];
+  return out.join(' ');
+}
+
+/** DOKKU_APP_<TYPE>_LISTENERS for each scaled process type (upper-cased, `-` as `_`), as Dokku adds them. */
+function processListeners(site: SiteInput): Record<string, string> {
+  if (site.target.kind !== 'upstreams' || site.target.upstreams.length === 0) return {};
+  const out: Record<string, string> = {};
+  for (const [type, listeners] of Object.entries(site.target.processes ?? {})) {
+    if (type === 'web') continue;
+    out[`DOKKU_APP_${type.toUpperCase().replace(/-/g, '_')}_LISTENERS`] = listeners.join(' ');
+  }
+  return out;
+}
+
+/** Dokku's sigil variables for nginx.conf.sigil (plugins/nginx-vhosts' fn-nginx-vhosts-render-template). */
 export function templateVariables(site: SiteInput, libRoot: string): Record<string, string> {
   const v = site.values;
   const dokkuRoot = path.dirname(path.dirname(site.includeDir));
@@ -36,12 +113,13 @@ export function templateVariables(site: SiteInput, libRoot: string): Record<stri
   const ip4 = v['bind-address-ipv4'] || site.listen.httpHost;
   const ip6 = v['bind-address-ipv6'] === '::' && isLoopback(site.listen.httpHost) ? '::1' : v['bind-address-ipv6'];
   const names = site.hostnames.filter((h) => /^[a-z0-9*.-]+$/i.test(h)).join(' ');
+  const http2 = http2Support(site.nginxVersion);
   return {
     APP: site.app,
     DOKKU_ROOT: dokkuRoot,
     DOKKU_LIB_ROOT: libRoot,
     NOSSL_SERVER_NAME: names,
-    SSL_SERVER_NAME: '',
+    SSL_SERVER_NAME: sslServerName(site, names),
     SSL_INUSE: ssl ? 'true' : '',
     APP_SSL_PATH: site.tlsDir ?? path.join(dokkuRoot, site.app, 'tls'),
     DOKKU_APP_LISTENERS: listeners,
@@ -52,8 +130,8 @@ export function templateVariables(site: SiteInput, libRoot: string): Record<stri
     SPDY_SUPPORTED: 'false',
     TLS13_SUPPORTED: 'true',
     HTTP2_SUPPORTED: 'true',
-    HTTP2_DIRECTIVE_SUPPORTED: 'false',
-    HTTP2_PUSH_SUPPORTED: 'false',
+    HTTP2_DIRECTIVE_SUPPORTED: String(http2.directive),
+    HTTP2_PUSH_SUPPORTED: String(http2.push),
     GRPC_SUPPORTED: 'true',
     NGINX_LOG_ROOT: path.dirname(v['access-log-path'] === 'off' ? v['error-log-path'] : v['access-log-path']),
     NGINX_ACCESS_LOG_FORMAT: v['access-log-format'],
@@ -86,6 +164,7 @@ export function templateVariables(site: SiteInput, libRoot: string): Record<stri
     PROXY_X_FORWARDED_PORT: v['x-forwarded-port-value'],
     PROXY_X_FORWARDED_PROTO: v['x-forwarded-proto-value'],
     PROXY_X_FORWARDED_SSL: v['x-forwarded-ssl'],
+    ...processListeners(site),
   };
 }
 

@@ -10,7 +10,7 @@ import { NginxServer } from './server.js';
 
 export { NginxServer, oneLine } from './server.js';
 export { renderSite, type SiteInput, type SiteMap, type SiteTarget, type NginxListen } from './render.js';
-export { renderCustom, templateVariables, type CustomTemplate } from './custom.js';
+export { renderCustom, templateVariables, http2Support, parseNginxVersion, certificateNames, type CustomTemplate } from './custom.js';
 export { NGINX_PROPERTIES, computeValues, findProperty, refuseValue, type NginxValues } from './properties.js';
 
 export class NginxProxy {
@@ -26,9 +26,11 @@ export class NginxProxy {
       const previous = await this.files.readAppConfig(app);
       const { custom, env, ...input } = await site();
       const full = { ...input, listen: this.server.listen };
-      // The app's own nginx.conf.sigil, unless disable-custom-config (a static site keeps Slipway's: nginx serves its files).
-      const own = custom && input.values['disable-custom-config'] !== 'true' && input.target.kind !== 'static';
-      await this.files.writeAppConfig(app, own ? renderCustom(full, custom, this.files.libRoot(), env ?? {}) : renderSite(full));
+      // The app's own nginx.conf.sigil, unless disable-custom-config, as Dokku only while the app has
+      // web listeners (a stopped app, or a static site that nginx serves itself, gets Slipway's own).
+      const own = custom && input.values['disable-custom-config'] !== 'true' && input.target.kind === 'upstreams' && input.target.upstreams.length > 0;
+      const text = own ? renderCustom({ ...full, nginxVersion: await this.server.version() }, custom, this.files.libRoot(), env ?? {}) : renderSite(full);
+      await this.files.writeAppConfig(app, text);
       const check = await this.server.test();
       if (!check.ok) {
         if (previous === undefined) await this.files.removeAppConfig(app);

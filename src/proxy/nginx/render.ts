@@ -9,7 +9,8 @@ export interface Upstream { readonly host: string; readonly port: number }
 export interface SiteMap { readonly scheme: string; readonly hostPort: number; readonly containerPort: number }
 
 export type SiteTarget =
-  | { kind: 'upstreams'; upstreams: readonly Upstream[] }
+  /** `processes`: every scaled process type's listeners (`host:port`), web's included, for Dokku's DOKKU_APP_<TYPE>_LISTENERS. */
+  | { kind: 'upstreams'; upstreams: readonly Upstream[]; processes?: Readonly<Record<string, readonly string[]>> }
   | { kind: 'static'; dir: string }
   | { kind: 'stopped' };
 
@@ -29,6 +30,14 @@ export interface SiteInput {
   acmeDir: string;
   values: NginxValues;
   listen: NginxListen;
+  /** False after domains:disable (the app has no hostnames; Dokku's SSL_SERVER_NAME then lists the global domains). */
+  vhostEnabled?: boolean;
+  /** The global domains ($DOKKU_ROOT/VHOST). */
+  globalDomains?: readonly string[];
+  /** The names the app's certificate covers (subject CN and DNS alternative names). */
+  certNames?: readonly string[];
+  /** The nginx version (`nginx -v`), which Dokku's HTTP2_* template variables follow. */
+  nginxVersion?: string;
 }
 
 /** The port the app's processes get as PORT: such a mapping goes to each process's own port. */

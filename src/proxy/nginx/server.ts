@@ -11,6 +11,7 @@ import { hostEnv } from '../../os/host-env.js';
 import { childrenOf, processAlive, processName, processTitle } from '../../os/process-group.js';
 import { SlipwayError } from '../../errors.js';
 import { listenAddress } from './render.js';
+import { parseNginxVersion } from './custom.js';
 
 export interface NginxCheck { ok: boolean; message: string }
 
@@ -128,6 +129,12 @@ export class NginxServer {
       throw new SlipwayError('E_NGINX_UNAVAILABLE', `nginx cannot be run (${this.settings.bin}): ${result.startError.message}`, 1, { cause: result.startError });
     }
     return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  }
+
+  /** `nginx -v`'s version (`1.22.1`), read at each call as Dokku does: an upgraded nginx is seen at once. */
+  async version(): Promise<string> {
+    const { output } = await this.run(['-v']);
+    return parseNginxVersion(output);
   }
 
   /** `nginx -t` on the whole configuration (every app's nginx.conf and its fragments). */
