@@ -24,7 +24,7 @@ import { fire, type TriggerScope } from './triggers.js';
 import { imageTag } from './image-tag.js';
 import { processListeners, Routes, type RouteTarget } from './routes.js';
 import { withDeployLock } from './locks.js';
-import { reportFailedStart, startReport } from './start-report.js';
+import { keepingOutput, reportFailedStart, startReport, type FailedOutput } from './start-report.js';
 import { oneOffCommand } from './one-off-command.js';
 import { DEFAULT_RUN_TTL_SECONDS, OneOffRuns } from './one-off-runs.js';
 import { restartPolicy, stopTimeoutMs } from './ps-settings.js';
@@ -122,6 +122,8 @@ export class AppController {
     const scope = this.scope(out, request);
     const artifact = this.artifact(app, release);
     const env = await appConfig(this.store, app);
+    // Dokku forgets the last failed deploy's containers as a new deploy starts; so does logs:failed here.
+    await this.store.logs.clearFailedDeploy(app);
     await fire(scope, 'pre-deploy', { APP: app, IMAGE_TAG: imageTag(release) });
     const previous = this.live.get(app);
     const graceMs = (await waitToRetire(this.store, app, env)).computed * 1000;
@@ -140,8 +142,14 @@ export class AppController {
     if (disabled.length) await this.stopBeforeStart(app, `Zero downtime is disabled for ${app} (${disabled.join(',')})`, out, await stopTimeoutMs(this.store, app));
     log.info1(out, `Starting ${app} v${release.version} (${formatScale(scale, ' ') || 'no process types'})`);
     if (skipped.length) log.info1(out, `Zero downtime checks skipped for ${app} (${skipped.join(',')})`);
-    const report = startReport(out);
-    const generation = await this.scheduler.start({ release: artifact, scale, env, report, restartPolicy: await restartPolicy(this.store, app) });
+    const { report, shown } = keepingOutput(startReport(out));
+    let generation: Generation;
+    try {
+      generation = await this.scheduler.start({ release: artifact, scale, env, report, restartPolicy: await restartPolicy(this.store, app) });
+    } catch (error) {
+      if (shown.length) await this.keepFailedOutput(app, release, shown, out);
+      throw error;
+    }
     try {
       const web = generation.instances().filter((i) => i.type === 'web');
       for (const i of web) log.verbose(out, `${i.id} on ${i.host}:${i.port}`);
@@ -155,7 +163,7 @@ export class AppController {
           checked: (type) => policy.mode(type) === 'enabled',
         });
       } catch (error) {
-        await reportFailedStart(this.scheduler, generation, report);
+        await this.keepFailedOutput(app, release, await reportFailedStart(this.scheduler, generation, report), out);
         throw error;
       }
       for (const i of web) await fire(scope, 'check-deploy', { APP: app, CONTAINER_ID: i.id, PROC_TYPE: i.type, PORT: String(i.port ?? ''), IP: i.host });
@@ -174,6 +182,12 @@ export class AppController {
       throw error;
     }
     this.retireOthers(app, generation, graceMs, out, await stopTimeoutMs(this.store, app));
+  }
+
+  /** logs:failed shows it until the app's next start; failing to keep it does not change the deploy's outcome. */
+  private async keepFailedOutput(app: AppName, release: ReleaseRecord, instances: FailedOutput, out: Out): Promise<void> {
+    await this.store.logs.saveFailedDeploy(app, { version: release.version, at: new Date().toISOString(), instances })
+      .catch((error: Error) => log.warn(out, `Cannot keep the failed processes' output for logs:failed: ${error.message}`));
   }
 
   /** Switch the proxy, fire post-deploy; if that fails, switch back and rethrow. */

@@ -26,13 +26,39 @@ export function publishReport(out: Out): PublishReport {
   };
 }
 
-/** Each instance's last lines, fresh from the engine when it can tell, else what it remembered. */
-export async function reportFailedStart(scheduler: Scheduler, generation: Generation, report: StartReport): Promise<void> {
+/** At most this many lines of each process are kept for logs:failed (the pusher sees FAILED_START_LINES). */
+export const FAILED_DEPLOY_LINES = 1000;
+
+export type FailedOutput = Array<{ id: string; lines: string[] }>;
+
+/**
+ * Each instance's last lines, fresh from the engine when it can tell, else what it remembered:
+ * the pusher is shown the last few, and all that was read is returned for logs:failed.
+ */
+export async function reportFailedStart(scheduler: Scheduler, generation: Generation, report: StartReport): Promise<FailedOutput> {
+  const captured: FailedOutput = [];
   for (const info of generation.instances()) {
-    const remembered = info.recentOutput.slice(-FAILED_START_LINES);
+    const remembered = [...info.recentOutput];
     const lines = scheduler.lastOutput
-      ? await scheduler.lastOutput(generation, info.id, FAILED_START_LINES).catch(() => remembered)
+      ? await scheduler.lastOutput(generation, info.id, FAILED_DEPLOY_LINES).catch(() => remembered)
       : remembered;
-    report.output(info.id, lines);
+    report.output(info.id, lines.slice(-FAILED_START_LINES));
+    captured.push({ id: info.id, lines });
   }
+  return captured;
+}
+
+/** A StartReport that also keeps what the engine showed (a start that failed inside the engine). */
+export function keepingOutput(report: StartReport): { report: StartReport; shown: FailedOutput } {
+  const shown: FailedOutput = [];
+  return {
+    shown,
+    report: {
+      warn: (line) => report.warn(line),
+      output: (instance, lines) => {
+        shown.push({ id: instance, lines: [...lines] });
+        report.output(instance, lines);
+      },
+    },
+  };
 }

@@ -32,7 +32,7 @@ export type { EnvMap } from './env-file.js';
 export { type StoredKey, type KeyFileView, type KeyLineProblem, ensureHostKey } from './key-store.js';
 export type { ReleaseRecord, ReleaseStatus } from './release-store.js';
 export { type Scale, parseScaleText, formatScale } from './ps-store.js';
-export type { RotatingLog } from './log-files.js';
+export type { RotatingLog, FailedDeployLogs } from './log-files.js';
 export { DEFAULT_LOG_MAX_SIZE, logMaxBytes } from './log-files.js';
 export type { GenerationRecord, InstanceRecord } from './process-records.js';
 export type { StoredToken } from './git-store.js';

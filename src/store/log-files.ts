@@ -8,6 +8,17 @@ import type { AppName } from '../names.js';
 import { isMissing, unlessMissing } from '../os/missing.js';
 import { GLOBAL } from './layout.js';
 import type { PropertyStore } from './properties.js';
+import { writeFileAtomic } from './atomic.js';
+
+/** What logs:failed shows: the output of each process of the app's last start that failed its checks. */
+export interface FailedDeployLogs {
+  version: number;
+  at: string;
+  instances: Array<{ id: string; lines: string[] }>;
+}
+
+/** Beside the process logs (not a `.log` file, so `logs` never reads it); gone with the app. */
+const FAILED_DEPLOY_FILE = 'failed-deploy.json';
 
 export const LOG_SIZE_CAP = 1024 * 1024;
 /** logs:set max-size when unset (Dokku's default is 10m; Slipway keeps its 1 MiB files). */
@@ -137,6 +148,29 @@ export class LogStore {
 
   open(app: AppName, id: string, cap = LOG_SIZE_CAP): RotatingLog {
     return new RotatingLog(this.file(app, id), cap);
+  }
+
+  /** A start of the app failed its checks: its processes' output, kept until the next start (Dokku's failed-containers). */
+  async saveFailedDeploy(app: AppName, record: FailedDeployLogs): Promise<void> {
+    await fsp.mkdir(this.layout.logsDir(app), { recursive: true });
+    await writeFileAtomic(path.join(this.layout.logsDir(app), FAILED_DEPLOY_FILE), `${JSON.stringify(record)}\n`, 0o640);
+  }
+
+  /** The app's last failed start, unless a start came after it. */
+  async failedDeploy(app: AppName): Promise<FailedDeployLogs | undefined> {
+    const text = await unlessMissing(fsp.readFile(path.join(this.layout.logsDir(app), FAILED_DEPLOY_FILE), 'utf8'), undefined);
+    if (text === undefined) return undefined;
+    try {
+      const record = JSON.parse(text) as FailedDeployLogs;
+      return Array.isArray(record.instances) ? record : undefined;
+    } catch (error) {
+      throw new Error(`${FAILED_DEPLOY_FILE} of ${app} is not JSON: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** A new start begins: what failed before no longer describes the app (Dokku removes failed-containers here). */
+  async clearFailedDeploy(app: AppName): Promise<void> {
+    await fsp.rm(path.join(this.layout.logsDir(app), FAILED_DEPLOY_FILE), { force: true });
   }
 
   /** The last `count` lines across the app's processes (only `type` when given), oldest first. */

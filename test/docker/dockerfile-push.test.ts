@@ -178,6 +178,12 @@ describe('Dockerfile apps on docker-local (real server, ssh, git and Docker Engi
     assert.deepEqual(await page(), { status: 200, body: 'version v2\n' });
     const list = await appContainers();
     assert.deepEqual(list.map((c) => c.labels[LABEL.release]), ['2'], 'the failed generation left no container');
+    // logs:failed still shows what the failed container wrote (httpd -vv logged the check's requests), raw.
+    const failed = await running().ssh(['logs:failed', APP]);
+    assert.equal(failed.code, 0, failed.stderr);
+    assert.equal(failed.stdout.split('\n')[0], `=====> ${APP} failed deploy logs`);
+    assert.match(failed.stdout, /^\S.*url:\/missing/m);
+    assert.doesNotMatch(failed.stdout, /app\[web\.1\]/);
     await git(['reset', '-q', '--hard', 'HEAD~1']);
   });
 

@@ -1,7 +1,10 @@
 // logs APP [-t] [-n N] [-p TYPE]: an app's process output, `TIME app[web.1]: text` lines;
-// -t keeps following until the client disconnects.
+// -t keeps following until the client disconnects. logs:failed: the last failed start's output.
 import type { CommandSet } from '../../commands/registry.js';
-import { existingApp } from '../shared/invocation.js';
+import { existingApp, out } from '../shared/invocation.js';
+import { runForAllAppsSerially } from '../shared/all-apps.js';
+import type { Invocation } from '../../commands/types.js';
+import type { AppName } from '../../names.js';
 import { requirePlatform } from '../shared/platform.js';
 import { UsageError } from '../../errors.js';
 import type { Services } from '../../services.js';
@@ -9,7 +12,7 @@ import { DEFAULT_LOG_MAX_SIZE, GLOBAL, logMaxBytes, type Scope } from '../../sto
 import { shown } from '../../names.js';
 import { runReport, type ReportRows } from '../report/run-report.js';
 import { propertyOf, setProperty, type PropertySpec } from '../shared/property-set.js';
-import { prefix } from '../../log.js';
+import { log, prefix } from '../../log.js';
 
 /** Output waiting for a slow `logs -t` reader, at most (the rest is dropped and counted). */
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
@@ -47,6 +50,23 @@ async function maxSizeRows(services: Services, scope: Scope): Promise<ReportRows
   return rows;
 }
 
+/**
+ * Dokku's logs:failed for one app: a header, then the raw output of each process of the last start
+ * that failed its checks (kept until the app's next start), or its warning when there is none.
+ */
+async function failedLogs(inv: Invocation, services: Services, app: AppName): Promise<void> {
+  const o = out(inv);
+  log.info2(o, `${app} failed deploy logs`);
+  const record = await services.store.logs.failedDeploy(app);
+  if (!record || record.instances.length === 0) {
+    log.warn(o, 'No failed containers found');
+    return;
+  }
+  for (const instance of record.instances) {
+    if (instance.lines.length) inv.io.stdout.write(`${instance.lines.join('\n')}\n`);
+  }
+}
+
 export const logsCommands: CommandSet = {
   plugin: 'logs',
   summary: 'Show the output of an app\'s processes',
@@ -81,6 +101,18 @@ export const logsCommands: CommandSet = {
           stdout.write(`${quiet ? line.replace(/^\S+ app\[[^\]]*\]: /, '') : line}\n`);
         };
         await requirePlatform(services).logs(app, { lines: Number(num), follow: set.has('-t') || set.has('--tail'), type }, write, inv.signal);
+      },
+    },
+    {
+      name: 'logs:failed',
+      options: ['--all'],
+      help: { usage: 'logs:failed [--all|<app>]', description: 'Shows the last failed deploy logs' },
+      async run(inv, services) {
+        if (inv.options.set.has('--all')) {
+          await runForAllAppsSerially(inv, services, 'logs:failed', (app) => failedLogs(inv, services, app));
+          return;
+        }
+        await failedLogs(inv, services, await existingApp(services, inv.options.positional[0]));
       },
     },
     {

@@ -37,6 +37,17 @@ export async function runForAllApps(
   }
   const serial = workers === 0 || workers === 1;
   if (serial) log.warn(o, `Running ${name} in serial mode`);
+  await eachApp(inv, services, name, serial ? 1 : workers, command);
+}
+
+/** Dokku's serial-only `--all` (logs:failed): every app in turn, without a word on the mode. */
+export function runForAllAppsSerially(inv: Invocation, services: Services, name: string, command: (app: AppName) => Promise<void>): Promise<void> {
+  return eachApp(inv, services, name, 1, command);
+}
+
+async function eachApp(inv: Invocation, services: Services, name: string, workers: number, command: (app: AppName) => Promise<void>): Promise<void> {
+  const o = out(inv);
+  const serial = workers === 1;
   const apps = await services.store.apps.list();
   if (apps.length === 0) {
     log.warn(o, 'You haven\'t deployed any applications yet');
@@ -55,7 +66,7 @@ export async function runForAllApps(
       }
     }
   };
-  await Promise.all(Array.from({ length: serial ? 1 : workers }, worker));
+  await Promise.all(Array.from({ length: workers }, worker));
   if (errors > 0) {
     throw new SlipwayError('E_ALL_APPS_FAILED', serial ? `${name} command returned ${errors} errors` : `Encountered ${errors} errors during parallel run`, 1);
   }
