@@ -1,11 +1,12 @@
 // The functions a sigil template can call: Go text/template's builtins (and, or, not, len, index,
 // slice, print, printf, println, eq, ne, lt, le, gt, ge, html, js, urlquery) and sigil's own
 // (split, join, default, replace, trim, lower, upper, …), with sigil's argument order (the piped
-// value last). sh, httpget, jmespath, yaml and toyaml are refused: Slipway runs no shell or
-// network from a template and ships no YAML parser.
+// value last). sh and httpget are refused: Slipway runs no shell or network from a template.
 import fs from 'node:fs';
 import path from 'node:path';
 import { sprintf } from './format.js';
+import { search } from './jmespath.js';
+import { isYamlMap, parseYaml, toYaml } from './yaml.js';
 import {
   asInt, asList, asString, equal, less, NamedReader, sprint, stringish, TemplateError, truth, typeName, type Value,
 } from './values.js';
@@ -250,7 +251,13 @@ export const FUNCTIONS: Record<string, TemplateFunction> = {
       throw new TemplateError((error as Error).message);
     }
   }),
-  tojson: fn(1, 1, ([v]) => toJson(v)),
+  tojson: fn(1, 1, ([v]) => {
+    // sigil converts a yaml mapping's keys to strings through nested mappings, not through lists.
+    const inList = (x: Value, listed: boolean): boolean => (listed && isYamlMap(x))
+      || (Array.isArray(x) && x.some((i) => inList(i, true))) || (x instanceof Map && [...x.values()].some((i) => inList(i, listed)));
+    if (inList(v, false)) throw new TemplateError('json: unsupported type: map[interface {}]interface {}');
+    return toJson(v);
+  }),
   pointer: fn(2, 2, ([p, v]) => {
     if (!(v instanceof Map)) throw new TemplateError('pointer needs a map type');
     let cur: Value = v;
@@ -312,7 +319,7 @@ export const FUNCTIONS: Record<string, TemplateFunction> = {
   }),
   sh: refused('sh', 'no shell from templates'),
   httpget: refused('httpget', 'no network from templates'),
-  jmespath: refused('jmespath', 'not implemented'),
-  yaml: refused('yaml', 'not implemented'),
-  toyaml: refused('toyaml', 'not implemented'),
+  jmespath: fn(2, 2, ([expression, v]) => search(asString(expression), v)),
+  yaml: fn(1, 1, ([v], ctx) => parseYaml(read(v, ctx))),
+  toyaml: fn(1, 1, ([v]) => toYaml(v)),
 };
