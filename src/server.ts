@@ -19,6 +19,7 @@ import { startPlatform } from './deploy/platform.js';
 import { startGit, GIT_VERBS, type GitService } from './git/index.js';
 import type { PushDeployer } from './deploy/types.js';
 import { startCronRunner } from './core/cron/runner.js';
+import { globalTasks } from './core/cron/global-tasks.js';
 import { startRenewalJob } from './core/letsencrypt/schedule.js';
 import { PassThrough } from 'node:stream';
 import { DashboardServer } from './dashboard/server.js';
@@ -118,12 +119,21 @@ export async function startServer(settings: Settings, log: (line: string) => voi
     const io = { stdin: new PassThrough().end(), stdout: output, stderr: output, tty: false };
     return booted.router.run({ argv: ['letsencrypt:auto-renew'], identity: SERVER_IDENTITY, io, signal: controller.signal });
   }, serverLog);
-  // app.json cron tasks: run at their times inside the server, as `cron:run APP ID` (output to its log).
-  const cron = startCronRunner(services, (app, id) => {
+  // app.json cron tasks: run at their times inside the server, as `cron:run APP ID` (output to its log);
+  // the tasks plugins inject with cron-entries: their command lines, output to their log file or to the server's.
+  const logged = (prefix: string) => {
     const output = new PassThrough();
-    output.on('data', (chunk: Buffer) => { for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) serverLog(`cron ${app}: ${line}`); });
-    const io = { stdin: new PassThrough().end(), stdout: output, stderr: output, tty: false };
-    return booted.router.run({ argv: ['cron:run', app, id], identity: SERVER_IDENTITY, io, signal: controller.signal });
+    output.on('data', (chunk: Buffer) => { for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) serverLog(`${prefix}: ${line}`); });
+    return output;
+  };
+  const cron = startCronRunner(services, {
+    runTask: (app, id) => {
+      const output = logged(`cron ${app}`);
+      const io = { stdin: new PassThrough().end(), stdout: output, stderr: output, tty: false };
+      return booted.router.run({ argv: ['cron:run', app, id], identity: SERVER_IDENTITY, io, signal: controller.signal });
+    },
+    globalTasks: () => globalTasks(services, ctx, (line) => serverLog(`cron: ${line}`)),
+    runGlobal: (task) => services.plugins.runCronEntry(task.command, task.logFile, logged(`cron --global ${task.id}`), ctx),
   }, serverLog);
   const dashboardLines: string[] = [];
   if (settings.dashboardListen) {

@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Settings } from '../settings.js';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import type { CommandIO, GlobalFlags, HelpLine } from '../commands/types.js';
 import type { RequestContext } from '../request-context.js';
 import { discoverPlugins, fingerprintPlugins, isExecutable, type Plugin } from './discovery.js';
@@ -14,6 +14,9 @@ import { HeldOutput } from './held-output.js';
 import { SlipwayError } from '../errors.js';
 import { unlessMissing } from '../os/missing.js';
 import { TRIGGERS, triggerArgv, type FiredTrigger, type TriggerSpec, type TriggerValues } from './trigger-table.js';
+
+/** What runs a cron-entries task's command line (Dokku's crontab sets SHELL=/bin/bash). */
+const BASH = '/bin/bash';
 
 /** A request as the plugin host runs it: who (SSH_USER, SSH_NAME), its global flags, its streams, its signal. */
 export interface RunContext extends RequestContext {
@@ -465,6 +468,34 @@ export class PluginHost {
       outcomes.push({ plugin: plugin.name, output: failed ? '' : result.stdout, stderr: failed ? '' : result.stderr, failure: failed ? failureOf(result, plugin.dir, this.settings.pluginInfoTimeoutSeconds) : undefined });
     }
     return outcomes;
+  }
+
+  /**
+   * Run one task a plugin injected with cron-entries, as Dokku's crontab line does: COMMAND by bash,
+   * from $DOKKU_ROOT, its stdout and stderr appended to LOGFILE (`&>>`), else written to `output`.
+   * It gets the plugin environment (dokkurc sourced; `dokku` on PATH is this server's CLI).
+   * Resolves to its exit code; a LOGFILE that cannot be opened is said on `output`, exit 1.
+   */
+  async runCronEntry(command: string, logFile: string | undefined, output: Writable, ctx: RunContext): Promise<number> {
+    let handle: fs.FileHandle | undefined;
+    if (logFile !== undefined) {
+      try {
+        handle = await fs.open(logFile, 'a', 0o640);
+      } catch (error) {
+        output.write(`cannot open ${logFile}: ${(error as Error).message}\n`);
+        return 1;
+      }
+    }
+    const sink = handle?.createWriteStream() ?? output;
+    try {
+      const result = await runExecutable(BASH, ['-c', command], {
+        env: await this.triggerEnv(ctx), stdout: sink, stderr: sink, stdin: undefined, signal: ctx.signal,
+        cwd: await this.existingDir(this.settings.dokkuRoot),
+      });
+      return result.exitCode;
+    } finally {
+      if (handle) await new Promise<void>((resolve) => { sink.end(() => resolve()); });
+    }
   }
 
   /**

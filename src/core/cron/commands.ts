@@ -6,7 +6,10 @@ import type { CommandSet } from '../../commands/registry.js';
 import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
 import { GLOBAL, type Scope } from '../../store/index.js';
-import { existingApp, requireArgs } from '../shared/invocation.js';
+import type { RunContext } from '../../plugins/host.js';
+import { existingApp, out, requireArgs } from '../shared/invocation.js';
+import { log } from '../../log.js';
+import { globalTaskJson, globalTasks, type GlobalCronTask } from './global-tasks.js';
 import { requirePlatform } from '../shared/platform.js';
 import { runReport, type ReportRows } from '../report/run-report.js';
 import { computedProperty, propertyOf, setProperty, type PropertySpec } from '../shared/property-set.js';
@@ -16,6 +19,7 @@ import { CRON_PLUGIN, TASK_MAINTENANCE_PREFIX, computedMaintenance, policyOf, ta
 
 export { base36, cronId, tasks, type CronTask } from './tasks.js';
 
+const LIST_USAGE = 'cron:list [--format json|stdout] [--global|<app>]';
 const SET_USAGE = 'cron:set [--global|<app>] <key> <value>';
 const RUN_USAGE = 'cron:run <app> <cron_id> [--detach] [--ttl-seconds SECONDS]';
 
@@ -29,20 +33,25 @@ function columns(rows: string[][]): string {
 }
 
 /** The Maintenance column: why a task is skipped, the task's own setting first (Dokku's words). */
-function maintenanceCell(task: CronTask): string {
+function maintenanceCell(task: CronTask | GlobalCronTask): string {
   if (task['task-in-maintenance']) return 'true (task)';
   if (task['app-in-maintenance']) return 'true (app)';
   return 'false';
 }
 
-async function list(inv: Invocation, services: Services): Promise<void> {
+/** cron:list APP, or --global: the tasks plugins inject with cron-entries (Dokku lists only those there). */
+async function list(inv: Invocation, services: Services, ctx: RunContext): Promise<void> {
   const format = inv.options.values.get('--format') ?? 'stdout';
   if (format !== 'stdout' && format !== 'json') throw new UsageError('Invalid format specified, supported formats: json, stdout');
-  requireArgs(inv.options.positional, 1, 'cron:list [--format json|stdout] <app>');
-  const app = await existingApp(services, inv.options.positional[0]);
-  const found = await tasks(services, app);
+  let found: Array<CronTask | GlobalCronTask>;
+  if (inv.options.set.has(GLOBAL)) {
+    found = await globalTasks(services, ctx, (line) => log.warn(out(inv), line));
+  } else {
+    requireArgs(inv.options.positional, 1, LIST_USAGE);
+    found = await tasks(services, await existingApp(services, inv.options.positional[0]));
+  }
   if (format === 'json') {
-    inv.io.stdout.write(`${JSON.stringify(found)}\n`);
+    inv.io.stdout.write(`${JSON.stringify(found.map((t) => ('global' in t ? globalTaskJson(t) : t)))}\n`);
     return;
   }
   const rows = [['ID', 'Schedule', 'Concurrency', 'Maintenance', 'Command'], ...found.map((t) => [t.id, t.schedule, t.concurrency_policy, maintenanceCell(t), t.command])];
@@ -121,7 +130,7 @@ export const cronCommands: CommandSet = {
   summary: 'Manage scheduled cron tasks of an app (app.json cron entries)',
   access: { who: 'app' },
   commands: [
-    { name: 'cron:list', options: ['--format='], help: { usage: 'cron:list <app> [--format json|stdout]', description: 'List scheduled cron tasks for an app' }, run: list },
+    { name: 'cron:list', options: ['--format=', GLOBAL], help: { usage: LIST_USAGE, description: 'List scheduled cron tasks for an app, or (--global) those plugins add' }, run: list },
     { name: 'cron:run', options: ['--detach', '--ttl-seconds='], help: { usage: RUN_USAGE, description: 'Run a cron task on the fly' }, run },
     { name: 'cron:set', help: { usage: SET_USAGE, description: 'Set or clear a cron property for an app (maintenance; mailto, mailfrom: --global)' }, run: set },
     { name: 'cron:suspend', help: { usage: 'cron:suspend <app> <cron_id>', description: 'Suspend a cron task' }, run: taskSwitch('true') },
