@@ -64,6 +64,7 @@ export const ERROR_CODES = {
   E_PROXY_INVALID_STATIC_DIR: 'proxy and domains',
   E_PROXY_HOSTNAME_IN_USE: 'proxy and domains',
   E_PROXY_PORT_IN_USE: 'proxy and domains',
+  E_INVALID_PROXY_PORT: 'proxy and domains',
   E_PROXY_LISTEN: 'proxy and domains',
   E_NGINX_UNAVAILABLE: 'proxy and domains',
   E_NGINX_INVALID: 'proxy and domains',

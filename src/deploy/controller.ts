@@ -483,6 +483,11 @@ export class AppController {
     if (live) await this.routes.apply(app, live.target);
   }
 
+  /** The route off every proxy; the processes keep running, and the next publish brings it back. */
+  async clearRoute(app: AppName): Promise<void> {
+    await this.routes.remove(app);
+  }
+
   async destroy(app: AppName, out: Out): Promise<void> {
     await withDeployLock(this.store, app, async () => {
       if (this.live.has(app)) log.info1(out, `Stopping ${app} processes`);

@@ -53,7 +53,7 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
   const nginx = new NginxProxy(new NginxServer(settings.nginx, services.store.nginx), services.store.nginx);
   // Apps without vhosts (domains:disable) get a listener per host port, beside the shared one.
   const portProxies = new PortProxies(settings.httpListen.host, { onError, trustedProxies: settings.trustedProxies });
-  const routes = new Routes(proxy, services.store, httpPort, nginx, { proxies: portProxies, host: settings.httpListen.host });
+  const routes = new Routes(proxy, services.store, httpPort, nginx, { proxies: portProxies, host: settings.httpListen.host }, httpsPort);
   const controller = new AppController(services, scheduler, routes, log);
   const pipeline = new DeployPipeline(services, controller, options.builders ?? defaultBuilders(), () => httpPort, log);
 
@@ -80,6 +80,7 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
     runs: (app) => controller.runs(app),
     enter: (app, instance, argv, io, signal) => controller.enter(app, instance, argv, io, signal),
     routesChanged: (app) => controller.refreshRoute(app),
+    routesCleared: (app) => controller.clearRoute(app),
     // A restart waiting on its new processes stops when the caller leaves; the config is already saved.
     configChanged: (app, out, request) => controller.restart(app, out, request, { quietIfIdle: true, source: 'config-redeploy' }),
     destroy: (app, out) => controller.destroy(app, out),

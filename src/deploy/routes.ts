@@ -86,39 +86,74 @@ export function mappedUpstreams(upstreams: Upstream[], maps: PortMap[], listenPo
   });
 }
 
+/** The shared listeners' own ports (the built-in proxy's), which stand for 80 and 443 as those do. */
+export interface SharedPorts { http?: number; https?: number }
+
+/** A mapping's host port that is a shared listener's, so it stands for the app's proxy port instead. */
+function sharedListener(map: PortMap, shared: SharedPorts): 'http' | 'https' | undefined {
+  if (map.scheme === 'http' && (map.hostPort === 80 || map.hostPort === shared.http)) return 'http';
+  if (map.scheme === 'https' && (map.hostPort === 443 || map.hostPort === shared.https)) return 'https';
+  return undefined;
+}
+
 /**
- * The http mappings an app without vhosts (domains:disable) is served on, by its mapping's host
- * port: its own mappings, else the detected ones (http:80:5000 by default). Host port 80 (and the
- * built-in listener's own port) is the shared listener, so, as in Dokku, it stands for the app's
- * `proxy-port` instead (a random open high port): none yet, none there. https mappings are left out.
+ * The mappings of an app without vhosts before its proxy ports are put in: its own mappings, else
+ * the detected ones (http:80:5000 by default); with a certificate, its https mappings too, and
+ * https:443 to the http mapping's container port when it has none (as nginx does with vhosts).
+ * Without a certificate https mappings are left out (Dokku's nginx ignores them with a warning).
  */
-export async function vhostlessMaps(store: Store, app: AppName, sharedPort?: number): Promise<PortMap[]> {
+async function vhostlessBaseMaps(store: Store, app: AppName): Promise<PortMap[]> {
   const own = await store.ports.get(app);
   const maps = own.length ? own : await store.ports.detected(app);
-  const proxyPort = await store.ports.proxyPort(app);
+  if (!await store.certs.get(app)) return maps.filter((m) => m.scheme === 'http');
+  const served = maps.filter((m) => m.scheme === 'http' || m.scheme === 'https');
+  if (served.some((m) => m.scheme === 'https')) return served;
+  const http = served.find((m) => m.scheme === 'http');
+  return [...served, { scheme: 'https', hostPort: 443, containerPort: http?.containerPort ?? DEFAULT_CONTAINER_PORT }];
+}
+
+/**
+ * The http and https mappings an app without vhosts (domains:disable) is served on, by host port.
+ * Host ports 80 and 443 (and the built-in listeners' own ports) are the shared listeners, so, as in
+ * Dokku, they stand for the app's `proxy-port` and `proxy-ssl-port` (proxy:set, app then global;
+ * else a random open high port): none yet, none there. Other host ports are served as they are.
+ */
+export async function vhostlessMaps(store: Store, app: AppName, shared: SharedPorts = {}): Promise<PortMap[]> {
+  const ports = { http: await store.ports.proxyPort(app), https: await store.ports.proxySslPort(app) };
   const byPort = new Map<number, PortMap>();
-  for (const map of maps) {
-    if (map.scheme !== 'http') continue;
-    const shared = map.hostPort === 80 || map.hostPort === sharedPort;
-    const hostPort = shared ? proxyPort : map.hostPort;
+  for (const map of await vhostlessBaseMaps(store, app)) {
+    const listener = sharedListener(map, shared);
+    const hostPort = listener === undefined ? map.hostPort : ports[listener];
     if (hostPort !== undefined && !byPort.has(hostPort)) byPort.set(hostPort, { ...map, hostPort });
   }
   return [...byPort.values()];
 }
 
-/** Whether such an app needs a proxy-port (a mapping on the shared listener) and has none. */
-export async function needsProxyPort(store: Store, app: AppName, sharedPort?: number): Promise<boolean> {
-  if (await store.ports.proxyPort(app) !== undefined) return false;
-  const own = await store.ports.get(app);
-  const maps = own.length ? own : await store.ports.detected(app);
-  return maps.some((m) => m.scheme === 'http' && (m.hostPort === 80 || m.hostPort === sharedPort));
+/** Which proxy ports such an app needs (a mapping on a shared listener) and has none of. */
+export async function missingProxyPorts(store: Store, app: AppName, shared: SharedPorts = {}): Promise<{ http: boolean; https: boolean }> {
+  const needed = new Set((await vhostlessBaseMaps(store, app)).map((m) => sharedListener(m, shared)));
+  return {
+    http: needed.has('http') && await store.ports.proxyPort(app) === undefined,
+    https: needed.has('https') && await store.ports.proxySslPort(app) === undefined,
+  };
 }
 
-/** Dokku's step at proxy configuration: a random open high port for an app without vhosts. */
-export async function assignProxyPort(store: Store, app: AppName, host: string): Promise<number> {
-  const port = await freePort(host);
-  await store.ports.setProxyPort(app, port);
-  return port;
+/**
+ * Dokku's step at proxy configuration (ports-configure): a random open high port for each proxy
+ * port an app without vhosts lacks, kept as the app's own value. `say` gets Dokku's lines.
+ */
+export async function assignProxyPorts(store: Store, app: AppName, host: string, shared: SharedPorts = {}, say?: (line: string) => void): Promise<void> {
+  const missing = await missingProxyPorts(store, app, shared);
+  if (missing.http) {
+    say?.('No port set, setting to random open high port');
+    const port = await freePort(host);
+    await store.ports.setProxyPort(app, port);
+    say?.(`Random port ${port}`);
+  }
+  if (missing.https) {
+    say?.('No ssl port set, setting to random open high port');
+    await store.ports.setProxySslPort(app, await freePort(host));
+  }
 }
 
 export class Routes {
@@ -129,6 +164,8 @@ export class Routes {
     readonly nginx?: NginxProxy,
     /** Listeners of their own for apps without vhosts; the port host is SLIPWAY_HTTP_LISTEN's. */
     private readonly ports?: { proxies: PortProxies; host: string },
+    /** The built-in HTTPS listener's port, when it has one (443 mappings stand for it). */
+    private readonly httpsPort?: number,
   ) {}
 
   hostnames(app: AppName): Promise<string[]> {
@@ -167,11 +204,14 @@ export class Routes {
     if (!this.ports) return;
     const targets = new Map<number, PortTarget>();
     if (!await this.store.domains.vhostEnabled(app)) {
-      if (await needsProxyPort(this.store, app, this.listenPort)) await assignProxyPort(this.store, app, this.ports.host);
-      for (const map of await vhostlessMaps(this.store, app, this.listenPort)) {
-        if (target.kind === 'static') targets.set(map.hostPort, { kind: 'static', dir: target.dir });
-        else if (target.kind === 'stopped') targets.set(map.hostPort, { kind: 'upstreams', upstreams: [] });
-        else targets.set(map.hostPort, { kind: 'upstreams', upstreams: mappedUpstreams(target.upstreams, [map], map.hostPort) });
+      const shared = { http: this.listenPort, https: this.httpsPort };
+      await assignProxyPorts(this.store, app, this.ports.host, shared);
+      const cert = await this.store.certs.get(app);
+      for (const map of await vhostlessMaps(this.store, app, shared)) {
+        const tls = map.scheme === 'https' ? { tls: cert } : {};
+        if (target.kind === 'static') targets.set(map.hostPort, { kind: 'static', dir: target.dir, ...tls });
+        else if (target.kind === 'stopped') targets.set(map.hostPort, { kind: 'upstreams', upstreams: [], ...tls });
+        else targets.set(map.hostPort, { kind: 'upstreams', upstreams: mappedUpstreams(target.upstreams, [{ ...map, scheme: 'http' }], map.hostPort), ...tls });
       }
     }
     await this.ports.proxies.set(app, targets);
@@ -186,13 +226,15 @@ export class Routes {
       const [own, global] = await Promise.all([this.store.properties.list('nginx', app), this.store.properties.list('nginx', GLOBAL)]);
       const template = await files.readCustomTemplate(app);
       const templateName = path.basename(own.get('nginx-conf-sigil-path') || global.get('nginx-conf-sigil-path') || 'nginx.conf.sigil');
+      const vhosts = await this.store.domains.vhostEnabled(app);
       return {
         app,
         hostnames: await this.hostnames(app),
-        vhostEnabled: await this.store.domains.vhostEnabled(app),
+        vhostEnabled: vhosts,
         globalDomains: await this.store.domains.global(),
         certNames: cert ? certificateNames(cert.crt) : undefined,
         maps: await this.nginxMaps(app, cert !== undefined),
+        ...(vhosts ? {} : { proxyPorts: { http: await this.store.ports.proxyPort(app), https: await this.store.ports.proxySslPort(app) } }),
         target,
         tlsDir: cert ? this.store.certs.dir(app) : undefined,
         includeDir: files.includeDir(app),
@@ -206,7 +248,7 @@ export class Routes {
   /** nginx's mappings: without vhosts, Dokku's (server blocks without server_name on the app's own ports). */
   private async nginxMaps(app: AppName, hasCert: boolean): Promise<SiteMap[]> {
     if (await this.store.domains.vhostEnabled(app)) return nginxPortMaps(this.store, app, hasCert);
-    if (await needsProxyPort(this.store, app)) await assignProxyPort(this.store, app, this.ports?.host ?? '127.0.0.1');
+    await assignProxyPorts(this.store, app, this.ports?.host ?? '127.0.0.1');
     return vhostlessMaps(this.store, app);
   }
 

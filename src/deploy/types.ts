@@ -139,6 +139,8 @@ export interface AppPlatform {
   runs(app: AppName): OneOffRun[];
   /** Domains changed: publish the app's route again with its new hostnames. */
   routesChanged(app: AppName): Promise<void>;
+  /** proxy:clear-config: the app's route off its proxy (nginx: its nginx.conf removed) until it is published again. */
+  routesCleared(app: AppName): Promise<void>;
   /** Config changed: restart the app's processes so they see it; nothing when it does not run. */
   configChanged(app: AppName, out: Out, request: RequestContext): Promise<void>;
   /** The app is being destroyed: stop and remove every process, container and route of it. */

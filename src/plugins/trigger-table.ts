@@ -175,7 +175,7 @@ export const TRIGGERS = {
   'procfile-get-command': { args: ['APP', 'PROCESS_TYPE', 'PORT'], status: 'n/a', note: 'internal' },
   'procfile-exists': { args: ['APP'], status: 'n/a', note: 'internal' },
   'proxy-build-config': { args: ['APP'], status: 'n/a', note: 'proxy' },
-  'proxy-clear-config': { args: ['APP'], status: 'n/a', note: 'proxy' },
+  'proxy-clear-config': { args: ['APP'], status: 'fired', note: "proxy:clear-config APP, or once with --all for proxy:clear-config --all, after the app's routes left its proxy", cwd: 'root' },
   'proxy-disable': { args: ['APP'], status: 'n/a', note: 'proxy' },
   'proxy-enable': { args: ['APP'], status: 'n/a', note: 'proxy' },
   'proxy-is-enabled': { args: ['APP'], status: 'core', note: "the proxy core: prints true, or false after proxy:disable" },

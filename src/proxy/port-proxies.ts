@@ -1,19 +1,25 @@
 // Listeners of one port each for apps without hostnames (domains:disable): as Dokku's nginx serves
 // such an app on its mapping's host port with no server_name, every request to that port goes to
-// the one app routed there, whatever its Host header. Each port is a ReverseProxy of its own.
+// the one app routed there, whatever its Host header. Each port is a ReverseProxy of its own, plain
+// HTTP, or HTTPS with the app's certificate (any server name, or none) for an https mapping.
 import { ReverseProxy, type ProxyOptions } from './reverse-proxy.js';
+import type { TlsPair } from './tls.js';
 import { ANY_HOST } from './hostnames.js';
 import { ConflictError } from '../errors.js';
 import type { Upstream } from './types.js';
 
-export type PortTarget =
+/** `tls` present: the port speaks HTTPS with that certificate (undefined: handshakes fail until one comes). */
+export type PortTarget = (
   | { kind: 'upstreams'; upstreams: Upstream[] }
-  | { kind: 'static'; dir: string };
+  | { kind: 'static'; dir: string }
+) & { tls?: TlsPair | undefined };
+
+interface PortListener { readonly proxy: ReverseProxy; readonly secure: boolean }
 
 export class PortProxies {
-  private readonly byPort = new Map<number, ReverseProxy>();
+  private readonly byPort = new Map<number, PortListener>();
   /** Ports whose listener is being opened, so two publishes never open one twice. */
-  private readonly opening = new Map<number, Promise<ReverseProxy>>();
+  private readonly opening = new Map<number, Promise<PortListener>>();
 
   constructor(private readonly host: string, private readonly options: ProxyOptions) {}
 
@@ -22,22 +28,27 @@ export class PortProxies {
    * A port another app holds is refused; a port left without apps stops listening.
    */
   async set(app: string, targets: ReadonlyMap<number, PortTarget>): Promise<void> {
-    for (const [port, proxy] of this.byPort) {
+    for (const [port, { proxy }] of this.byPort) {
       const other = proxy.routes().find((r) => r.app !== app);
       if (other && targets.has(port)) throw new ConflictError('E_PROXY_PORT_IN_USE', `Port ${port} is already served for app ${other.app}`);
     }
     for (const [port, target] of targets) {
-      const proxy = await this.listener(port);
+      const secure = 'tls' in target;
+      // The port changed scheme (http to https or back): its listener is opened again.
+      const known = this.byPort.get(port);
+      if (known && known.secure !== secure) await this.closePort(port, known);
+      const { proxy } = await this.listener(port, secure);
+      if (secure) {
+        proxy.setTls(app, target.tls);
+        proxy.setDefaultTls(target.tls);
+      }
       if (target.kind === 'static') proxy.setStatic(app, [ANY_HOST], target.dir);
       else proxy.setRoutes(app, [ANY_HOST], target.upstreams);
     }
-    for (const [port, proxy] of [...this.byPort]) {
+    for (const [port, known] of [...this.byPort]) {
       if (targets.has(port)) continue;
-      proxy.removeApp(app);
-      if (proxy.routes().length === 0) {
-        this.byPort.delete(port);
-        await proxy.close();
-      }
+      known.proxy.removeApp(app);
+      if (known.proxy.routes().length === 0) await this.closePort(port, known);
     }
   }
 
@@ -47,16 +58,21 @@ export class PortProxies {
 
   /** The ports listened on now, by app (reports and tests). */
   ports(app: string): number[] {
-    return [...this.byPort].filter(([, proxy]) => proxy.routes().some((r) => r.app === app)).map(([port]) => port).sort((a, b) => a - b);
+    return [...this.byPort].filter(([, { proxy }]) => proxy.routes().some((r) => r.app === app)).map(([port]) => port).sort((a, b) => a - b);
   }
 
   async close(): Promise<void> {
-    const proxies = [...this.byPort.values()];
+    const listeners = [...this.byPort.values()];
     this.byPort.clear();
-    await Promise.all(proxies.map((p) => p.close()));
+    await Promise.all(listeners.map((l) => l.proxy.close()));
   }
 
-  private async listener(port: number): Promise<ReverseProxy> {
+  private async closePort(port: number, known: PortListener): Promise<void> {
+    this.byPort.delete(port);
+    await known.proxy.close();
+  }
+
+  private async listener(port: number, secure: boolean): Promise<PortListener> {
     const known = this.byPort.get(port);
     if (known) return known;
     let pending = this.opening.get(port);
@@ -64,13 +80,15 @@ export class PortProxies {
       pending = (async () => {
         const proxy = new ReverseProxy(this.options);
         try {
-          await proxy.listen(this.host, port);
+          if (secure) await proxy.listenHttps(this.host, port);
+          else await proxy.listen(this.host, port);
         } catch (error) {
           await proxy.close();
           throw error;
         }
-        this.byPort.set(port, proxy);
-        return proxy;
+        const opened = { proxy, secure };
+        this.byPort.set(port, opened);
+        return opened;
       })().finally(() => this.opening.delete(port));
       this.opening.set(port, pending);
     }

@@ -131,6 +131,14 @@ export class ReverseProxy {
     this.tls.set(app, pair);
   }
 
+  /**
+   * For a listener that serves one app whatever the name (PortProxies): its certificate also
+   * answers handshakes that name no server (clients connecting by address).
+   */
+  setDefaultTls(pair: TlsPair | undefined): void {
+    this.httpsServer.setSecureContext(pair ? { cert: pair.crt, key: pair.key, minVersion: 'TLSv1.2' } : {});
+  }
+
   removeApp(app: string): void {
     this.table.remove(app);
     this.tls.set(app, undefined);
@@ -164,7 +172,8 @@ export class ReverseProxy {
   private tlsVerdict(req: IncomingMessage, route: Route, secure: boolean): 'redirect' | 'misdirected' | 'hsts' | undefined {
     if (!secure) return this.httpsPort !== 0 && this.tls.has(route.app) ? 'redirect' : undefined;
     const sni = (req.socket as TLSSocket).servername;
-    const handshakeApp = typeof sni === 'string' ? this.table.lookup(sni)?.app : undefined;
+    // No server name: only a catch-all route (a PortProxies listener) owns the handshake.
+    const handshakeApp = this.table.lookup(typeof sni === 'string' ? sni : undefined)?.app;
     return handshakeApp === route.app && this.tls.has(route.app) ? 'hsts' : 'misdirected';
   }
 

@@ -45,7 +45,7 @@ export { type NetrcEntry, isNetrcWord } from './git-auth-store.js';
 export { type IssuedRecord, isAcmeToken } from './acme-store.js';
 export { PROXY_TYPES, DEFAULT_PROXY_TYPE, isProxyType, type ProxyType, type ProxySelection } from './proxy-selection.js';
 export type { StorageEntry } from './storage-entry-store.js';
-export { type PortMap, BARE, DEFAULT_CONTAINER_PORT, DEFAULT_PORT_MAP, formatPortMap, parsePortMaps, reusedSchemeHostPort } from './port-maps.js';
+export { type PortMap, BARE, DEFAULT_CONTAINER_PORT, DEFAULT_PORT_MAP, formatPortMap, parsePortMaps, portValue, reusedSchemeHostPort } from './port-maps.js';
 
 export class Store {
   readonly layout: Layout;

@@ -33,6 +33,14 @@ function atoi(text: string): number {
 
 const inRange = (value: number) => value > 0 && value < 65536;
 
+/** A stored port property: a whole number in 1–65535, else none. */
+export function portValue(text: string | undefined): number | undefined {
+  const trimmed = text?.trim() ?? '';
+  if (!/^\d+$/.test(trimmed)) return undefined;
+  const value = Number(trimmed);
+  return inRange(value) ? value : undefined;
+}
+
 function invalid(word: string, detail: string): SlipwayError {
   return new SlipwayError('E_INVALID_PORT_MAP', `Invalid port map ${word} [${detail}]`, 1);
 }
@@ -118,15 +126,28 @@ export class PortMapStore {
     await this.properties.set('ports', app, 'map', lines.map((l) => `${l}\n`).join(''));
   }
 
-  /** Dokku's `proxy-port` (the `proxy` plugin's property): where an app without vhosts is served. */
+  /**
+   * Dokku's `proxy-port` (the `proxy` plugin's property, app then `--global`): where an app without
+   * vhosts is served over http. A value that is no port counts as unset (Dokku's Atoi reads it as 0).
+   */
   async proxyPort(app: AppName): Promise<number | undefined> {
-    const value = Number((await this.properties.get('proxy', app, 'proxy-port'))?.trim());
-    return inRange(value) && Number.isInteger(value) ? value : undefined;
+    return portValue(await this.properties.effective('proxy', app, 'proxy-port'));
   }
 
+  /** Dokku's `proxy-ssl-port`, the same for https (apps without vhosts that have a certificate). */
+  async proxySslPort(app: AppName): Promise<number | undefined> {
+    return portValue(await this.properties.effective('proxy', app, 'proxy-ssl-port'));
+  }
+
+  /** The app's own value (none: the property goes). */
   async setProxyPort(app: AppName, port: number | undefined): Promise<void> {
     if (port === undefined) return this.properties.delete('proxy', app, 'proxy-port');
     await this.properties.set('proxy', app, 'proxy-port', String(port));
+  }
+
+  async setProxySslPort(app: AppName, port: number | undefined): Promise<void> {
+    if (port === undefined) return this.properties.delete('proxy', app, 'proxy-ssl-port');
+    await this.properties.set('proxy', app, 'proxy-ssl-port', String(port));
   }
 
   async clear(app: AppName): Promise<void> {

@@ -37,7 +37,8 @@ describe('proxy:* (real server, OpenSSH, git push, built-in proxy)', function ()
     const json = JSON.parse((await ok(['proxy:report', 'routed', '--format', 'json'])).stdout) as Record<string, string>;
     assert.equal(json['computed-type'], 'builtin');
     assert.equal(json.enabled, 'true');
-    assert.equal(json.disabled, 'false');
+    assert.equal(json.disabled, '');
+    assert.equal(json['computed-disabled'], 'false');
     assert.equal(json.type, '');
     assert.equal((await ok(['proxy-probe', 'routed'])).stdout, 'builtin true');
   });
@@ -60,7 +61,7 @@ describe('proxy:* (real server, OpenSSH, git push, built-in proxy)', function ()
   });
 
   it('proxy:set stores the type where Dokku does, refuses unknown types and port mappings', async () => {
-    assert.equal((await ok(['proxy:set', '--global', 'builtin'])).stdout, '-----> Setting type to builtin');
+    assert.equal((await ok(['proxy:set', '--global', 'builtin'])).stdout, '=====> Setting type to builtin');
     assert.equal(fs.readFileSync(path.join(server.home, 'lib', 'config', 'proxy', '--global', 'type'), 'utf8'), 'builtin');
     assert.equal((await ok(['proxy:report', 'routed', '--proxy-global-type'])).stdout, 'builtin');
     const unknown = await ssh(['proxy:set', 'routed', 'caddy']);
@@ -69,9 +70,9 @@ describe('proxy:* (real server, OpenSSH, git push, built-in proxy)', function ()
     const mapping = await ssh(['proxy:set', 'routed', 'http:80:5000']);
     assert.equal(mapping.code, 1);
     assert.equal(mapping.stderr, ' !     Detected potential port mapping instead of proxy type\n !     Consider using ports:set command or specifying a valid proxy');
-    assert.equal((await ok(['proxy:set', 'routed', 'type', 'builtin'])).stdout, '-----> Setting type to builtin');
-    assert.equal((await ok(['proxy:set', 'routed', 'type'])).stdout, '-----> Unsetting type');
-    assert.equal((await ok(['proxy:set', '--global'])).stdout, '-----> Unsetting type');
+    assert.equal((await ok(['proxy:set', 'routed', 'type', 'builtin'])).stdout, '=====> Setting type to builtin');
+    assert.equal((await ok(['proxy:set', 'routed', 'type'])).stdout, '=====> Unsetting type');
+    assert.equal((await ok(['proxy:set', '--global'])).stdout, '=====> Unsetting type');
     assert.equal((await ok(['proxy:report', 'routed', '--proxy-type'])).stdout, '');
   });
 

@@ -38,6 +38,9 @@ describe('an app\'s nginx.conf.sigil (custom template)', () => {
     assert.equal(secure.PROXY_PORT_MAP, 'http:8000:5000 https:8443:5000 http:9000:3000');
     assert.deepEqual([secure.SSL_INUSE, secure.APP_SSL_PATH], ['true', '/d/home/web/tls']);
     assert.equal(templateVariables(site({ target: { kind: 'stopped' } }), '/d/lib').DOKKU_APP_WEB_LISTENERS, '');
+    // Without vhosts: the app's proxy-port and proxy-ssl-port, as Dokku passes them.
+    const vhostless = templateVariables(site({ proxyPorts: { http: 41234, https: 41443 } }), '/d/lib');
+    assert.deepEqual([vhostless.PROXY_PORT, vhostless.PROXY_SSL_PORT, vhostless.NGINX_PORT], ['41234', '41443', '41234']);
   });
 
   it('fills each upstream APP-PORT block with Slipway\'s servers (the process ports for 5000)', () => {

@@ -77,7 +77,7 @@ describe('proxy type nginx (real server, git push, managed nginx on loopback)', 
     installPlugin(server.home, 'frag', { commands: FRAGMENT_PLUGIN });
     await ok(['apps:create', 'web']);
     await ok(['domains:set', 'web', 'web.test']);
-    assert.equal((await ok(['proxy:set', 'web', 'nginx'])).stdout, '-----> Setting type to nginx');
+    assert.equal((await ok(['proxy:set', 'web', 'nginx'])).stdout, '=====> Setting type to nginx');
     work = await appWork(server);
     const push = await work.push('web');
     assert.equal(push.exitCode, 0, String(push.stderr));

@@ -125,6 +125,8 @@ export const certsCommands: CommandSet = {
         const app = await existingApp(services, inv.args[0]);
         if (!(await services.store.certs.remove(app))) throw new SlipwayError('E_CERT_MISSING', 'An app-specific SSL endpoint is not defined', 1);
         log.info1(out(inv), `Removing SSL endpoint from ${app}`);
+        // Dokku's ports plugin (post-certs-remove) forgets the app's proxy-ssl-port with its certificate.
+        await services.store.ports.setProxySslPort(app, undefined);
         await services.platform?.routesChanged(app);
         await services.plugins.fire('post-certs-remove', { APP: app }, ctx);
       },

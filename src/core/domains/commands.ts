@@ -14,7 +14,7 @@ import { shown } from '../../names.js';
 import { ConflictError, UsageError } from '../../errors.js';
 import { TriggerFailed, type CoreTrigger } from '../../plugins/host.js';
 import { isValidAppName } from '../../names.js';
-import { assignProxyPort, needsProxyPort } from '../../deploy/routes.js';
+import { assignProxyPorts } from '../../deploy/routes.js';
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 
@@ -48,27 +48,34 @@ const ACTIONS: Record<string, string> = { Added: 'add', Removed: 'remove', Set: 
 
 /**
  * Vhosts on again (domains:enable, or an add/set on an app without them, as Dokku's domains_enable
- * --no-restart): pre-enable-vhost, NO_VHOST=0, the random proxy-port forgotten (Dokku's nginx
- * pre-enable-vhost drops it), post-domains-update APP enable. The caller republishes the route.
+ * --no-restart): pre-enable-vhost, NO_VHOST=0, the app's proxy-port and proxy-ssl-port forgotten
+ * (Dokku's nginx pre-enable-vhost drops them), post-domains-update APP enable. The caller republishes.
  */
 async function enableVhosts(services: Services, ctx: RunContext, app: AppName): Promise<void> {
   await services.plugins.fire('pre-enable-vhost', { APP: app }, ctx);
   await services.store.domains.setVhostEnabled(app, true);
   await services.store.ports.setProxyPort(app, undefined);
+  await services.store.ports.setProxySslPort(app, undefined);
   await services.plugins.fire('post-domains-update', { APP: app, ACTION: 'enable', DOMAINS: [] }, ctx);
 }
 
-/** Vhosts off: pre-disable-vhost, the VHOST file gone, NO_VHOST=1, post-domains-update APP disable. */
+/**
+ * Vhosts off: pre-disable-vhost (with Dokku's nginx step: an app proxy-port of 80 or proxy-ssl-port
+ * of 443 is dropped, the shared ports), the VHOST file gone, NO_VHOST=1, post-domains-update APP disable.
+ */
 async function disableVhosts(inv: Invocation, services: Services, ctx: RunContext, app: AppName): Promise<void> {
   await services.plugins.fire('pre-disable-vhost', { APP: app }, ctx);
+  const own = async (property: string) => (await services.store.properties.get('proxy', app, property))?.trim();
+  if (await own('proxy-port') === '80') await services.store.ports.setProxyPort(app, undefined);
+  if (await own('proxy-ssl-port') === '443') await services.store.ports.setProxySslPort(app, undefined);
   log.info1(out(inv), 'App virtual host support disabled');
   await services.store.domains.setVhostEnabled(app, false);
   await services.plugins.fire('post-domains-update', { APP: app, ACTION: 'disable', DOMAINS: [] }, ctx);
   // Dokku picks the port when it next configures the proxy; the route is built now, so now.
   const platform = services.platform;
-  if (platform && await needsProxyPort(services.store, app, platform.httpPort)) {
-    log.info1(out(inv), 'No port set, setting to random open high port');
-    log.info1(out(inv), `Random port ${await assignProxyPort(services.store, app, services.settings.httpListen.host)}`);
+  if (platform) {
+    const shared = { http: platform.httpPort, https: platform.httpsPort };
+    await assignProxyPorts(services.store, app, services.settings.httpListen.host, shared, (line) => log.info1(out(inv), line));
   }
 }
 

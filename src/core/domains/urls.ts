@@ -17,8 +17,9 @@ export async function urlsOf(services: Services, app: AppName): Promise<string[]
   if (!await services.store.domains.vhostEnabled(app)) {
     const global = await services.store.domains.global();
     const hosts = global.length ? global : [services.settings.httpListen.host];
-    const maps = await vhostlessMaps(services.store, app, services.platform?.httpPort ?? services.settings.httpListen.port);
-    return hosts.flatMap((host) => maps.flatMap((m) => appUrls([host], m.hostPort)));
+    const shared = services.platform ? { http: services.platform.httpPort, https: services.platform.httpsPort } : { http: services.settings.httpListen.port, https: services.settings.httpsListen?.port };
+    const maps = await vhostlessMaps(services.store, app, shared);
+    return hosts.flatMap((host) => maps.flatMap((m) => appUrls([host], m.hostPort, m.scheme === 'https' ? 'https' : 'http')));
   }
   const hostnames = await services.store.domains.app(app);
   const httpsPort = services.platform ? services.platform.httpsPort : services.settings.httpsListen?.port;

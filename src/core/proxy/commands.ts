@@ -1,21 +1,24 @@
-// proxy:* — which proxy serves an app (Dokku's proxy plugin): `proxy:set APP|--global nginx|builtin`
-// (the `type` property; builtin, Slipway's embedded proxy, is the default), proxy:enable/disable
-// (a disabled app is routed by no proxy), proxy:report, proxy:build-config. Each change publishes
-// the app's route again, on the proxy it now uses. Also the proxy-type and proxy-is-enabled triggers.
+// proxy:* — Dokku's proxy plugin: `proxy:set APP|--global KEY [VALUE]` (type builtin|nginx, builtin
+// being Slipway's embedded default; proxy-port and proxy-ssl-port for apps without vhosts; disabled),
+// proxy:enable/disable (a disabled app is routed by no proxy), proxy:report, proxy:build-config,
+// proxy:clear-config. Each change publishes the app's route again, on the proxy it now uses. Also the
+// proxy-type and proxy-is-enabled triggers.
 import type { CommandSet } from '../../commands/registry.js';
 import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
 import type { AppName } from '../../names.js';
-import { existingApp, out, requireArgs, scopeArg } from '../shared/invocation.js';
+import type { RunContext } from '../../plugins/host.js';
+import { existingApp, out, requireArgs } from '../shared/invocation.js';
 import { parseParallel, runForAllApps } from '../shared/all-apps.js';
 import { requirePlatform } from '../shared/platform.js';
 import { runReport } from '../report/run-report.js';
 import { log } from '../../log.js';
 import { SlipwayError, UsageError } from '../../errors.js';
 import { isValidAppName, shown } from '../../names.js';
-import { GLOBAL, PROXY_TYPES, isProxyType } from '../../store/index.js';
+import { GLOBAL, PROXY_TYPES, isProxyType, portValue } from '../../store/index.js';
+import { propertyOf, setProperty, type PropertySpec } from '../shared/property-set.js';
 
-const SET_USAGE = 'proxy:set (<app>|--global) <proxy-type>';
+const SET_USAGE = 'proxy:set (<app>|--global) <key> (<value>)';
 
 /** `APP|--all [--parallel N]` as Dokku's proxy commands take it. */
 function allAppsArgs(inv: Invocation): { all: boolean; parallel: number; app?: string } {
@@ -46,24 +49,36 @@ async function republish(services: Services, scope: AppName | typeof GLOBAL): Pr
   for (const app of apps) await platform.routesChanged(app);
 }
 
+/** Dokku's proxy properties (proxy.DefaultProperties); all but `disabled` may be set globally. */
+const PROXY_SPEC: PropertySpec = {
+  plugin: 'proxy',
+  app: ['disabled', 'proxy-port', 'proxy-ssl-port', 'type'],
+  global: ['proxy-port', 'proxy-ssl-port', 'type'],
+  check(property, value) {
+    if (property === 'type' && !isProxyType(value)) throw new UsageError(`Invalid proxy type ${shown(value)}; available: ${PROXY_TYPES.join(', ')}`);
+    if ((property === 'proxy-port' || property === 'proxy-ssl-port') && portValue(value) === undefined) {
+      throw new SlipwayError('E_INVALID_PROXY_PORT', `Invalid ${property} ${shown(value)}: a port number from 1 to 65535 is expected`, 1);
+    }
+    if (property === 'disabled' && value !== 'true' && value !== 'false') throw new UsageError(`Invalid disabled ${shown(value)}: true or false is expected`);
+  },
+};
+
 async function proxySet(inv: Invocation, services: Services): Promise<void> {
   requireArgs(inv.args, 1, SET_USAGE);
-  const scope = await scopeArg(services, inv.args[0]);
-  // Dokku's forms: `proxy:set APP TYPE` and `proxy:set APP type [TYPE]` (no value: unset).
-  let value = inv.args[1] ?? '';
-  if (value === 'type') value = inv.args[2] ?? '';
-  else if (value.includes(':')) {
-    log.warn(out(inv), 'Detected potential port mapping instead of proxy type');
-    throw new SlipwayError('E_USAGE', 'Consider using ports:set command or specifying a valid proxy', 1);
+  // Dokku's older form `proxy:set APP TYPE` is `proxy:set APP type TYPE` (any word that is no
+  // property, given without a value), unless it looks like a port mapping.
+  const global = inv.args.includes(GLOBAL);
+  const rest = inv.args.filter((a) => a !== GLOBAL);
+  const [target, property = '', value = ''] = global ? [GLOBAL, ...rest] : rest;
+  let args = inv.args;
+  if (!PROXY_SPEC.app.includes(property) && value === '') {
+    if (property.includes(':')) {
+      log.warn(out(inv), 'Detected potential port mapping instead of proxy type');
+      throw new SlipwayError('E_USAGE', 'Consider using ports:set command or specifying a valid proxy', 1);
+    }
+    args = [target, 'type', property];
   }
-  if (value === '') {
-    log.info1(out(inv), 'Unsetting type');
-    await services.store.properties.delete('proxy', scope, 'type');
-  } else {
-    if (!isProxyType(value)) throw new UsageError(`Invalid proxy type ${shown(value)}; available: ${PROXY_TYPES.join(', ')}`);
-    log.info1(out(inv), `Setting type to ${value}`);
-    await services.store.properties.set('proxy', scope, 'type', value);
-  }
+  const { scope } = await setProperty({ ...inv, args }, services, PROXY_SPEC);
   await republish(services, scope);
 }
 
@@ -99,23 +114,51 @@ async function buildConfig(inv: Invocation, services: Services): Promise<void> {
   });
 }
 
+/**
+ * Dokku's proxy:clear-config (APP|--all): the generated proxy configuration goes (nginx: the app's
+ * nginx.conf, then a reload; the built-in proxy: the app's routes and port listeners), so the app
+ * is served by no proxy until proxy:build-config, a deploy or a restart publishes it again. Then
+ * `proxy-clear-config APP` (or `--all`) for plugins. Silent, as Dokku's is.
+ */
+async function clearConfig(inv: Invocation, services: Services, ctx: RunContext): Promise<void> {
+  const platform = requirePlatform(services);
+  const { all, app } = allAppsArgs(inv);
+  const apps = all ? await services.store.apps.list() : [await existingApp(services, app)];
+  for (const one of apps) await platform.routesCleared(one);
+  await services.plugins.fire('proxy-clear-config', { APP: all ? '--all' : apps[0] }, ctx);
+}
+
 function report(inv: Invocation, services: Services): Promise<void> {
   const store = services.store.proxy;
+  const raw = (scope: AppName | typeof GLOBAL, property: string) => propertyOf(services, 'proxy', scope, property);
+  const computed = (scope: AppName | typeof GLOBAL, property: string) => services.store.properties.effective('proxy', scope, property);
   return runReport(inv, services, {
     type: 'proxy',
     legacyKeys: true,
     async app(app) {
       const enabled = await store.enabled(app);
+      const disabled = await raw(app, 'disabled');
       return [
+        ['--proxy-computed-disabled', disabled || 'false'],
+        ['--proxy-computed-proxy-port', await computed(app, 'proxy-port')],
+        ['--proxy-computed-proxy-ssl-port', await computed(app, 'proxy-ssl-port')],
         ['--proxy-computed-type', await store.computedType(app)],
-        ['--proxy-disabled', String(!enabled)],
+        ['--proxy-disabled', disabled],
         ['--proxy-enabled', String(enabled)],
+        ['--proxy-global-proxy-port', await raw(GLOBAL, 'proxy-port')],
+        ['--proxy-global-proxy-ssl-port', await raw(GLOBAL, 'proxy-ssl-port')],
         ['--proxy-global-type', await store.globalType()],
+        ['--proxy-proxy-port', await raw(app, 'proxy-port')],
+        ['--proxy-proxy-ssl-port', await raw(app, 'proxy-ssl-port')],
         ['--proxy-type', await store.appType(app)],
       ];
     },
     global: async () => [
+      ['--proxy-computed-proxy-port', await raw(GLOBAL, 'proxy-port')],
+      ['--proxy-computed-proxy-ssl-port', await raw(GLOBAL, 'proxy-ssl-port')],
       ['--proxy-computed-type', (isProxyType(await store.globalType()) ? await store.globalType() : 'builtin')],
+      ['--proxy-global-proxy-port', await raw(GLOBAL, 'proxy-port')],
+      ['--proxy-global-proxy-ssl-port', await raw(GLOBAL, 'proxy-ssl-port')],
       ['--proxy-global-type', await store.globalType()],
     ],
   });
@@ -126,10 +169,11 @@ export const proxyCommands: CommandSet = {
   summary: 'Manage which proxy serves an app (builtin, nginx)',
   access: { who: 'app' },
   commands: [
-    { name: 'proxy:set', help: { usage: SET_USAGE, description: 'Set the proxy of an app, or of every app without its own (builtin, nginx; empty: unset)' }, run: proxySet },
+    { name: 'proxy:set', help: { usage: SET_USAGE, description: 'Set or clear a proxy property of an app or of every app (type builtin|nginx, proxy-port, proxy-ssl-port, disabled)' }, run: proxySet },
     { name: 'proxy:enable', help: { usage: 'proxy:enable (<app>|--all)', description: 'Route an app through its proxy again' }, run: (inv, services) => setEnabled(inv, services, true) },
     { name: 'proxy:disable', help: { usage: 'proxy:disable (<app>|--all)', description: 'Stop routing an app (no proxy serves it)' }, run: (inv, services) => setEnabled(inv, services, false) },
     { name: 'proxy:build-config', help: { usage: 'proxy:build-config (<app>|--all)', description: 'Build and apply the proxy configuration of an app again' }, run: buildConfig },
+    { name: 'proxy:clear-config', help: { usage: 'proxy:clear-config (<app>|--all)', description: 'Clear the generated proxy configuration of an app (served again at the next build-config, deploy or restart)' }, run: clearConfig },
     { name: 'proxy:report', help: { usage: 'proxy:report [<app>] [<flag>]', description: 'Display the proxy settings of an app, or all apps' }, run: report },
   ],
 };

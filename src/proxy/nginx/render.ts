@@ -38,6 +38,8 @@ export interface SiteInput {
   certNames?: readonly string[];
   /** The nginx version (`nginx -v`), which Dokku's HTTP2_* template variables follow. */
   nginxVersion?: string;
+  /** An app without vhosts: its proxy-port and proxy-ssl-port (a template's PROXY_PORT, PROXY_SSL_PORT). */
+  proxyPorts?: { http?: number; https?: number };
 }
 
 /** The port the app's processes get as PORT: such a mapping goes to each process's own port. */
