@@ -1,18 +1,21 @@
 #!/usr/bin/env node
-// The `sigil` command on plugins' PATH (bin/sigil): `sigil [-p] [-f FILE | -i TEXT] [VAR=value …]`,
-// the template from FILE, TEXT or stdin; output on stdout; an error is one line on stderr, exit 1.
+// The `sigil` command on plugins' PATH (bin/sigil): `sigil [-p] [-f FILE | -i TEXT] [-V VARS_FILE …]
+// [VAR=value …]`, the template from FILE, TEXT or stdin; output on stdout; an error is one line on
+// stderr, exit 1.
 import fs from 'node:fs';
 import path from 'node:path';
 import { expandPosix } from './posix.js';
 import { render, SigilError } from './index.js';
+import { readVarsFile } from './vars-file.js';
+import type { Value } from './values.js';
 
 const VERSION = '0.12.1-slipway';
-const USAGE = 'usage: sigil [-p] [-f FILE | -i TEXT] [--in-place] [VAR=value …]';
+const USAGE = 'usage: sigil [-p] [-f FILE | -i TEXT] [--in-place] [-V VARS_FILE …] [VAR=value …]';
 
-interface Args { file?: string; inline?: string; posix: boolean; inPlace: boolean; version: boolean; vars: Record<string, string> }
+interface Args { file?: string; inline?: string; posix: boolean; inPlace: boolean; version: boolean; varsFiles: string[]; vars: Record<string, string> }
 
 function parseArgs(argv: string[]): Args | string {
-  const args: Args = { posix: false, inPlace: false, version: false, vars: {} };
+  const args: Args = { posix: false, inPlace: false, version: false, varsFiles: [], vars: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (flag: string) => {
@@ -24,6 +27,7 @@ function parseArgs(argv: string[]): Args | string {
     };
     if (a === '-f' || a.startsWith('--filename') || (a.startsWith('-f') && !a.startsWith('--'))) args.file = value('-f');
     else if (a === '-i' || a.startsWith('--inline') || (a.startsWith('-i') && !a.startsWith('--'))) args.inline = value('-i');
+    else if (a === '-V' || a.startsWith('--vars-file') || (a.startsWith('-V') && !a.startsWith('--'))) args.varsFiles.push(value('-V'));
     else if (a === '-p' || a === '--posix') args.posix = true;
     else if (a === '-v' || a === '--version') args.version = true;
     else if (a === '--in-place') args.inPlace = true;
@@ -53,6 +57,18 @@ export function main(argv: string[]): number {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  if (args.inPlace && !args.file) {
+    process.stderr.write('--in-place requires -f/--filename\n');
+    return 1;
+  }
+  // Files in order, each over the last; KEY=value arguments over them all.
+  const values = new Map<string, Value>();
+  try {
+    for (const file of args.varsFiles) for (const [k, v] of readVarsFile(file)) values.set(k, v);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return 1;
+  }
   try {
     let template: string;
     let name: string;
@@ -68,9 +84,10 @@ export function main(argv: string[]): number {
       template = fs.readFileSync(0, 'utf8');
       name = '<stdin>';
     }
-    if (args.posix) template = expandPosix(template, { ...process.env, ...args.vars });
+    const fileStrings = Object.fromEntries([...values].filter((e): e is [string, string] => typeof e[1] === 'string'));
+    if (args.posix) template = expandPosix(template, { ...process.env, ...fileStrings, ...args.vars });
     const delims = process.env.SIGIL_DELIMS?.split(',');
-    const out = render(template, args.vars, { name, paths, delims: delims && delims.length >= 2 ? [delims[0], delims[1]] : undefined });
+    const out = render(template, args.vars, { name, paths, values, delims: delims && delims.length >= 2 ? [delims[0], delims[1]] : undefined });
     if (args.inPlace && args.file) {
       const tmp = path.join(path.dirname(args.file), `.sigil-${process.pid}`);
       fs.writeFileSync(tmp, out, { mode: fs.statSync(args.file).mode & 0o7777 });

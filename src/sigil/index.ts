@@ -19,11 +19,14 @@ export interface SigilOptions {
   env?: Record<string, string | undefined>;
   /** SIGIL_DELIMS' pair; `{{` `}}` by default. */
   delims?: [string, string];
+  /** Variables of any kind (`-V` files), under the string ones; strings among them reach `var` too. */
+  values?: Map<string, Value>;
 }
 
 /** Renders a template with string variables, as `sigil` does; throws SigilError with one line. */
 export function render(template: string, vars: Record<string, string>, options: SigilOptions = {}): string {
-  const env = { ...(options.env ?? process.env), ...vars };
+  const fileStrings = Object.fromEntries([...(options.values ?? [])].filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const env = { ...(options.env ?? process.env), ...fileStrings, ...vars };
   let stdinText: string | undefined;
   const context = (paths: string[]): FunctionContext => ({
     paths,
@@ -39,7 +42,8 @@ export function render(template: string, vars: Record<string, string>, options: 
       throw error;
     }
   };
-  return renderWith(template, new Map(Object.entries(vars)), options.name ?? '<inline>', context(options.paths ?? []));
+  const all = new Map<string, Value>([...(options.values ?? []), ...Object.entries(vars)]);
+  return renderWith(template, all, options.name ?? '<inline>', context(options.paths ?? []));
 }
 
 /** Parses a template without running it: throws SigilError on a syntax error or an unknown function. */

@@ -76,6 +76,13 @@ export function isYamlMap(v: Value): boolean {
   return v instanceof Map && yamlMaps.has(v);
 }
 
+/** sigil's convertYAMLValue for `-V FILE.yaml`: the same data with ordinary string-keyed mappings. */
+export function plainCopy(v: Value): Value {
+  if (Array.isArray(v)) return v.map(plainCopy);
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, plainCopy(x)]));
+  return v;
+}
+
 /** The keys of parsed mappings as YAML gave them (an int, a bool), for toyaml: template maps key by string. */
 const typedKeys = new WeakMap<Map<string, Value>, Map<string, Value>>();
 

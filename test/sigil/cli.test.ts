@@ -61,4 +61,46 @@ describe('sigil command (bin/sigil)', () => {
     assert.equal(r.exitCode, 2);
     assert.match(r.stderr, /unknown flag: -z/);
   });
+
+  it('-V/--vars-file: variables from JSON, YAML or dotenv files, in order, KEY=value arguments over them (sigil\'s own cases)', async () => {
+    const write = (name: string, text: string) => { const f = path.join(dir, name); fs.writeFileSync(f, text); return f; };
+    const json = write('v.json', '{"name": "Jeff"}\n');
+    assert.equal((await run(['-V', json], { input: 'Hello, {{ $name }}' })).stdout, 'Hello, Jeff');
+    assert.equal((await run(['-V', write('v.yaml', 'name: Jeff\n')], { input: 'Hello, {{ $name }}' })).stdout, 'Hello, Jeff');
+    assert.equal((await run(['--vars-file', write('v.yml', 'name: Jeff\n')], { input: 'Hello, {{ $name }}' })).stdout, 'Hello, Jeff');
+    assert.equal((await run(['-V', write('a.env', '# a comment\nname=Jeff\n')], { input: 'Hello, {{ $name }}' })).stdout, 'Hello, Jeff');
+    assert.equal((await run(['-V', write('b.env', 'name="Jeff Doe"\n')], { input: 'Hello, {{ $name }}' })).stdout, 'Hello, Jeff Doe');
+    assert.equal((await run(['-V', write('c.env', 'export name=Jeff\n')], { input: 'Hello, {{ $name }}' })).stdout, 'Hello, Jeff');
+    assert.equal((await run(['-V', json, 'name=CLIJeff'], { input: 'Hello, {{ $name }}' })).stdout, 'Hello, CLIJeff');
+    const first = write('first.json', '{"name": "First", "color": "red"}');
+    const second = write('second.json', '{"name": "Second"}');
+    assert.equal((await run(['-V', first, `--vars-file=${second}`], { input: '{{ $name }},{{ $color }}' })).stdout, 'Second,red');
+    assert.equal((await run(['-p', '-V', json], { input: 'Hello, ${name}' })).stdout, 'Hello, Jeff');
+    // Structured values stay structured; a YAML file's keys become strings all the way down (so jmespath reads them); only strings reach `var`.
+    const data = write('d.yaml', 'num: 3\nlist: [a, b]\nmap: {1: one, k: [x]}\n');
+    assert.equal((await run(['-V', data], { input: '{{ $num }} {{ index $list 1 }} {{ $map }} {{ jmespath "k[0]" $map }} {{ var "num" }}|' })).stdout, '3 b map[1:one k:[x]] x |');
+    // dotenv: values after ` #` are comments, ${VAR} takes an earlier key, single quotes are raw.
+    const env = write('e.env', 'A = spaced value # comment\nB=${A}!\nC=\'$A raw\'\nD="x\\ny"\n');
+    assert.equal((await run(['-V', env], { input: '{{ $A }}|{{ $B }}|{{ $C }}|{{ $D }}' })).stdout, 'spaced value|spaced value!|$A raw|x\ny');
+  });
+
+  it('-V errors name the file: missing, not parsing, not a mapping', async () => {
+    const missing = path.join(dir, 'missing.json');
+    assert.deepEqual(await run(['-V', missing], { input: 'x' }).then((r) => [r.exitCode, r.stdout, r.stderr]),
+      [1, '', `failed to read vars file ${missing}: open ${missing}: no such file or directory`]);
+    const list = path.join(dir, 'list.yaml');
+    fs.writeFileSync(list, '- a\n');
+    assert.equal((await run(['-V', list], { input: 'x' })).stderr, `YAML vars file ${list} must contain a mapping at top level`);
+    const array = path.join(dir, 'array.json');
+    fs.writeFileSync(array, '[1]');
+    assert.equal((await run(['-V', array], { input: 'x' })).stderr, `failed to parse JSON vars file ${array}: json: cannot unmarshal array into Go value of type map[string]interface {}`);
+    const bad = path.join(dir, 'bad.env');
+    fs.writeFileSync(bad, 'bad-key=1\n');
+    assert.equal((await run(['-V', bad], { input: 'x' })).stderr, 'unexpected character "-" in variable name near "bad-key=1\\n"');
+  });
+
+  it('--in-place without -f is refused, as sigil does', async () => {
+    const r = await run(['--in-place', '-i', 'x']);
+    assert.deepEqual([r.exitCode, r.stdout, r.stderr], [1, '', '--in-place requires -f/--filename']);
+  });
 });
