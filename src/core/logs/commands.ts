@@ -6,7 +6,7 @@ import { runForAllAppsSerially } from '../shared/all-apps.js';
 import type { Invocation } from '../../commands/types.js';
 import type { AppName } from '../../names.js';
 import { requirePlatform } from '../shared/platform.js';
-import { UsageError } from '../../errors.js';
+import { SlipwayError, UsageError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { DEFAULT_LOG_MAX_SIZE, GLOBAL, logMaxBytes, type Scope } from '../../store/index.js';
 import { shown } from '../../names.js';
@@ -78,10 +78,13 @@ export const logsCommands: CommandSet = {
       help: { usage: USAGE, description: 'Display recent log output (-t follows it)' },
       async run(inv, services) {
         const { set, values, positional } = inv.options;
+        const num = values.get('-n') ?? values.get('--num') ?? '100';
+        // Dokku's flag parser (pflag) refuses a value that is not an integer first, exit 2, in its words.
+        if (!/^[+-]?\d+$/.test(num)) throw new SlipwayError('E_USAGE', `invalid argument "${shown(num)}" for "-n, --num" flag: strconv.ParseInt: parsing "${shown(num)}": invalid syntax`, 2);
+        if (num.startsWith('-')) throw new UsageError('-n takes a number of lines (0 or more)');
         const app = await existingApp(services, positional[0]);
         if (positional.length > 1) throw new UsageError(`Too many arguments. Usage: dokku ${USAGE}`);
-        const num = values.get('-n') ?? values.get('--num') ?? '100';
-        if (!/^\d+$/.test(num)) throw new UsageError('-n takes a number of lines');
+        if (!(await services.store.releases.current(app))) throw new SlipwayError('E_NOT_DEPLOYED', `App ${app} has not been deployed`, 1);
         const type = values.get('-p') ?? values.get('--ps');
         if (type !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError('-p takes a process type, e.g. web');
         const quiet = set.has('-q') || set.has('--quiet');
