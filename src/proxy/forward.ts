@@ -1,11 +1,11 @@
-// Forwards one HTTP request to an app's upstreams through keep-alive undici pools: round-robin,
+// Forwards one HTTP request to an app's upstreams through keep-alive connection pools: round-robin,
 // one retry on the next upstream when the first could not have seen the request, and bodies
 // streamed both ways (with backpressure), never buffered. One handler object per request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
-import { clientResponseHeadersFromBuffers, hasBody, upstreamRequestHeaders } from './headers.js';
+import { clientResponseHeadersFromFields, hasBody, upstreamRequestHeaders } from './headers.js';
 import { messages, sendPage } from './pages.js';
 import type { UpstreamPools } from './pools.js';
+import type { UpstreamHandler } from './upstream-pool.js';
 import type { TrustedProxies } from './trusted.js';
 import type { ErrorSink, UpstreamRoute } from './types.js';
 
@@ -13,7 +13,7 @@ import type { ErrorSink, UpstreamRoute } from './types.js';
 const MAX_ATTEMPTS = 2;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** A connection that died before any answer: on a reused keep-alive socket, the request was not seen. */
-const CUT_BEFORE_ANSWER = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+const CUT_BEFORE_ANSWER = new Set(['ECONNRESET', 'EPIPE']);
 
 export interface ForwardContext {
   readonly pools: UpstreamPools;
@@ -28,11 +28,11 @@ export function nextUpstream(route: UpstreamRoute): number {
   return index;
 }
 
-class Forwarding implements Dispatcher.DispatchHandlers {
+class Forwarding implements UpstreamHandler {
   private index = 0;
   private attempt = 0;
-  /** Set once a socket is up and the request is being written (undici's onConnect). */
-  private abort: ((error?: Error) => void) | undefined = undefined;
+  /** Set once a socket is up and the request is being written (onConnect). */
+  private abort: (() => void) | undefined = undefined;
   private responded = false;
   private resume: (() => void) | undefined = undefined;
   /** Body bytes the upstream announced (Content-Length), or -1: lets a one-chunk body end the response at once. */
@@ -57,7 +57,7 @@ class Forwarding implements Dispatcher.DispatchHandlers {
     // The body is only read once a socket is up, so a refused connection leaves it unread
     // and the request can still go to another upstream.
     this.ctx.pools.get(this.route.upstreams[index]).dispatch({
-      method: (this.req.method ?? 'GET') as Dispatcher.HttpMethod,
+      method: this.req.method ?? 'GET',
       path: this.req.url ?? '/',
       headers: this.headers,
       body: this.withBody ? this.req : null,
@@ -68,18 +68,17 @@ class Forwarding implements Dispatcher.DispatchHandlers {
     if (!this.res.writableFinished) this.abort?.();
   };
 
-  onConnect(abort: (error?: Error) => void): void {
+  onConnect(abort: () => void): void {
     this.abort = abort;
     if (this.res.destroyed) abort();
   }
 
-  onHeaders(statusCode: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
-    if (statusCode < 200) return true; // 1xx (103 Early Hints): wait for the final answer
+  onHeaders(statusCode: number, fields: string[], resume: () => void, statusText: string): void {
     this.responded = true;
     this.resume = resume;
     const { res, route } = this;
     try {
-      const headers = clientResponseHeadersFromBuffers(raw);
+      const headers = clientResponseHeadersFromFields(fields);
       res.writeHead(statusCode, statusText, headers);
       this.expected = contentLength(headers);
     } catch (error) {
@@ -87,9 +86,7 @@ class Forwarding implements Dispatcher.DispatchHandlers {
       this.ctx.onError(error as Error, `${route.app}: unusable response headers from ${upstream.host}:${upstream.port}`);
       sendPage(res, 502, messages.badGateway(route.app));
       this.abort?.();
-      return false;
     }
-    return true;
   }
 
   onData(chunk: Buffer): boolean {

@@ -84,7 +84,7 @@ export function upstreamRequestHeaders(req: IncomingMessage, upgrade: boolean, t
   out.push('X-Forwarded-Port', given.port ?? String(req.socket.localPort ?? ''));
   // Dokku's nginx sets it too; apps measure queueing time with it (seconds, ms precision).
   out.push('X-Request-Start', requestStart());
-  // Without an upgrade, framing is the pool's: a body of unknown length is re-chunked by undici.
+  // Without an upgrade, framing is the pool's: a body of unknown length is chunked again (upstream-pool.ts).
   if (upgrade) out.push('Connection', 'Upgrade', 'Upgrade', String(req.headers.upgrade ?? ''));
   return out;
 }
@@ -108,17 +108,14 @@ export function clientResponseHeaders(raw: readonly string[], connection: string
   return out;
 }
 
-/** The same, from the raw Buffer pairs an undici handler receives (latin1, as on the wire). */
-export function clientResponseHeadersFromBuffers(raw: readonly Buffer[]): string[] {
-  const text: string[] = new Array<string>(raw.length);
+/** The same, from an upstream response's fields (names and values alternating, latin1 as on the wire). */
+export function clientResponseHeadersFromFields(fields: readonly string[]): string[] {
   let connection: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toString('latin1');
-    text[i] = name;
-    text[i + 1] = raw[i + 1].toString('latin1');
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i];
     if (name.length === 10 && name.toLowerCase() === 'connection') {
-      connection = connection === undefined ? text[i + 1] : `${connection}, ${text[i + 1]}`;
+      connection = connection === undefined ? fields[i + 1] : `${connection}, ${fields[i + 1]}`;
     }
   }
-  return clientResponseHeaders(text, connection);
+  return clientResponseHeaders(fields, connection);
 }

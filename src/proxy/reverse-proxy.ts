@@ -1,5 +1,5 @@
 // The built-in reverse proxy: an HTTP and an HTTPS listener that route by Host header to an app's
-// upstreams (or its static directory), with keep-alive upstream pools (undici) and WebSocket tunnels.
+// upstreams (or its static directory), with keep-alive upstream pools and WebSocket tunnels.
 // HTTPS picks the app's certificate by SNI; an app with a certificate is redirected from HTTP (301).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -61,7 +61,7 @@ export class ReverseProxy {
   constructor(options: ProxyOptions = {}) {
     this.onError = options.onError ?? defaultSink;
     this.acmeChallenge = options.acmeChallenge;
-    // Idle connections close before the upstream's advertised keep-alive timeout (undici).
+    // Idle connections close before the upstream's advertised keep-alive timeout (upstream-pool.ts).
     this.pools = new UpstreamPools({ connections: options.maxSocketsPerUpstream ?? 1024 });
     const trusted = trustedProxies(options.trustedProxies ?? []);
     this.forwardContext = { pools: this.pools, onError: this.onError, trusted };
@@ -112,7 +112,7 @@ export class ReverseProxy {
     this.server.closeAllConnections();
     this.httpsServer.closeAllConnections();
     await Promise.all(closed);
-    await this.pools.destroy();
+    this.pools.destroy();
   }
 
   /** Routes `hostnames` to `upstreams` in one step; requests already sent keep their upstream. */

@@ -1,0 +1,301 @@
+// An incremental, strict HTTP/1.1 response parser for the proxy's upstream connections (RFC 9112):
+// the status line and header fields of each response, then its body framed by Content-Length,
+// chunked coding or the connection's end. Body bytes are handed on as slices of the chunks read,
+// never copied or buffered. Anything ambiguous (conflicting lengths, folded or malformed fields,
+// bad chunk sizes) is an error: the connection is then dropped, never reused out of step.
+
+/** RFC 9110 §5.6.2 token characters: a field name is one token. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Field values: visible characters, spaces, tabs and obs-text; no other control characters. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})[\t ]*(?:;.*)?$/;
+const CRLF = Buffer.from('\r\n');
+const HEAD_END = Buffer.from('\r\n\r\n');
+
+/** Largest response head (status line and fields), as undici and Node's http module default to. */
+export const MAX_HEAD_BYTES = 16 * 1024;
+/** Longest chunk-size line (with extensions) or trailer section. */
+const MAX_LINE_BYTES = 4 * 1024;
+
+export interface ResponseHead {
+  readonly status: number;
+  readonly statusText: string;
+  /** Field names and values in wire order, alternating, as latin1 strings. */
+  readonly headers: string[];
+  /** Whether the connection may carry another request once this response is complete. */
+  readonly keepAlive: boolean;
+  /** Seconds from `Keep-Alive: timeout=N`, if the upstream announced it. */
+  readonly keepAliveSeconds: number | undefined;
+}
+
+export interface ResponseEvents {
+  /** A final (non-1xx) response head. */
+  onHead(head: ResponseHead): void;
+  /** Body bytes (without any chunk framing). */
+  onBody(chunk: Buffer): void;
+  /** The response ended; any bytes after it belong to no request. */
+  onEnd(): void;
+}
+
+export class ResponseParseError extends Error {
+  readonly code = 'E_UPSTREAM_RESPONSE';
+}
+
+const enum State { Head, Length, ChunkSize, ChunkData, ChunkEnd, Trailers, UntilClose, Done }
+
+export class ResponseParser {
+  private state = State.Done;
+  private pending: Buffer | undefined;
+  private remaining = 0;
+  private noBody = false;
+  private keepAlive = false;
+  private trailerBytes = 0;
+
+  constructor(private readonly events: ResponseEvents) {}
+
+  /** Expects the response to a new request; HEAD responses have no body whatever they announce. */
+  expect(method: string): void {
+    this.state = State.Head;
+    this.pending = undefined;
+    this.noBody = method === 'HEAD';
+  }
+
+  /** Whether a response is under way (a head byte or more was read and it has not ended). */
+  get busy(): boolean {
+    return this.state !== State.Done && !(this.state === State.Head && this.pending === undefined);
+  }
+
+  /** Whether the connection may be reused after the response that just ended. */
+  get reusable(): boolean {
+    return this.state === State.Done && this.keepAlive;
+  }
+
+  /** Reads bytes from the upstream; throws ResponseParseError on a malformed response. */
+  execute(chunk: Buffer): void {
+    let data = chunk;
+    while (data.length > 0) {
+      switch (this.state) {
+        case State.Done:
+          throw new ResponseParseError('the upstream sent bytes after its response');
+        case State.Head:
+          data = this.readHead(data);
+          break;
+        case State.Length: {
+          const take = Math.min(this.remaining, data.length);
+          this.remaining -= take;
+          const body = take === data.length ? data : data.subarray(0, take);
+          data = data.subarray(take);
+          if (this.remaining === 0) this.state = State.Done;
+          this.events.onBody(body);
+          break;
+        }
+        case State.ChunkSize:
+          data = this.readChunkSize(data);
+          break;
+        case State.ChunkData: {
+          const take = Math.min(this.remaining, data.length);
+          this.remaining -= take;
+          const body = data.subarray(0, take);
+          data = data.subarray(take);
+          if (this.remaining === 0) this.state = State.ChunkEnd;
+          this.events.onBody(body);
+          break;
+        }
+        case State.ChunkEnd:
+          data = this.readChunkEnd(data);
+          break;
+        case State.Trailers:
+          data = this.readTrailers(data);
+          break;
+        case State.UntilClose:
+          this.events.onBody(data);
+          data = data.subarray(data.length);
+          break;
+      }
+      if (this.state === State.Done) {
+        // Bytes after a complete response answer no request: the connection is out of step.
+        if (data.length > 0) this.keepAlive = false;
+        this.events.onEnd();
+        return;
+      }
+    }
+  }
+
+  /**
+   * The upstream closed the connection. A body framed by the close ends here; anything else
+   * cut short is an error (the caller tells a response never begun from one cut mid-way by `busy`).
+   */
+  finish(): boolean {
+    if (this.state !== State.UntilClose) return false;
+    this.state = State.Done;
+    this.keepAlive = false;
+    this.events.onEnd();
+    return true;
+  }
+
+  private join(data: Buffer): Buffer {
+    const all = this.pending === undefined ? data : Buffer.concat([this.pending, data]);
+    this.pending = undefined;
+    return all;
+  }
+
+  private readHead(data: Buffer): Buffer {
+    const all = this.join(data);
+    // A head split across reads: look again only at the bytes that could complete the terminator.
+    const end = all.indexOf(HEAD_END);
+    if (end === -1) {
+      if (all.length > MAX_HEAD_BYTES) throw new ResponseParseError(`the response head is larger than ${MAX_HEAD_BYTES} bytes`);
+      this.pending = all;
+      return all.subarray(all.length);
+    }
+    if (end > MAX_HEAD_BYTES) throw new ResponseParseError(`the response head is larger than ${MAX_HEAD_BYTES} bytes`);
+    const rest = all.subarray(end + 4);
+    this.parseHead(all.toString('latin1', 0, end));
+    return rest;
+  }
+
+  private parseHead(text: string): void {
+    const lines = text.split('\r\n');
+    const status = STATUS_LINE.exec(lines[0]);
+    if (status === null) throw new ResponseParseError(`unreadable status line: ${JSON.stringify(lines[0].slice(0, 80))}`);
+    const code = Number(status[2]);
+    const headers: string[] = [];
+    let length = -1;
+    let chunked = false;
+    let encoded = false;
+    let close = status[1] === '0';
+    let keepAliveSeconds: number | undefined;
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i];
+      const colon = line.indexOf(':');
+      if (colon <= 0) throw new ResponseParseError(`unreadable header line: ${JSON.stringify(line.slice(0, 80))}`);
+      const name = line.slice(0, colon);
+      if (!TOKEN.test(name)) throw new ResponseParseError(`invalid header name: ${JSON.stringify(name.slice(0, 80))}`);
+      const value = line.slice(colon + 1).replace(/^[\t ]+|[\t ]+$/g, '');
+      if (!FIELD_VALUE.test(value)) throw new ResponseParseError(`invalid characters in the ${name} header`);
+      headers.push(name, value);
+      switch (name.length) {
+        case 10: {
+          const lower = name.toLowerCase();
+          if (lower === 'connection') {
+            const tokens = value.toLowerCase().split(',').map((t) => t.trim());
+            if (tokens.includes('close')) close = true;
+            else if (status[1] === '0' && tokens.includes('keep-alive')) close = false;
+          } else if (lower === 'keep-alive') {
+            const timeout = /(?:^|[,;\s])timeout=(\d{1,6})/i.exec(value);
+            if (timeout !== null) keepAliveSeconds = Number(timeout[1]);
+          }
+          break;
+        }
+        case 14:
+          if (name.toLowerCase() === 'content-length') length = contentLength(value, length);
+          break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') {
+            encoded = true;
+            const codings = value.toLowerCase().split(',').map((t) => t.trim()).filter((t) => t !== '');
+            // Only a final `chunked` frames the body; chunked anywhere else is a framing error.
+            chunked = codings[codings.length - 1] === 'chunked';
+            if (codings.slice(0, -1).includes('chunked')) throw new ResponseParseError('chunked is not the last transfer coding');
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    if (code < 200) {
+      // 1xx (100 Continue, 103 Early Hints): informational, the final response follows.
+      if (code === 101) throw new ResponseParseError('101 Switching Protocols to a request that asked for no upgrade');
+      this.state = State.Head;
+      return;
+    }
+    // RFC 9112 §6.3: a message with both is a smuggling attempt or a broken sender: never reused.
+    if (encoded && length !== -1) close = true;
+    this.keepAlive = !close;
+    this.events.onHead({ status: code, statusText: status[3] ?? '', headers, keepAlive: !close, keepAliveSeconds });
+    if (this.noBody || code === 204 || code === 304) {
+      this.state = State.Done;
+    } else if (encoded) {
+      if (chunked) this.state = State.ChunkSize;
+      else {
+        this.state = State.UntilClose;
+        this.keepAlive = false;
+      }
+    } else if (length === 0) {
+      this.state = State.Done;
+    } else if (length > 0) {
+      this.state = State.Length;
+      this.remaining = length;
+    } else {
+      this.state = State.UntilClose;
+      this.keepAlive = false;
+    }
+  }
+
+  /** A line ending in CRLF, or undefined (the partial line kept) when the data ends first. */
+  private readLine(data: Buffer): { line: string; rest: Buffer } | undefined {
+    const all = this.join(data);
+    const end = all.indexOf(CRLF);
+    if (end === -1) {
+      if (all.length > MAX_LINE_BYTES) throw new ResponseParseError('a chunk-size line is too long');
+      this.pending = all;
+      return undefined;
+    }
+    if (end > MAX_LINE_BYTES) throw new ResponseParseError('a chunk-size line is too long');
+    return { line: all.toString('latin1', 0, end), rest: all.subarray(end + 2) };
+  }
+
+  private readChunkSize(data: Buffer): Buffer {
+    const read = this.readLine(data);
+    if (read === undefined) return data.subarray(data.length);
+    const size = CHUNK_SIZE.exec(read.line);
+    if (size === null) throw new ResponseParseError(`invalid chunk size: ${JSON.stringify(read.line.slice(0, 40))}`);
+    this.remaining = parseInt(size[1], 16);
+    this.state = this.remaining === 0 ? State.Trailers : State.ChunkData;
+    this.trailerBytes = 0;
+    return read.rest;
+  }
+
+  private readChunkEnd(data: Buffer): Buffer {
+    const all = this.join(data);
+    if (all.length < 2) {
+      if (all[0] !== 0x0d) throw new ResponseParseError('a chunk is longer than its size');
+      this.pending = all;
+      return all.subarray(all.length);
+    }
+    if (all[0] !== 0x0d || all[1] !== 0x0a) throw new ResponseParseError('a chunk is longer than its size');
+    this.state = State.ChunkSize;
+    return all.subarray(2);
+  }
+
+  /** Trailer fields are read and dropped (the client's response has none); an empty line ends them. */
+  private readTrailers(data: Buffer): Buffer {
+    let rest = data;
+    for (;;) {
+      const read = this.readLine(rest);
+      if (read === undefined) return rest.subarray(rest.length);
+      this.trailerBytes += read.line.length + 2;
+      if (this.trailerBytes > MAX_HEAD_BYTES) throw new ResponseParseError('the trailer section is too large');
+      rest = read.rest;
+      if (read.line === '') {
+        this.state = State.Done;
+        return rest;
+      }
+      if (read.line.indexOf(':') <= 0) throw new ResponseParseError('unreadable trailer line');
+    }
+  }
+}
+
+/** One Content-Length (repeated or listed copies must agree, RFC 9110 §8.6); `seen` is the earlier one or -1. */
+function contentLength(value: string, seen: number): number {
+  let found = seen;
+  for (const part of value.split(',')) {
+    const digits = part.trim();
+    if (!/^\d{1,15}$/.test(digits)) throw new ResponseParseError(`invalid Content-Length: ${JSON.stringify(value.slice(0, 40))}`);
+    const length = Number(digits);
+    if (found !== -1 && found !== length) throw new ResponseParseError('conflicting Content-Length values');
+    found = length;
+  }
+  return found;
+}
