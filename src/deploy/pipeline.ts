@@ -113,6 +113,9 @@ export class DeployPipeline implements PushDeployer {
       }
       await this.arrangeSources(app, dir, out);
       const nginxTemplate = await readNginxTemplate(this.store, app, dir);
+      if (nginxTemplate !== undefined) {
+        await this.controller.routes.prevalidateNginxTemplate(app, nginxTemplate, () => log.info1(out, 'Pre-validating custom nginx.conf.sigil'));
+      }
       const env = await appConfig(this.store, app);
       // Dokku's git_build: the revision goes into the app's config (GIT_REV, or git:set rev-env-var).
       const revVar = await revEnvVar(this.store, app);

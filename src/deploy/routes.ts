@@ -220,29 +220,52 @@ export class Routes {
   private async applyNginx(app: AppName, target: RouteTarget): Promise<void> {
     if (!this.nginx) throw new SlipwayError('E_NGINX_UNAVAILABLE', 'nginx is not available to this server', 1);
     const files = this.store.nginx;
-    const logsDir = this.nginx.server.logsDir();
     await this.nginx.apply(app, async () => {
-      const cert = await this.store.certs.get(app);
-      const [own, global] = await Promise.all([this.store.properties.list('nginx', app), this.store.properties.list('nginx', GLOBAL)]);
       const template = await files.readCustomTemplate(app);
-      const templateName = path.basename(own.get('nginx-conf-sigil-path') || global.get('nginx-conf-sigil-path') || 'nginx.conf.sigil');
-      const vhosts = await this.store.domains.vhostEnabled(app);
-      return {
-        app,
-        hostnames: await this.hostnames(app),
-        vhostEnabled: vhosts,
-        globalDomains: await this.store.domains.global(),
-        certNames: cert ? certificateNames(cert.crt) : undefined,
-        maps: await this.nginxMaps(app, cert !== undefined),
-        ...(vhosts ? {} : { proxyPorts: { http: await this.store.ports.proxyPort(app), https: await this.store.ports.proxySslPort(app) } }),
-        target,
-        tlsDir: cert ? this.store.certs.dir(app) : undefined,
-        includeDir: files.includeDir(app),
-        acmeDir: files.acmeDir(app),
-        values: computeValues(own, global, app, logsDir),
-        ...(template === undefined ? {} : { custom: { text: template, name: templateName }, env: await appConfig(this.store, app) }),
-      };
+      const site = await this.nginxSite(app, target);
+      return { ...site, ...(template === undefined ? {} : { custom: { text: template, name: await this.templateName(app) }, env: await appConfig(this.store, app) }) };
     });
+  }
+
+  private async templateName(app: AppName): Promise<string> {
+    return path.basename((await this.store.properties.effective('nginx', app, 'nginx-conf-sigil-path')) || 'nginx.conf.sigil');
+  }
+
+  /** What nginx.conf is built from: the app's domains, mappings, certificate and nginx properties. */
+  private async nginxSite(app: AppName, target: RouteTarget) {
+    const nginx = this.nginx as NginxProxy;
+    const files = this.store.nginx;
+    const cert = await this.store.certs.get(app);
+    const [own, global] = await Promise.all([this.store.properties.list('nginx', app), this.store.properties.list('nginx', GLOBAL)]);
+    const vhosts = await this.store.domains.vhostEnabled(app);
+    return {
+      app,
+      hostnames: await this.hostnames(app),
+      vhostEnabled: vhosts,
+      globalDomains: await this.store.domains.global(),
+      certNames: cert ? certificateNames(cert.crt) : undefined,
+      maps: await this.nginxMaps(app, cert !== undefined),
+      ...(vhosts ? {} : { proxyPorts: { http: await this.store.ports.proxyPort(app), https: await this.store.ports.proxySslPort(app) } }),
+      target,
+      tlsDir: cert ? this.store.certs.dir(app) : undefined,
+      includeDir: files.includeDir(app),
+      acmeDir: files.acmeDir(app),
+      values: computeValues(own, global, app, nginx.server.logsDir()),
+    };
+  }
+
+  /**
+   * Dokku's pre-validation of a pushed nginx.conf.sigil, before the build: for an app of proxy type
+   * nginx without disable-custom-config, rendered with a stand-in web listener (127.0.0.1:5000, as
+   * Dokku) and checked alone with `nginx -t`. False when there was nothing to check.
+   */
+  async prevalidateNginxTemplate(app: AppName, text: string, starting: () => void): Promise<boolean> {
+    if (!this.nginx || (await this.store.proxy.get(app)).type !== 'nginx') return false;
+    if ((await this.store.properties.effective('nginx', app, 'disable-custom-config')) === 'true') return false;
+    starting();
+    const site = await this.nginxSite(app, { kind: 'upstreams', upstreams: [{ host: '127.0.0.1', port: 5000 }] });
+    await this.nginx.prevalidate(site, { text, name: await this.templateName(app) }, await appConfig(this.store, app));
+    return true;
   }
 
   /** nginx's mappings: without vhosts, Dokku's (server blocks without server_name on the app's own ports). */

@@ -1,7 +1,8 @@
 // An app's own nginx.conf.sigil (Dokku's custom template) with proxy type nginx: pushed with the app,
 // rendered with sigil and Dokku's variables, checked with nginx -t and served; Slipway fills the
 // upstream servers; nginx:set disable-custom-config true goes back to Slipway's config; a template
-// that does not render fails the push with one line and the running release keeps serving.
+// that does not render, or that nginx -t refuses (checked before the build, as Dokku pre-validates),
+// fails the push with one line and the running release keeps serving.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -151,6 +152,20 @@ describe('an app\'s own nginx.conf.sigil (proxy type nginx)', function () {
     assert.match(r.headers, /x-custom-template/i);
   });
 
+  it('a template that renders but fails nginx -t is refused before the build (Dokku\'s pre-validation); the running release keeps serving', async () => {
+    fs.writeFileSync(path.join(work.work, 'nginx.conf.sigil'), TEMPLATE.replace('  location / {', '  not_a_directive on;\n  location / {'));
+    await commit('template nginx refuses');
+    const push = await work.push('web');
+    assert.notEqual(push.exitCode, 0);
+    const output = String(push.stderr);
+    assert.match(output, /-----> Pre-validating custom nginx\.conf\.sigil/);
+    assert.match(output, /nginx\.conf\.sigil of web failed nginx -t validation: \[emerg\] unknown directive "not_a_directive"/);
+    assert.doesNotMatch(output, /Building web/);
+    const r = await get();
+    assert.equal(r.body, 'v1 web.1');
+    assert.match(r.headers, /x-custom-template/i);
+  });
+
   it('a push without the template goes back to Slipway\'s config', async () => {
     fs.rmSync(path.join(work.work, 'nginx.conf.sigil'));
     await commit('no template');
@@ -171,6 +186,7 @@ describe('an app\'s own nginx.conf.sigil (proxy type nginx)', function () {
     await commit('template with TLS');
     const push = await work.push('web');
     assert.equal(push.exitCode, 0, String(push.stderr));
+    assert.match(String(push.stderr), /-----> Pre-validating custom nginx\.conf\.sigil/);
     await ok(['ps:scale', 'web', 'worker=1']);
     const version = parseNginxVersion(String((await execa('nginx', ['-v'], { reject: false })).stderr));
     const { directive, push: h2push } = http2Support(version);

@@ -41,6 +41,16 @@ export class NginxProxy {
     });
   }
 
+  /**
+   * Dokku's pre-validation of an app's own template before the build: rendered (with a stand-in web
+   * listener) and checked alone with `nginx -t`; a refusal throws E_NGINX_INVALID with nginx's line.
+   */
+  async prevalidate(site: Omit<SiteInput, 'listen'>, custom: CustomTemplate, env: Record<string, string>): Promise<void> {
+    const full = { ...site, listen: this.server.listen, nginxVersion: await this.server.version() };
+    const check = await this.server.testAlone(renderCustom(full, custom, this.files.libRoot(), env));
+    if (!check.ok) throw new SlipwayError('E_NGINX_INVALID', `${custom.name} of ${site.app} failed nginx -t validation: ${check.message}`, 1);
+  }
+
   /** Stops serving the app through nginx (its nginx.conf goes; nginx reloads if it runs). */
   remove(app: AppName): Promise<void> {
     return this.server.serial(async () => {

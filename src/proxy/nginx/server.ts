@@ -2,6 +2,7 @@
 // prefix folder, starts the master (own pid file, loopback ports by default) and stops it by pid.
 // `system`: Slipway writes one include file for the host's nginx and reloads that nginx. Either way
 // every change is checked with `nginx -t` first, and a reload counts only once new workers run it.
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { NginxSettings } from '../../settings.js';
@@ -135,6 +136,42 @@ export class NginxServer {
   async version(): Promise<string> {
     const { output } = await this.run(['-v']);
     return parseNginxVersion(output);
+  }
+
+  /**
+   * `nginx -t` on one app's configuration alone, inside a minimal wrapper as Dokku's pre-validation
+   * writes it (events, and an http block that includes the file), in a scratch prefix of its own
+   * (temp and pid paths there, so it runs as any user).
+   */
+  async testAlone(config: string): Promise<NginxCheck> {
+    // The app's logs go to the managed prefix's logs/ by default, which nginx -t opens.
+    if (this.mode === 'managed') await this.files.preparePrefix();
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-nginx-validate-'));
+    try {
+      const conf = path.join(dir, 'nginx.conf');
+      await fs.writeFile(path.join(dir, 'app.conf'), config);
+      await fs.writeFile(conf, [
+        `pid ${path.join(dir, 'nginx.pid')};`,
+        'error_log /dev/null;',
+        'events { worker_connections 768; }',
+        'http {',
+        '  access_log off;',
+        '  error_log /dev/null;',
+        // As the real configuration has it: long domain names fit there, so they do here.
+        '  server_names_hash_bucket_size 128;',
+        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${path.join(dir, t)};`),
+        `  include ${path.join(dir, 'app.conf')};`,
+        '}',
+        '',
+      ].join('\n'));
+      const result = await runChild({ file: this.settings.bin, args: ['-t', '-q', '-p', dir, '-c', conf], env: hostEnv(), stdout: 'capture', stderr: 'capture' });
+      if (result.startError) {
+        throw new SlipwayError('E_NGINX_UNAVAILABLE', `nginx cannot be run (${this.settings.bin}): ${result.startError.message}`, 1, { cause: result.startError });
+      }
+      return { ok: result.status === 0, message: result.status === 0 ? '' : oneLine(`${result.stdout}${result.stderr}`) };
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** `nginx -t` on the whole configuration (every app's nginx.conf and its fragments). */
