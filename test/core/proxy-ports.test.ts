@@ -177,4 +177,11 @@ describe('proxy-port / proxy-ssl-port / proxy:clear-config (real server, git pus
     assert.deepEqual([ghost.code, ghost.stderr], [20, ' !     App ghost does not exist']);
     assert.match((await ok(['proxy:help'])).stdout, /proxy:clear-config \(<app>\|--all\)/);
   });
+
+  it('apps:rename fires proxy-clear-config for the new name (Dokku\'s nginx does, after post-app-rename-setup); the app is served under it', async () => {
+    await ok(['apps:rename', 'site', 'moved']);
+    const log = fs.readFileSync(path.join(server.home, 'lib', 'plugins', 'available', 'clear-probe', 'cleared.log'), 'utf8');
+    assert.equal(log, 'site\n--all\nmoved\n');
+    assert.equal((await get(server.httpPort, 'moved.localhost')).status, 200);
+  });
 });

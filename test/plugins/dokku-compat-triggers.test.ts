@@ -93,6 +93,8 @@ describe('12.3: the trigger table against a real server', function () {
     assert.deepEqual(wrong, []);
     const pairs = (name: string) => calls.filter((c) => c.name === name).map((c) => c.args.join(' '));
     assert.deepEqual(pairs('post-app-rename'), [`${APP} ${RENAMED}`]);
+    // Dokku's nginx clears the proxy config the new name inherited (its post-app-rename-setup).
+    assert.deepEqual(pairs('proxy-clear-config'), [RENAMED]);
     assert.deepEqual(pairs('post-app-clone-setup'), [`${APP} ${CLONE}`]);
     assert.deepEqual(pairs('post-config-update'), [`${APP} set GREETING`, `${APP} unset GREETING`]);
   });
@@ -123,7 +125,7 @@ describe('12.3: the trigger table against a real server', function () {
     const names = new Set(calls.map((c) => c.name));
     const expected = ['post-create', 'post-config-update', 'post-domains-update', 'receive-branch', 'post-extract', 'pre-receive-app', 'pre-build', 'post-build',
       'pre-deploy', 'check-deploy', 'post-deploy', 'receive-app', 'post-proxy-ports-update', 'post-certs-update', 'post-certs-remove', 'post-stop', 'pre-start',
-      'post-app-clone-setup', 'post-app-clone', 'post-app-rename-setup', 'post-app-rename', 'pre-delete', 'post-delete', 'install', 'user-auth'];
+      'post-app-clone-setup', 'post-app-clone', 'post-app-rename-setup', 'proxy-clear-config', 'post-app-rename', 'pre-delete', 'post-delete', 'install', 'user-auth'];
     assert.deepEqual(expected.filter((n) => !names.has(n)), []);
   });
 });

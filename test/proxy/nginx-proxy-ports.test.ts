@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { TestServer } from '../helpers/server.js';
 import { appWork } from '../helpers/app-work.js';
 import { freeLoopbackPort } from '../helpers/net.js';
+import { installPlugin } from '../helpers/fixtures.js';
 
 const hasNginx = execa('nginx', ['-v'], { reject: false }).then((r) => r.exitCode === 0, () => false);
 
@@ -38,6 +39,7 @@ describe('proxy-port / proxy-ssl-port / proxy:clear-config in nginx mode (real s
     nginxHttp = await freeLoopbackPort();
     const nginxHttps = await freeLoopbackPort();
     server = await TestServer.start({ env: { SLIPWAY_NGINX_HTTP_LISTEN: `127.0.0.1:${nginxHttp}`, SLIPWAY_NGINX_HTTPS_LISTEN: `127.0.0.1:${nginxHttps}` } });
+    installPlugin(server.home, 'net-probe', { 'network-clear-config': '#!/usr/bin/env bash\necho "$*" >>"$(dirname "$0")/net.log"\n' });
     await ok(['apps:create', 'web']);
     await ok(['domains:set', 'web', 'web.test']);
     await ok(['proxy:set', 'web', 'nginx']);
@@ -99,5 +101,21 @@ describe('proxy-port / proxy-ssl-port / proxy:clear-config in nginx mode (real s
     assert.equal(conf(), undefined);
     const gone = await execa('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', ...byName, `http://web.localhost:${nginxHttp}/`], { reject: false });
     assert.equal(String(gone.stdout), '404', 'nginx\'s default server answers');
+    // network-clear-config for each nginx app cleared (an app on the built-in proxy gets none).
+    await ok(['apps:create', 'plain']);
+    await ok(['proxy:clear-config', '--all']);
+    const net = fs.readFileSync(path.join(server.home, 'lib', 'plugins', 'available', 'net-probe', 'net.log'), 'utf8');
+    assert.equal(net, 'web\nweb\nweb\n');
+  });
+
+  it('apps:rename: the config the new name inherits is cleared, then written for the new name', async () => {
+    await ok(['proxy:build-config', 'web']);
+    await ok(['apps:rename', 'web', 'site']);
+    assert.equal(fs.existsSync(path.join(server.home, 'home', 'web', 'nginx.conf')), false);
+    const text = fs.readFileSync(path.join(server.home, 'home', 'site', 'nginx.conf'), 'utf8');
+    assert.match(text, /upstream site-5000/);
+    assert.doesNotMatch(text, /web-5000|web\.localhost/);
+    const r = await execa('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--resolve', `site.localhost:${nginxHttp}:127.0.0.1`, `http://site.localhost:${nginxHttp}/`], { reject: false });
+    assert.equal(String(r.stdout), '301');
   });
 });

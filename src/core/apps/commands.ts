@@ -99,6 +99,9 @@ export const appsCommands: CommandSet = {
         const names = { OLD_APP_NAME: from, NEW_APP_NAME: to };
         // Dokku fires -setup once the new app exists, before the old one's processes go away.
         await services.plugins.fire('post-app-rename-setup', names, ctx);
+        // Dokku's nginx (post-app-rename-setup) clears the proxy config the new name inherited.
+        await services.platform?.routesCleared(to);
+        await services.plugins.fire('proxy-clear-config', { APP: to }, ctx);
         await services.platform?.renamed(from, to, out(inv), inv);
         await services.plugins.fire('post-app-rename', names, ctx);
       },

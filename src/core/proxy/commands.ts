@@ -124,7 +124,11 @@ async function clearConfig(inv: Invocation, services: Services, ctx: RunContext)
   const platform = requirePlatform(services);
   const { all, app } = allAppsArgs(inv);
   const apps = all ? await services.store.apps.list() : [await existingApp(services, app)];
-  for (const one of apps) await platform.routesCleared(one);
+  for (const one of apps) {
+    await platform.routesCleared(one);
+    // Dokku's nginx fires network-clear-config for each app it serves as it clears it.
+    if (await services.store.proxy.computedType(one) === 'nginx') await services.plugins.fire('network-clear-config', { APP: one }, ctx);
+  }
   await services.plugins.fire('proxy-clear-config', { APP: all ? '--all' : apps[0] }, ctx);
 }
 
