@@ -74,6 +74,14 @@ describe('sigil yaml, toyaml and jmespath', () => {
       'map[age:20 name:bob] 3 90 <no value>');
     assert.equal(r('{{ $y := $.F | yaml }}{{ jmespath "b[1]" $y }} {{ jmespath "[1]" $y.b }}', 'a: 1\nb: [x, 2.5]\n'), '<no value> 2.5');
     assert.throws(() => r('{{ $.F | json | jmespath "[" }}', people, 'in.json'), /error calling jmespath: JmesPath compileerror: /);
+    // A literal between backticks is JSON to go-jmespath: a bare word is refused with encoding/json's words.
+    assert.throws(() => r('{{ $.F | json | jmespath "[?name == `jim`]" }}', people, 'in.json'),
+      /error calling jmespath: JmesPath compileerror: invalid character 'j' looking for beginning of value$/);
+    assert.throws(() => r('{{ $.F | json | jmespath "[?name == `tru`]" }}', people, 'in.json'),
+      /JmesPath compileerror: invalid character ' ' in literal true \(expecting 'e'\)$/);
+    assert.equal(r('{{ $.F | json | jmespath "[?name == `\\"jim\\"`].age" }}', people, 'in.json'), '[30]');
+    // JSON numbers are floats, selected or computed: Go prints a million as 1e+06.
+    assert.equal(r('{{ $j := $.F | json }}{{ jmespath "a" $j }} {{ jmespath "length(b)" $j }}', '{"a":1000000,"b":[1,2.5]}', 'in.json'), '1e+06 2');
     assert.throws(() => r('{{ $.F | json | jmespath "abs(@)" }}', people, 'in.json'), /error calling jmespath: JmesPath search error: /);
   });
 });
