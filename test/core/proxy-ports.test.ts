@@ -114,7 +114,10 @@ describe('proxy-port / proxy-ssl-port / proxy:clear-config (real server, git pus
     const crt = path.join(server.dir, 'site.crt');
     const key = path.join(server.dir, 'site.key');
     await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', '/CN=site.test']);
+    // Dokku's post-certs-update: an app proxy-ssl-port of 443 (the shared port) goes with a new pair.
+    await ok(['proxy:set', 'site', 'proxy-ssl-port', '443']);
     await ok(['certs:add', 'site', crt, key]);
+    assert.equal(property('site', 'proxy-ssl-port'), undefined);
     const off = await ok(['domains:disable', 'site']);
     const lines = off.stdout.split('\n');
     assert.deepEqual(lines.slice(0, 2), ['-----> App virtual host support disabled', '-----> No port set, setting to random open high port']);

@@ -45,6 +45,10 @@ async function pairFromInvocation(inv: Invocation): Promise<CertPair> {
 export async function installCert(services: Services, ctx: RunContext, app: AppName, pair: CertPair): Promise<void> {
   checkPair(pair);
   await services.store.certs.set(app, pair);
+  // Dokku's ports plugin (post-certs-update): an app proxy-port of 80 or proxy-ssl-port of 443 goes.
+  const own = async (property: string) => (await services.store.properties.get('proxy', app, property))?.trim();
+  if (await own('proxy-port') === '80') await services.store.ports.setProxyPort(app, undefined);
+  if (await own('proxy-ssl-port') === '443') await services.store.ports.setProxySslPort(app, undefined);
   await services.platform?.routesChanged(app);
   await services.plugins.fire('post-certs-update', { APP: app }, ctx);
 }
