@@ -32,6 +32,7 @@ import { DEFAULT_PROCFILE_PATH, procfilePath } from './ps-settings.js';
 import { appJsonPath, parseAppJson } from './app-json.js';
 import { checkCronEntries } from './cron-schedule.js';
 import { readNginxTemplate, recordNginxTemplate } from './nginx-template.js';
+import { templateDeprecations } from '../proxy/nginx/index.js';
 import { unlessMissing } from '../os/missing.js';
 import { APP_JSON } from './checks.js';
 import { publishReport } from './start-report.js';
@@ -113,8 +114,8 @@ export class DeployPipeline implements PushDeployer {
       }
       await this.arrangeSources(app, dir, out);
       const nginxTemplate = await readNginxTemplate(this.store, app, dir);
-      if (nginxTemplate !== undefined) {
-        await this.controller.routes.prevalidateNginxTemplate(app, nginxTemplate, () => log.info1(out, 'Pre-validating custom nginx.conf.sigil'));
+      if (nginxTemplate !== undefined && await this.controller.routes.prevalidateNginxTemplate(app, nginxTemplate, () => log.info1(out, 'Pre-validating custom nginx.conf.sigil'))) {
+        for (const warning of templateDeprecations(nginxTemplate)) log.warn(out, warning);
       }
       const env = await appConfig(this.store, app);
       // Dokku's git_build: the revision goes into the app's config (GIT_REV, or git:set rev-env-var).

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { renderCustom, templateVariables, fillUpstreams, http2Support, parseNginxVersion, certificateNames, sslServerName } from '../../src/proxy/nginx/custom.js';
+import { renderCustom, templateVariables, fillUpstreams, http2Support, parseNginxVersion, certificateNames, sslServerName, templateDeprecations } from '../../src/proxy/nginx/custom.js';
 import { computeValues } from '../../src/proxy/nginx/properties.js';
 import type { SiteInput } from '../../src/proxy/nginx/render.js';
 import { SlipwayError } from '../../src/errors.js';
@@ -121,5 +121,13 @@ describe('an app\'s nginx.conf.sigil (custom template)', () => {
     const none = templateVariables(site({ target: { ...target, upstreams: [] } }), '/d/lib');
     assert.deepEqual([none.DOKKU_APP_WEB_LISTENERS, none.DOKKU_APP_WORKER_LISTENERS], ['', undefined]);
     assert.deepEqual([vars.PASSED_LISTEN_IP_PORT, vars.DOKKU_APP_LISTEN_IP, vars.DOKKU_APP_LISTEN_PORT], ['', '', '']);
+  });
+
+  it('warns of what Dokku deprecated in a template: DOKKU_APP_LISTENERS, NGINX_PORT, NGINX_SSL_PORT, listen … http2', () => {
+    assert.deepEqual(templateDeprecations('listen {{ $.PROXY_PORT }};\nhttp2 on;\n{{ $.DOKKU_APP_WEB_LISTENERS }}'), []);
+    const all = templateDeprecations('{{ $.DOKKU_APP_LISTENERS }} {{ $.NGINX_PORT }} {{ $.NGINX_SSL_PORT }}\n  listen [::]:443 ssl http2;\n');
+    assert.deepEqual(all.map((w) => w.split(' ')[3]), ['DOKKU_APP_LISTENERS', 'NGINX_SSL_PORT', 'NGINX_PORT', "'listen"]);
+    assert.equal(all[3], "Deprecated: Usage of 'listen ... http2' within nginx.conf.sigil templates is deprecated since nginx 1.25.1 in favor of the standalone 'http2 on;' directive");
+    assert.deepEqual(templateDeprecations('listen 443 ssl http2_x;'), []);
   });
 });

@@ -100,6 +100,18 @@ function processListeners(site: SiteInput): Record<string, string> {
   return out;
 }
 
+/** The warnings Dokku's nginx build gives an app's own template for variables and directives it deprecated. */
+export function templateDeprecations(text: string): string[] {
+  const out: string[] = [];
+  if (text.includes('DOKKU_APP_LISTENERS')) out.push('Deprecated: Usage of DOKKU_APP_LISTENERS within nginx.conf.sigil templates is deprecated in favor of DOKKU_APP_WEB_LISTENERS');
+  if (text.includes('NGINX_SSL_PORT')) out.push('Deprecated: Usage of NGINX_SSL_PORT within nginx.conf.sigil templates is deprecated in favor of PROXY_SSL_PORT');
+  if (text.includes('NGINX_PORT')) out.push('Deprecated: Usage of NGINX_PORT within nginx.conf.sigil templates is deprecated in favor of PROXY_PORT');
+  if (/listen[ \t]+.*[ \t]http2[; \t]/.test(text)) {
+    out.push("Deprecated: Usage of 'listen ... http2' within nginx.conf.sigil templates is deprecated since nginx 1.25.1 in favor of the standalone 'http2 on;' directive");
+  }
+  return out;
+}
+
 /** Dokku's sigil variables for nginx.conf.sigil (plugins/nginx-vhosts' fn-nginx-vhosts-render-template). */
 export function templateVariables(site: SiteInput, libRoot: string): Record<string, string> {
   const v = site.values;
