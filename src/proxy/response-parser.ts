@@ -6,8 +6,8 @@
 
 /** RFC 9110 §5.6.2 token characters: a field name is one token. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Field values: visible characters, spaces, tabs and obs-text; no other control characters. */
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Control characters a head may not hold (tabs and the CRLF line ends aside): checked once per head. */
+const FORBIDDEN = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})[\t ]*(?:;.*)?$/;
 const CRLF = Buffer.from('\r\n');
@@ -156,6 +156,8 @@ export class ResponseParser {
   }
 
   private parseHead(text: string): void {
+    const forbidden = FORBIDDEN.exec(text);
+    if (forbidden !== null) throw new ResponseParseError(`invalid characters in the response head (byte ${forbidden.index})`);
     const lines = text.split('\r\n');
     const status = STATUS_LINE.exec(lines[0]);
     if (status === null) throw new ResponseParseError(`unreadable status line: ${JSON.stringify(lines[0].slice(0, 80))}`);
@@ -172,8 +174,7 @@ export class ResponseParser {
       if (colon <= 0) throw new ResponseParseError(`unreadable header line: ${JSON.stringify(line.slice(0, 80))}`);
       const name = line.slice(0, colon);
       if (!TOKEN.test(name)) throw new ResponseParseError(`invalid header name: ${JSON.stringify(name.slice(0, 80))}`);
-      const value = line.slice(colon + 1).replace(/^[\t ]+|[\t ]+$/g, '');
-      if (!FIELD_VALUE.test(value)) throw new ResponseParseError(`invalid characters in the ${name} header`);
+      const value = trimmed(line, colon + 1);
       headers.push(name, value);
       switch (name.length) {
         case 10: {
@@ -287,8 +288,18 @@ export class ResponseParser {
   }
 }
 
+/** The field value after `from`, without the spaces and tabs around it (only those: obs-text stays). */
+function trimmed(line: string, from: number): string {
+  let start = from;
+  let end = line.length;
+  while (start < end && (line.charCodeAt(start) === 0x20 || line.charCodeAt(start) === 0x09)) start++;
+  while (end > start && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
+  return start === from && end === line.length ? line.slice(from) : line.slice(start, end);
+}
+
 /** One Content-Length (repeated or listed copies must agree, RFC 9110 §8.6); `seen` is the earlier one or -1. */
 function contentLength(value: string, seen: number): number {
+  if (seen === -1 && /^\d{1,15}$/.test(value)) return Number(value);
   let found = seen;
   for (const part of value.split(',')) {
     const digits = part.trim();

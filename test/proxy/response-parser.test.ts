@@ -128,6 +128,13 @@ describe('proxy: upstream response parser', () => {
     assert.equal(seen.parser.reusable, false);
   });
 
+  it('trims only spaces and tabs around values: obs-text (latin1) and inner spaces stay', () => {
+    const seen = parserFor();
+    seen.parser.execute(Buffer.from('HTTP/1.1 200 \r\nX-Pad: \t caf\xe9\xa0 x \t\r\nX-Empty:\r\nContent-Length: 0\r\n\r\n', 'latin1'));
+    assert.deepEqual(seen.heads[0].headers, ['X-Pad', 'caf\xe9\xa0 x', 'X-Empty', '', 'Content-Length', '0']);
+    assert.equal(seen.heads[0].statusText, '');
+  });
+
   it('refuses malformed or ambiguous answers', () => {
     refuses('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n', /conflicting Content-Length/);
     refuses('HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n', /invalid Content-Length/);
@@ -139,7 +146,9 @@ describe('proxy: upstream response parser', () => {
     refuses('HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\n\r\n', /unreadable header line|invalid header name/);
     refuses('HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n', /invalid header name/);
     refuses('HTTP/1.1 200 OK\r\n: empty\r\n\r\n', /unreadable header line/);
-    refuses('HTTP/1.1 200 OK\r\nX-A: one\ntwo\r\n\r\n', /invalid characters in the X-A header/);
+    refuses('HTTP/1.1 200 OK\r\nX-A: one\ntwo\r\n\r\n', /invalid characters in the response head/);
+    refuses('HTTP/1.1 200 OK\r\nX-A: one\rtwo\r\n\r\n', /invalid characters/);
+    refuses('HTTP/1.1 200 OK\r\nX-A: esc\x1b\r\n\r\n', /invalid characters/);
     refuses('HTTP/1.1 200 OK\r\nX-A: nul\0\r\n\r\n', /invalid characters/);
     refuses('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n', /101 Switching Protocols/);
     refuses('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', /invalid chunk size/);
