@@ -26,7 +26,7 @@ import { processListeners, Routes, type RouteTarget } from './routes.js';
 import { withDeployLock } from './locks.js';
 import { keepingOutput, reportFailedStart, startReport, type FailedOutput } from './start-report.js';
 import { oneOffCommand } from './one-off-command.js';
-import { DEFAULT_RUN_TTL_SECONDS, OneOffRuns } from './one-off-runs.js';
+import { DEFAULT_RUN_TTL_SECONDS, OneOffRuns, type RunHandle } from './one-off-runs.js';
 import { restartPolicy, stopTimeoutMs } from './ps-settings.js';
 import { lineSink } from '../os/lines.js';
 import { staticWebListener } from '../scheduler/networks.js';
@@ -365,9 +365,12 @@ export class AppController {
       signal,
       warn: options.warn ?? ((text) => log.warn({ stdout: io.stdout, stderr: io.stderr }, text)),
     });
+    // What the caller sees is also kept, as Dokku's run:logs reads a running attached container's output.
+    const kept = options.cron ? undefined : keptOutput(handle, io);
     try {
-      return await this.scheduler.run({ release: this.artifact(app, release), env, command, dyno: handle.logId }, io, handle.signal);
+      return await this.scheduler.run({ release: this.artifact(app, release), env, command, dyno: handle.logId }, kept?.io ?? io, handle.signal);
     } finally {
+      kept?.end();
       handle.end();
     }
   }
@@ -442,7 +445,7 @@ export class AppController {
    * `follow` their new lines until they all ended or the caller left.
    */
   async runLogs(app: AppName, name: string | undefined, query: { lines: number; follow: boolean }, write: (line: string) => void, signal: AbortSignal): Promise<void> {
-    const outputs = this.oneOffs.detachedOutputs(app, name);
+    const outputs = this.oneOffs.runOutputs(app, name);
     const stops: Array<() => void> = [];
     try {
       for (const output of outputs) {
@@ -451,7 +454,8 @@ export class AppController {
         let live = false;
         if (query.follow) stops.push(output.follow((line) => (live ? write(line) : buffered.push(line))));
         await output.file?.written();
-        const history = output.file ? await this.store.logs.tail(app, query.lines, output.logId) : [];
+        const history = output.file ? await this.store.logs.tail(app, query.lines, output.logId)
+          : query.lines > 0 ? (output.recent ?? []).slice(-query.lines) : [];
         for (const line of history) write(line);
         const seen = new Set(history);
         for (const line of buffered) if (!seen.has(line)) write(line);
@@ -608,4 +612,31 @@ function serverOut(serverLog: (line: string) => void, app: string): Out {
     },
   });
   return { stdout: sink, stderr: sink, quiet: true };
+}
+
+/**
+ * An attached run's output as its caller gets it (same pace), each line also handed to the run's
+ * handle as `TIME app[run.N]: text` (run:logs); end() hands on the last partial lines.
+ */
+function keptOutput(handle: RunHandle, io: RunIO): { io: RunIO; end(): void } {
+  handle.keepRecent();
+  const emit = (text: string) => handle.emit(`${new Date().toISOString()} app[${handle.logId}]: ${text}`);
+  const tee = (target: Writable): { stream: Writable; lines: Writable } => {
+    const lines = lineSink(emit);
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.write(chunk);
+        target.write(chunk, () => done());
+      },
+    });
+    return { stream, lines };
+  };
+  const [stdout, stderr] = [tee(io.stdout), tee(io.stderr)];
+  return {
+    io: { stdin: io.stdin, stdout: stdout.stream, stderr: stderr.stream },
+    end() {
+      stdout.lines.end();
+      stderr.lines.end();
+    },
+  };
 }

@@ -1,7 +1,8 @@
 // The one-off commands in flight on this server — `run`, `run:detached`, `cron:run` and the scheduled
 // cron tasks — on any scheduler: their names (Dokku's APP.run.N / APP.cron.N), deadlines
-// (--ttl-seconds), how to stop each, the live output of detached ones, and app.json's
-// concurrency_policy between runs of one cron task.
+// (--ttl-seconds), how to stop each, the live output of detached ones (and the recent output of
+// attached ones, as Dokku's run:logs reads a running container's), and app.json's concurrency_policy
+// between runs of one cron task.
 import type { AppName } from '../names.js';
 import type { RotatingLog } from '../store/log-files.js';
 import type { ConcurrencyPolicy, CronRun, OneOffRun } from './types.js';
@@ -9,6 +10,24 @@ import { SlipwayError } from '../errors.js';
 
 /** Dokku's default deadline of a run or cron container: a day. */
 export const DEFAULT_RUN_TTL_SECONDS = 86_400;
+
+/** An attached run's output kept for run:logs while it runs: at most this many lines, and bytes. */
+export const ATTACHED_RECENT_LINES = 1000;
+const ATTACHED_RECENT_BYTES = 1024 * 1024;
+
+/** The last lines of an attached run, bounded in count and size. */
+class RecentLines {
+  readonly lines: string[] = [];
+  private bytes = 0;
+
+  push(line: string): void {
+    this.lines.push(line);
+    this.bytes += line.length;
+    while (this.lines.length > ATTACHED_RECENT_LINES || (this.bytes > ATTACHED_RECENT_BYTES && this.lines.length > 1)) {
+      this.bytes -= (this.lines.shift() as string).length;
+    }
+  }
+}
 
 export const CONCURRENCY_POLICIES: readonly ConcurrencyPolicy[] = ['allow', 'forbid', 'replace'];
 
@@ -31,8 +50,8 @@ interface Tracked {
   deadline: number;
   stop: AbortController;
   ended: Promise<void>;
-  /** Detached: its log file and who follows its output now (run:logs -t). */
-  output?: { file: RotatingLog; followers: Set<(line: string) => void> };
+  /** Detached: its log file; attached: its recent lines; and who follows its output now (run:logs -t). */
+  output?: { file?: RotatingLog; recent?: RecentLines; followers: Set<(line: string) => void> };
 }
 
 /** What the caller holds while its command runs: the signal to run it with, and end() when it ended. */
@@ -42,7 +61,9 @@ export interface RunHandle {
   signal: AbortSignal;
   /** Detached runs: its output file (run:logs reads it) — set before the command starts. */
   attachOutput(file: RotatingLog): void;
-  /** One formatted output line of a detached run, for its followers (the file has it already). */
+  /** Attached runs: keep its recent output lines in memory for run:logs while it runs. */
+  keepRecent(): void;
+  /** One formatted output line, for its followers (a detached run's file has it already). */
   emit(line: string): void;
   end(): void;
 }
@@ -95,7 +116,11 @@ export class OneOffRuns {
       logId,
       signal: AbortSignal.any(signals),
       attachOutput(file) { tracked.output = { file, followers: new Set() }; },
-      emit(line) { for (const follower of tracked.output?.followers ?? []) follower(line); },
+      keepRecent() { tracked.output = { recent: new RecentLines(), followers: new Set() }; },
+      emit(line) {
+        tracked.output?.recent?.push(line);
+        for (const follower of tracked.output?.followers ?? []) follower(line);
+      },
       end: () => {
         clearTimeout(timer);
         this.closing.removeEventListener('abort', onClose);
@@ -139,16 +164,19 @@ export class OneOffRuns {
   }
 
   /**
-   * run:logs: the detached `run` commands of the app (or NAME) with their log file; `follow`
-   * subscribes to each one's new lines until it ends. A name not running is refused.
+   * run:logs: the `run` commands of the app (or NAME) with their log file (detached) or their recent
+   * lines (attached); `follow` subscribes to each one's new lines until it ends. A name not running is refused.
    */
-  detachedOutputs(app: AppName, name: string | undefined): Array<{ name: string; logId: string; file?: RotatingLog; ended: Promise<void>; follow(line: (text: string) => void): () => void }> {
+  runOutputs(app: AppName, name: string | undefined): Array<{
+    name: string; logId: string; file?: RotatingLog; recent?: readonly string[]; ended: Promise<void>; follow(line: (text: string) => void): () => void;
+  }> {
     const chosen = this.ofApp(app, 'run').filter((t) => name === undefined || t.info.name === name);
     if (name !== undefined && chosen.length === 0) throw new SlipwayError('E_CONTAINER_NOT_FOUND', `No such container: ${name}`, 1);
     return chosen.map((t) => ({
       name: t.info.name,
       logId: t.logId,
       file: t.output?.file,
+      recent: t.output?.recent?.lines,
       ended: t.ended,
       follow(line) {
         const followers = t.output?.followers;

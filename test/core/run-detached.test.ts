@@ -98,6 +98,30 @@ describe('run:detached, run --env (real server, git push, OpenSSH)', function ()
     assert.ok(!(await runs()).includes(name), 'gone from run:list');
   });
 
+  it('run:logs shows an attached run\'s output while it runs (Dokku reads its container), its caller still gets all of it', async () => {
+    const earlier = await runs();
+    const attached = execa('ssh', [...sshOptions(server.sshPort, server.admin), '--', 'dokku@127.0.0.1', 'run', 'detach', q('echo "out 1"; echo "err 1" >&2; sleep 1000')], { reject: false });
+    try {
+      const name = await eventually(async () => (await runs()).find((n) => !earlier.includes(n)), 100);
+      const text = await eventually(async () => {
+        const l = (await ok(['run:logs', '--container', name, '-q'])).stdout;
+        return l.includes('out 1') && l.includes('err 1') ? l : undefined;
+      }, 100);
+      assert.deepEqual(text.split('\n').sort(), ['err 1', 'out 1']);
+      const id = name.slice('detach.'.length);
+      assert.match((await ok(['run:logs', '--container', name, '-n', '1'])).stdout, new RegExp(`^\\S+Z app\\[${id.replace('.', '\\.')}\\]: (out|err) 1$`));
+      assert.equal((await ok(['run:logs', '--container', name, '-n', '0'])).stdout, '');
+      assert.deepEqual((await ok(['run:stop', '--container', name])).stdout, name);
+      const ended = await attached;
+      assert.deepEqual([ended.stdout, ended.stderr], ['out 1', 'err 1']);
+      // Gone with its run, as Dokku's attached container is removed when it exits.
+      const gone = await server.ssh(['run:logs', '--container', name]);
+      assert.deepEqual([gone.code, gone.stderr], [1, ` !     No such container: ${name}`]);
+    } finally {
+      attached.kill();
+    }
+  });
+
   it('run:stop APP stops every run of the app, each named; Dokku\'s words for the mistakes', async () => {
     const first = (await ok(['run:detached', 'detach', q('sleep 1000')])).stdout;
     const second = (await ok(['run:detached', 'detach', q('sleep 1000')])).stdout;
