@@ -143,7 +143,8 @@ describe('proxy-port / proxy-ssl-port / proxy:clear-config (real server, git pus
 
     // An https mapping of its own on another port is served there too, with the pair.
     const extra = await freeLoopbackPort();
-    await ok(['ports:add', 'site', `https:${extra}:5000`]);
+    const added = await ok(['ports:add', 'site', `https:${extra}:5000`]);
+    assert.equal(added.stderr, '', 'served, so no "is kept, but" warning');
     assert.equal((await curl('https', extra)).status, '200');
     assert.equal((await curl('http', extra)).status, '000', 'that port speaks TLS only');
 
@@ -152,6 +153,10 @@ describe('proxy-port / proxy-ssl-port / proxy:clear-config (real server, git pus
     assert.equal(property('site', 'proxy-ssl-port'), undefined, 'forgotten with the certificate (Dokku\'s post-certs-remove)');
     assert.equal((await curl('https', pinned)).code, 7);
     assert.equal((await curl('https', extra)).code, 7, 'https mappings are not served without a certificate');
+    // Without a certificate a new https mapping gets Dokku's nginx warning.
+    const other = await freeLoopbackPort();
+    const ignored = await ok(['ports:add', 'site', `https:${other}:5000`]);
+    assert.equal(ignored.stderr, ` !     Ignoring detected https port mapping without an accompanying ssl certificate (https:${extra}:5000)\n !     Ignoring detected https port mapping without an accompanying ssl certificate (https:${other}:5000)`);
     await ok(['ports:clear', 'site']);
     assert.equal((await curl('http', httpPort)).status, '200');
   });

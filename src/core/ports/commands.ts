@@ -36,10 +36,16 @@ async function changed(inv: Invocation, services: Services, ctx: RunContext, app
   const platform = services.platform;
   if (platform && action !== 'clear' && action !== 'remove') {
     const type = await services.store.proxy.computedType(app);
-    // Without vhosts every http mapping is served on its own port (domains:disable).
+    // Without vhosts every http mapping is served on its own port (domains:disable), and every
+    // https one too once the app has a certificate (Dokku's nginx ignores it until then, and says so).
     const vhostless = !await services.store.domains.vhostEnabled(app);
+    const hasCert = await services.store.certs.get(app) !== undefined;
     for (const map of await services.store.ports.get(app)) {
-      if (vhostless && map.scheme === 'http') continue;
+      if (vhostless && (map.scheme === 'http' || (map.scheme === 'https' && hasCert))) continue;
+      if (vhostless && map.scheme === 'https') {
+        log.warn(out(inv), `Ignoring detected https port mapping without an accompanying ssl certificate (${formatPortMap(map)})`);
+        continue;
+      }
       const why = unservedReason(map, type, platform.httpPort, platform.httpsPort, app);
       if (why) log.warn(out(inv), `${formatPortMap(map)} is kept, but ${why}`);
     }
