@@ -116,7 +116,7 @@ export const TRIGGERS = {
   'network-clear-config': { args: ['APP'], status: 'fired', note: "proxy:clear-config, for each app cleared whose proxy type is nginx (as Dokku's nginx fires it), before proxy-clear-config", cwd: 'root' },
   'network-config-exists': { args: ['APP'], status: 'core', note: "the network core: true when the app has web listeners (running web processes or a static-web-listener), else false" },
   'network-get-ipaddr': { args: ['APP', 'PROC_TYPE', 'CONTAINER_ID'], status: 'core', note: "the network core: the address the proxy reaches that process at (the static-web-listener's host for web)" },
-  'network-get-listeners': { args: ['APP', 'PROCESS_TYPE'], status: 'core', note: "the network core: the app's web listeners, `host:port` separated by spaces (the static-web-listener when set)" },
+  'network-get-listeners': { args: ['APP', 'PROCESS_TYPE'], status: 'core', note: "the network core: the listeners of the app's processes of that type, `host:port` separated by spaces (web: the static-web-listener when set; a process without a port of its own: port 5000, Dokku's default)" },
   'network-get-property': { args: ['APP', 'KEY'], status: 'core', note: "the network core: the computed value of KEY (attach-post-create, attach-post-deploy, bind-all-interfaces, initial-network, tld)" },
   'network-get-static-listeners': { args: ['APP', 'PROCESS_TYPE'], status: 'core', note: "the network core: the app's static-web-listener, or an empty line" },
   'network-write-ipaddr': { args: ['APP', 'PROC_TYPE', 'CONTAINER_INDEX', 'IP_ADDRESS'], status: 'n/a', note: 'proxy' },

@@ -150,6 +150,11 @@ describe('network:* (real server, OpenSSH, no Docker Engine)', function () {
       const own = await get(server.httpPort, `${app}.localhost`, '/');
       assert.equal(own.status, 200);
       assert.notEqual(own.body, 'from the static listener\n');
+      // Other process types have listeners of their own (port 5000 without one of their own, as Dokku's default).
+      await ok(['ps:scale', app, 'worker=1']);
+      assert.match((await ok(['plugin:trigger', 'network-get-listeners', app, 'worker'])).stdout, /^127\.0\.0\.1:5000$/);
+      assert.equal((await ok(['plugin:trigger', 'network-get-listeners', app, 'nothing'])).stdout, '');
+      assert.match((await ok(['plugin:trigger', 'network-get-listeners', app, 'web'])).stdout, /^127\.0\.0\.1:\d+$/);
 
       await ok(['network:set', app, 'static-web-listener', `127.0.0.1:${port}`]);
       assert.equal((await ok(['network:report', app, '--network-web-listeners'])).stdout, `127.0.0.1:${port}`);

@@ -149,6 +149,13 @@ export async function webListeners(services: Services, app: AppName): Promise<st
   return instances.filter((i) => i.type === 'web' && i.state === 'running' && i.port !== undefined).map((i) => `${i.host}:${i.port}`);
 }
 
+/** Dokku's listeners of another process type: each running instance's `host:port`, 5000 when it has no port of its own. */
+async function typeListeners(services: Services, app: AppName, type: string): Promise<string[]> {
+  if (services.platform === undefined) return [];
+  const { instances } = await services.platform.status(app);
+  return instances.filter((i) => i.type === type && i.state === 'running').map((i) => `${i.host}:${i.port ?? 5000}`);
+}
+
 async function set(inv: Invocation, services: Services): Promise<void> {
   const global = inv.args.includes(GLOBAL);
   const words = inv.args.filter((a) => a !== GLOBAL);
@@ -242,9 +249,10 @@ export function networkTriggers(services: Services): Record<string, (args: strin
       }
       return `${name === undefined ? '' : await computedNetworkProperty(services.store, name, property as NetworkProperty)}\n`;
     },
-    'network-get-listeners': async ([app]) => {
+    'network-get-listeners': async ([app, type = 'web']) => {
       const name = await valid(app);
-      return `${name === undefined ? '' : (await webListeners(services, name)).join(' ')}\n`;
+      if (name === undefined) return '\n';
+      return `${(type === 'web' ? await webListeners(services, name) : await typeListeners(services, name, type)).join(' ')}\n`;
     },
     'network-get-static-listeners': async ([app]) => {
       const name = await valid(app);
