@@ -1,7 +1,8 @@
 // One feed per app whose page is open (GET /apps/APP/live/deploy, one per page): it follows the
-// running build's log once — tails the file while the build runs — and writes each line to every
-// page, and it renders the process and release tables once per change the platform announces
-// (src/deploy/activity.ts). Nothing here waits for a browser; the last page leaving stops the feed.
+// running build's log once — tails the file while the build runs — and writes each read's lines to
+// every page in one write (the same string to each), and it renders and frames the process and
+// release tables once per change the platform announces (src/deploy/activity.ts) and session.
+// Nothing here waits for a browser; the last page leaving stops the feed.
 import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Services } from '../services.js';
@@ -9,7 +10,7 @@ import type { Identity } from '../request-context.js';
 import type { AppName } from '../names.js';
 import type { AppActivity } from '../deploy/activity.js';
 import { displayStatus } from '../store/index.js';
-import { LineSplitter, eventFrame, type LivePage } from './live.js';
+import { LineBatch, LineSplitter, eventFrame, type LivePage } from './live.js';
 import { liveTables, mayUse } from './read.js';
 import { processesBody, releasesBody, type Viewer } from './views.js';
 
@@ -28,14 +29,14 @@ type TableName = 'processes' | 'releases';
 
 interface PageState extends Follower {
   left: boolean;
-  /** The tables last written to this page, and the newest rendered for it. */
+  /** The tables last written to this page, and the newest rendered for it (event frames, shared by the pages of one session). */
   sent: Partial<Record<TableName, string>>;
   latest?: Record<TableName, string>;
   /** Set while a table waits for the page to drain (it was behind when the table changed). */
   waiting: boolean;
 }
 
-interface Following { id: string; file: string; offset: number; splitter: LineSplitter; handle?: FileHandle }
+interface Following { id: string; file: string; offset: number; splitter: LineSplitter; batch: LineBatch; handle?: FileHandle }
 
 export class AppFeed {
   private readonly pages = new Map<LivePage, PageState>();
@@ -132,11 +133,14 @@ export class AppFeed {
   }
 
   private async follow(id: string): Promise<void> {
+    // Each read's lines go to every page in one write (the same string to each).
+    const batch = new LineBatch((frames, count) => this.broadcast(frames, count));
     const following: Following = {
       id,
       file: this.services.store.builds.logPath(this.app, id),
       offset: 0,
-      splitter: new LineSplitter((line) => this.broadcast(eventFrame('message', line))),
+      splitter: new LineSplitter((line) => batch.add(line)),
+      batch,
     };
     this.following = following;
     let status: string | undefined;
@@ -168,6 +172,7 @@ export class AppFeed {
     }
     if (this.stopped) return;
     following.splitter.end();
+    following.batch.flush();
     for (const state of this.pages.values()) state.page.event('done', status ?? 'gone');
     // Pages that came during the last read: they saw the build end on their page already.
     for (const state of this.joining.splice(0)) if (!state.left) this.join(state);
@@ -185,17 +190,18 @@ export class AppFeed {
     for (const state of joining) state.page.event('build', following.id);
     if (following.offset > 0 && following.handle) {
       // Whole lines only: a last partial line reaches them with everyone's next read.
-      const splitter = new LineSplitter((line) => {
-        const frame = eventFrame('message', line);
-        for (const state of joining) if (!state.left) state.page.line(frame);
+      const batch = new LineBatch((frames, count) => {
+        for (const state of joining) if (!state.left) state.page.lines(frames, count);
       });
+      const splitter = new LineSplitter((line) => batch.add(line));
       await this.read(following.handle, 0, following.offset, (chunk) => splitter.write(chunk));
+      batch.flush();
     }
     for (const state of joining) if (!state.left && !this.stopped) this.join(state);
   }
 
-  private broadcast(frame: string): void {
-    for (const state of this.pages.values()) state.page.line(frame);
+  private broadcast(frames: string, count: number): void {
+    for (const state of this.pages.values()) state.page.lines(frames, count);
   }
 
   /** Sends what was added to the build log since the last read to every page. */
@@ -212,6 +218,7 @@ export class AppFeed {
     const size = (await following.handle.stat()).size;
     if (size <= following.offset) return;
     following.offset = await this.read(following.handle, following.offset, size, (chunk) => following.splitter.write(chunk));
+    following.batch.flush();
   }
 
   private async read(handle: FileHandle, from: number, to: number, onChunk: (chunk: Buffer) => void): Promise<number> {
@@ -241,7 +248,7 @@ export class AppFeed {
     }
   }
 
-  /** Reads the tables once, renders them once per session, and sends each page what changed. */
+  /** Reads the tables once, renders and frames them once per session, and sends each page what changed. */
   private async refreshTables(): Promise<void> {
     if (this.stopped) return;
     const tables = await liveTables(this.services, this.app);
@@ -249,9 +256,12 @@ export class AppFeed {
     await this.dropRefused();
     const rendered = new Map<string, Record<TableName, string>>();
     for (const state of [...this.pages.values(), ...this.joining]) {
-      let html = rendered.get(state.viewer.csrf);
-      if (!html) rendered.set(state.viewer.csrf, html = { processes: processesBody(tables, state.viewer), releases: releasesBody(tables, state.viewer) });
-      state.latest = html;
+      let framed = rendered.get(state.viewer.csrf);
+      if (!framed) {
+        framed = { processes: eventFrame('processes', processesBody(tables, state.viewer)), releases: eventFrame('releases', releasesBody(tables, state.viewer)) };
+        rendered.set(state.viewer.csrf, framed);
+      }
+      state.latest = framed;
     }
     for (const state of this.pages.values()) this.sendTables(state);
   }
@@ -260,10 +270,10 @@ export class AppFeed {
   private sendTables(state: PageState): void {
     if (!state.latest || state.left) return;
     for (const name of ['processes', 'releases'] as const) {
-      const html = state.latest[name];
-      if (state.sent[name] === html) continue;
-      if (state.page.event(name, html)) {
-        state.sent[name] = html;
+      const frame = state.latest[name];
+      if (state.sent[name] === frame) continue;
+      if (state.page.frame(frame)) {
+        state.sent[name] = frame;
       } else if (!state.waiting && !state.page.res.destroyed) {
         state.waiting = true;
         state.page.res.once('drain', () => { state.waiting = false; this.sendTables(state); });

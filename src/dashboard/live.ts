@@ -48,10 +48,18 @@ export class LivePage {
 
   /** A log line's frame (eventFrame('message', …)): sent, or dropped and counted; the page hears how many before its next line. */
   line(frame: string): void {
+    this.lines(frame, 1);
+  }
+
+  /**
+   * count log lines' frames joined in one string (a LineBatch), written at once: all sent, or all
+   * dropped and counted, as line() does for one.
+   */
+  lines(frames: string, count: number): void {
     if (this.dropped && writeFrame(this.res, eventFrame('dropped', String(this.dropped)))) this.dropped = 0;
-    if (this.dropped || !writeFrame(this.res, frame)) {
-      this.dropped++;
-      this.droppedTotal++;
+    if (this.dropped || !writeFrame(this.res, frames)) {
+      this.dropped += count;
+      this.droppedTotal += count;
     }
   }
 
@@ -60,10 +68,47 @@ export class LivePage {
     return sendEvent(this.res, name, data);
   }
 
+  /** A named event framed already (eventFrame(name, …), shared by every page); false when it was dropped. */
+  frame(frame: string): boolean {
+    return writeFrame(this.res, frame);
+  }
+
   /** Says why in a last event, then ends the stream. */
   close(state?: string): void {
     if (state !== undefined) this.event('state', state);
     if (!this.res.writableEnded) this.res.end();
+  }
+}
+
+/** Frames up to this many bytes make one write per page (one line longer than it is its own write). */
+export const BATCH_BYTES = 16 * 1024;
+
+/**
+ * Log lines' frames gathered for one write per page instead of one per line: the feed adds the
+ * lines of what it read, then sends the batch to every page (the same string to each). A batch
+ * past BATCH_BYTES is sent at once, so a page that reads nothing holds at most MAX_QUEUED_BYTES
+ * plus one batch.
+ */
+export class LineBatch {
+  private frames: string[] = [];
+  private bytes = 0;
+
+  constructor(private readonly send: (frames: string, count: number) => void) {}
+
+  add(line: string): void {
+    const frame = eventFrame('message', line);
+    this.frames.push(frame);
+    this.bytes += frame.length;
+    if (this.bytes >= BATCH_BYTES) this.flush();
+  }
+
+  /** Sends what was added since the last flush (nothing when nothing was). */
+  flush(): void {
+    if (!this.frames.length) return;
+    const frames = this.frames;
+    this.frames = [];
+    this.bytes = 0;
+    this.send(frames.length === 1 ? frames[0] : frames.join(''), frames.length);
   }
 }
 
