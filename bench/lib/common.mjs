@@ -199,6 +199,23 @@ export function cpuOf(pid) {
   }
 }
 
+/**
+ * CPU time of a pid in ms, to the nanosecond: the sum of its threads' run time (the first field of
+ * /proc/PID/task/TID/schedstat), where /proc/PID/stat counts in 10 ms ticks. A thread that already
+ * exited is not counted (Node's threads live as long as the process). null when the pid is gone.
+ */
+export function cpuPreciseMs(pid) {
+  try {
+    let ns = 0;
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      try { ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* the thread just exited */ }
+    }
+    return ns / 1e6;
+  } catch {
+    return null;
+  }
+}
+
 /** Samples a pid's RSS every `everyMs` until stopped; returns the peak seen. */
 export function rssSampler(pid, everyMs = 50) {
   let peak = 0;
