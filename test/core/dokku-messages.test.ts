@@ -43,6 +43,7 @@ const ROWS: Row[] = [
     ours: { line: `${W}invalid argument "ten" for "-n, --num" flag: strconv.ParseInt: parsing "ten": invalid syntax`, code: 2, why: 'one error line with the usual prefix (pflag prints its own, then the usage)' },
   },
   { mistake: 'logs:failed without an app', args: ['logs:failed'], dokku: APP_REQUIRED },
+  { mistake: 'cron:list without an app', args: ['cron:list'], dokku: APP_REQUIRED },
   { mistake: 'logs:failed of an app that does not exist', args: ['logs:failed', 'ghost'], dokku: GHOST },
   { mistake: 'apps:destroy of an app that does not exist', args: ['apps:destroy', 'ghost', '--force'], dokku: GHOST },
   { mistake: 'ps:stop without an app', args: ['ps:stop'], dokku: APP_REQUIRED },

@@ -19,7 +19,7 @@ import { CRON_PLUGIN, TASK_MAINTENANCE_PREFIX, computedMaintenance, policyOf, ta
 
 export { base36, cronId, tasks, type CronTask } from './tasks.js';
 
-const LIST_USAGE = 'cron:list [--format json|stdout] [--global|<app>]';
+const LIST_USAGE = 'cron:list [--global|<app>] [--format json|stdout]';
 const SET_USAGE = 'cron:set [--global|<app>] <key> <value>';
 const RUN_USAGE = 'cron:run <app> <cron_id> [--detach] [--ttl-seconds SECONDS]';
 
@@ -47,7 +47,8 @@ async function list(inv: Invocation, services: Services, ctx: RunContext): Promi
   if (inv.options.set.has(GLOBAL)) {
     found = await globalTasks(services, ctx, (line) => log.warn(out(inv), line));
   } else {
-    requireArgs(inv.options.positional, 1, LIST_USAGE);
+    // Dokku's words when the app is missing (the usage's shape decides them).
+    requireArgs(inv.options.positional, 1, 'cron:list <app> [--format json|stdout]');
     found = await tasks(services, await existingApp(services, inv.options.positional[0]));
   }
   if (format === 'json') {
