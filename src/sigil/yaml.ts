@@ -90,17 +90,22 @@ function keyString(v: Value): string {
   return typeof v === 'string' ? v : formatValue(v);
 }
 
-function toValue(node: Node | null | undefined, doc: Document, seen: Set<Node>): Value {
+function toValue(node: Node | null | undefined, doc: Document, seen: Set<Node>, source: string): Value {
   if (node === null || node === undefined) return null;
   if (isAlias(node)) {
     const target = node.resolve(doc) as Node | undefined;
     if (target === undefined) throw new TemplateError(`yaml: unknown anchor '${node.source}' referenced`);
     if (seen.has(target)) throw new TemplateError('yaml: anchor cycle');
     seen.add(target);
-    try { return toValue(target, doc, seen); } finally { seen.delete(target); }
+    try { return toValue(target, doc, seen, source); } finally { seen.delete(target); }
   }
   if (isScalar(node)) {
-    const text = String(node.value ?? '');
+    if (node.value instanceof Uint8Array) return Buffer.from(node.value).toString('utf8'); // !!binary, decoded
+    let text = String(node.value ?? '');
+    // A block scalar that ends the input without a line break has none to keep (yaml.v2; the parser adds one).
+    if ((node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') && !source.endsWith('\n') && (node.range?.[1] ?? 0) >= source.length && text.endsWith('\n')) {
+      text = text.slice(0, -1);
+    }
     const tag = node.tag;
     if (tag === `${TAG}str` || tag === '!') return text;
     if (tag === `${TAG}binary`) return Buffer.from(text.replace(/\s+/g, ''), 'base64').toString('utf8');
@@ -111,7 +116,7 @@ function toValue(node: Node | null | undefined, doc: Document, seen: Set<Node>):
     }
     return node.type === 'PLAIN' ? resolvePlain(text) : text;
   }
-  if (isSeq(node)) return node.items.map((item) => toValue(item as Node, doc, seen));
+  if (isSeq(node)) return node.items.map((item) => toValue(item as Node, doc, seen, source));
   if (isMap(node)) {
     const out = new Map<string, Value>();
     yamlMaps.add(out);
@@ -119,15 +124,15 @@ function toValue(node: Node | null | undefined, doc: Document, seen: Set<Node>):
       const keyNode = pair.key as Node | null;
       if (isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.value === '<<') {
         // A merge key: the mapping (or each of a list of mappings) lends its keys.
-        const source = toValue(pair.value as Node, doc, seen);
-        for (const m of Array.isArray(source) ? source : [source]) {
+        const lent = toValue(pair.value as Node, doc, seen, source);
+        for (const m of Array.isArray(lent) ? lent : [lent]) {
           if (!(m instanceof Map)) throw new TemplateError('yaml: map merge requires map or sequence of maps as the value');
           for (const [k, v] of m) out.set(k, v);
         }
         continue;
       }
-      const key = toValue(keyNode, doc, seen);
-      out.set(keyString(key), toValue(pair.value as Node, doc, seen));
+      const key = toValue(keyNode, doc, seen, source);
+      out.set(keyString(key), toValue(pair.value as Node, doc, seen, source));
       if (typeof key !== 'string') {
         if (!typedKeys.has(out)) typedKeys.set(out, new Map());
         typedKeys.get(out)?.set(keyString(key), key);
@@ -149,7 +154,7 @@ export function parseYaml(text: string): Value {
     const line = error.linePos?.[0].line;
     throw new TemplateError(`yaml: ${line === undefined ? '' : `line ${line}: `}${error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
   }
-  return toValue(doc.contents as Node | null, doc, new Set());
+  return toValue(doc.contents as Node | null, doc, new Set(), text);
 }
 
 // ---- Writing -------------------------------------------------------------------------------
@@ -382,6 +387,16 @@ function block(v: Value, indent: string, lines: string[]): void {
   if (v instanceof Map) {
     for (const [k, typed] of sortedKeys(v)) {
       const item = v.get(k);
+      if (typeof typed === 'string' && (/[\n\r\u0085\u2028\u2029]/.test(typed) || Buffer.byteLength(typed) > 128)) {
+        // Not a simple key (multi-line, or over 128 bytes): `? key` written as a value, then `: value`.
+        lines.push(`${indent}? ${scalar(typed, indent, false, indent.length + 2)}`);
+        if (isCollection(item)) {
+          const inner: string[] = [];
+          block(item, `${indent}  `, inner);
+          lines.push(`${indent}: ${inner[0].slice(indent.length + 2)}`, ...inner.slice(1));
+        } else lines.push(`${indent}: ${inline(item, indent, indent.length + 2)}`);
+        continue;
+      }
       const key = scalar(typed, indent, true);
       if (item instanceof Map && item.size > 0) {
         lines.push(`${indent}${key}:`);

@@ -46,6 +46,17 @@ describe('sigil yaml, toyaml and jmespath', () => {
     assert.equal(roundTrip('x: &anc {a: 1}\ny:\n  <<: *anc\n  b: 2\n'), 'true:\n  a: 1\n  b: 2\nx:\n  a: 1\n');
   });
 
+  it('writes a multi-line or over-128-byte key as a complex key (`? key` then `: value`)', () => {
+    assert.equal(roundTrip('"k\\nl": [1, 2]\na:\n  "k\\nl": x\n'), 'a:\n  ? |-\n    k\n    l\n  : x\n? |-\n  k\n  l\n: - 1\n  - 2\n');
+    const long = 'k'.repeat(130);
+    assert.equal(roundTrip(`${long}: 1\n`), `? ${long}\n: 1\n`);
+  });
+
+  it('a block scalar ending the input without a line break keeps none; !!binary is decoded', () => {
+    assert.equal(r('{{ $y := $.F | yaml }}{{ len $y.a }} {{ $y.b }}', 'b: !!binary aGVsbG8=\na: |\n  x'), '1 hello');
+    assert.equal(r('{{ $y := $.F | yaml }}{{ len $y.a }}', 'a: |\n  x\n'), '2');
+  });
+
   it('folds a long plain value past column 80', () => {
     const words = Array(20).fill('word').join(' ');
     assert.equal(roundTrip(`a: ${words}\n`), `a: ${Array(16).fill('word').join(' ')}\n  word word word word\n`);
