@@ -17,6 +17,11 @@ describe('logs:failed (real server, git push, OpenSSH)', function () {
     assert.equal(steady.exitCode, 0, String(steady.stderr));
     const broken = await (await appWork(server, { fixture: 'failing-start' })).push('broken');
     assert.notEqual(broken.exitCode, 0, 'the failing-start push must fail');
+    const talk = "for (let i = 0; i < 50; i++) console.log(`line ${i}`);\nprocess.exit(1);\n";
+    const chatty = await (await appWork(server, { fixture: null, files: { Procfile: 'web: node talk.cjs\n', 'talk.cjs': talk } })).push('chatty');
+    assert.notEqual(chatty.exitCode, 0, 'the chatty push must fail');
+    // The pusher sees the last 20 lines of each process.
+    assert.match(String(chatty.stderr), /Last 20 output lines of web\.1:/);
   });
   after(async () => { await server?.stop(); });
 
@@ -35,6 +40,13 @@ describe('logs:failed (real server, git push, OpenSSH)', function () {
     assert.equal(quiet.code, 0);
     assert.match(quiet.stdout, /^starting up, then failing on purpose$/m);
     assert.doesNotMatch(quiet.stdout, /failed deploy logs/);
+  });
+
+  it('keeps more than the pusher saw: on the process scheduler each process\'s last 200 lines', async () => {
+    const r = await run(['logs:failed', 'chatty']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n').filter((l) => /^line \d+$/.test(l));
+    assert.deepEqual(lines.slice(0, 50), Array.from({ length: 50 }, (_, i) => `line ${i}`));
   });
 
   it('says Dokku\'s words for an app without a failed deploy, and refuses a missing or absent app', async () => {

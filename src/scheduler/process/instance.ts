@@ -50,7 +50,9 @@ interface Run {
   done: boolean;
 }
 
-const RECENT = 20;
+/** The last lines remembered (shown when a start fails, and kept for logs:failed), bounded in count and size. */
+const RECENT = 200;
+const RECENT_BYTES = 256 * 1024;
 
 export class Instance {
   readonly id: string;
@@ -66,6 +68,7 @@ export class Instance {
   private noRestart = false;
   private detached = false;
   private readonly recent: string[] = [];
+  private recentBytes = 0;
   private readonly splitter = new LineSplitter(MAX_LINE);
 
   constructor(private readonly options: InstanceOptions) {
@@ -156,7 +159,10 @@ export class Instance {
 
   private line(text: string): void {
     this.recent.push(text);
-    if (this.recent.length > RECENT) this.recent.shift();
+    this.recentBytes += text.length;
+    while (this.recent.length > RECENT || (this.recentBytes > RECENT_BYTES && this.recent.length > 1)) {
+      this.recentBytes -= (this.recent.shift() as string).length;
+    }
     this.options.line(text);
   }
 
