@@ -50,6 +50,12 @@ function float(n: number, verb: string, spec: Spec): string {
 }
 
 function one(verb: string, arg: Value, spec: Spec): string {
+  // fmt applies the verb (with its flags and width) to each element of a list or map, keys sorted.
+  if (verb !== 'T' && verb !== 'p' && !(verb === 'v' && spec.sharp) && (Array.isArray(arg) || arg instanceof Map)) {
+    const each = (v: Value) => (v === null || v === undefined ? pad('<nil>', spec, false) : one(verb, v, spec));
+    if (Array.isArray(arg)) return `[${arg.map(each).join(' ')}]`;
+    return `map[${[...arg.keys()].sort().map((k) => `${each(k)}:${each(arg.get(k))}`).join(' ')}]`;
+  }
   const bad = () => `%!${verb}(${typeName(arg)}=${formatValue(arg)})`;
   switch (verb) {
     case 'v':
@@ -131,6 +137,8 @@ export function sprintf(format: string, args: Value[]): string {
     if (verb === undefined) { out += '%!(NOVERB)'; break; }
     if (verb === '%') { out += '%'; continue; }
     if (argi >= args.length) { out += `%!${verb}(MISSING)`; continue; }
+    // %+v asks for struct field names, which these values have none of: no sign is added.
+    if (verb === 'v') spec.plus = false;
     out += one(verb, args[argi++], spec);
   }
   if (argi < args.length) {

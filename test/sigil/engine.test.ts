@@ -122,6 +122,9 @@ describe('sigil engine (Go text/template semantics)', () => {
       assert.equal(r('{{ printf "%s-%d-%5.2f-%q-%v-%-4s|%03d" "a" 42 3.14159 "q\\"" (split " " "x y") "ab" 7 }}'), 'a-42- 3.14-"q\\""-[x y]-ab  |007');
       assert.equal(r('{{ printf "%d %s" 1 }}|{{ printf "%d" "x" }}|{{ printf "%s" "a" "b" }}'), '1 %!s(MISSING)|%!d(string=x)|a%!(EXTRA string=b)');
       assert.equal(r('{{ printf "%x %X %o %b %c %t %e %g" 255 255 8 5 65 true 1234.5678 0.000012345 }}'), 'ff FF 10 101 A true 1.234568e+03 1.2345e-05');
+      // The verb, flags and width go to each element of a list or map (keys sorted); %+v adds no sign.
+      assert.equal(r('{{ printf "%q|%d|%3s|%+v" (split " " "x y") (split " " "x y") (splitkv "=" (split " " "b=1 a=2")) 5 }}'),
+        '["x" "y"]|[%!d(string=x) %!d(string=y)]|map[  a:  2   b:  1]|5');
       assert.equal(r('{{ print "a" "b" 1 2 "c" 3.5 true }}'), 'ab1 2c3.5 true');
       assert.equal(r('{{ println "a" 1 }}x'), 'a 1\nx');
       fails('{{ index .NOPE 1 }}', /error calling index: index of untyped nil$/);
