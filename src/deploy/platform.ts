@@ -9,6 +9,7 @@ import { defaultBuilders, type BuilderRegistry } from '../build/registry.js';
 import { AppController } from './controller.js';
 import { DeployPipeline } from './pipeline.js';
 import { Routes } from './routes.js';
+import { nginxTriggers } from './nginx-triggers.js';
 import { revertInterruptedRevisions } from './git-rev.js';
 import { parseAppName } from '../names.js';
 
@@ -53,7 +54,9 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
   const nginx = new NginxProxy(new NginxServer(settings.nginx, services.store.nginx), services.store.nginx);
   // Apps without vhosts (domains:disable) get a listener per host port, beside the shared one.
   const portProxies = new PortProxies(settings.httpListen.host, { onError, trustedProxies: settings.trustedProxies });
-  const routes = new Routes(proxy, services.store, httpPort, nginx, { proxies: portProxies, host: settings.httpListen.host }, httpsPort);
+  const closing = new AbortController();
+  const routes = new Routes(proxy, services.store, httpPort, nginx, { proxies: portProxies, host: settings.httpListen.host }, httpsPort,
+    nginxTriggers(services.plugins, log, closing.signal));
   const controller = new AppController(services, scheduler, routes, log);
   const pipeline = new DeployPipeline(services, controller, options.builders ?? defaultBuilders(), () => httpPort, log);
 
@@ -108,6 +111,7 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
     async close(options = {}) {
       controller.abortRestores();
       await restored;
+      closing.abort();
       await controller.close(options);
       // Like the apps, the managed nginx outlives a server that stops (keepApps) and keeps serving
       // them; the next server adopts it by its pid file and reloads it. A full close stops it by pid.

@@ -13,6 +13,8 @@ import { certificateNames, computeValues } from '../proxy/nginx/index.js';
 import { SlipwayError } from '../errors.js';
 import { freePort } from '../os/free-port.js';
 import { appConfig } from './app-env.js';
+import { readPluginTemplate, type NginxTemplateType, type NginxTriggers } from './nginx-template.js';
+import type { CustomTemplate } from '../proxy/nginx/index.js';
 
 export type RouteTarget =
   /** `processes`: each running process type's listeners (`host:port`), for an nginx.conf.sigil's DOKKU_APP_<TYPE>_LISTENERS. */
@@ -166,6 +168,8 @@ export class Routes {
     private readonly ports?: { proxies: PortProxies; host: string },
     /** The built-in HTTPS listener's port, when it has one (443 mappings stand for it). */
     private readonly httpsPort?: number,
+    /** Dokku's nginx triggers, fired at each nginx.conf this writes. */
+    private readonly nginxTriggers?: NginxTriggers,
   ) {}
 
   hostnames(app: AppName): Promise<string[]> {
@@ -220,11 +224,20 @@ export class Routes {
   private async applyNginx(app: AppName, target: RouteTarget): Promise<void> {
     if (!this.nginx) throw new SlipwayError('E_NGINX_UNAVAILABLE', 'nginx is not available to this server', 1);
     const files = this.store.nginx;
+    const triggers = this.nginxTriggers;
     await this.nginx.apply(app, async () => {
       const template = await files.readCustomTemplate(app);
       const site = await this.nginxSite(app, target);
-      return { ...site, ...(template === undefined ? {} : { custom: { text: template, name: await this.templateName(app) }, env: await appConfig(this.store, app) }) };
-    });
+      const plugin = await this.pluginTemplate(app, 'app-config');
+      const custom = template === undefined ? undefined : { text: template, name: await this.templateName(app) };
+      return { ...site, custom, plugin, ...(custom || plugin ? { env: await appConfig(this.store, app) } : {}) };
+    }, { beforeReload: triggers && (() => triggers.preReload(app)) });
+  }
+
+  /** The template a plugin supplies for the app (nginx-app-template-source), or none when no plugin answers. */
+  private async pluginTemplate(app: AppName, type: NginxTemplateType): Promise<CustomTemplate | undefined> {
+    const answer = this.nginxTriggers && (await this.nginxTriggers.templateSource(app, type)).trim();
+    return answer ? readPluginTemplate(app, type, answer) : undefined;
   }
 
   private async templateName(app: AppName): Promise<string> {

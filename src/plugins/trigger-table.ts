@@ -30,7 +30,7 @@ export interface TriggerSpec {
 /** Why a trigger of the catalogue does not apply here, by family (the `note` of an n/a row). */
 export const NOT_APPLICABLE = {
   'internal': "Dokku's core plugins call it among themselves; Slipway's core does that step in TypeScript, and a plugin runs the `dokku` command instead",
-  'proxy': "proxying is built in (src/proxy/): there is no nginx, haproxy, traefik, caddy or openresty config, and no proxy plugin to configure",
+  'proxy': "proxying is built in (src/proxy/): the built-in proxy, or nginx with the config Slipway writes (its nginx triggers are fired); there is no haproxy, traefik, caddy or openresty config, and no proxy plugin to configure",
   'scheduler': "processes run under Slipway's built-in scheduler engines (process, docker-local), not under scheduler plugins",
   'builder': "builders are built in (dockerfile, native): there is no herokuish, pack or lambda builder to hook",
   'docker-args': "containers are created through the Docker Engine API, not the docker CLI: raw `docker run` arguments from plugins cannot be applied",
@@ -121,10 +121,10 @@ export const TRIGGERS = {
   'network-get-static-listeners': { args: ['APP', 'PROCESS_TYPE'], status: 'core', note: "the network core: the app's static-web-listener, or an empty line" },
   'network-write-ipaddr': { args: ['APP', 'PROC_TYPE', 'CONTAINER_INDEX', 'IP_ADDRESS'], status: 'n/a', note: 'proxy' },
   'network-write-port': { args: ['APP', 'PROC_TYPE', 'CONTAINER_INDEX', 'PORT'], status: 'n/a', note: 'proxy' },
-  'nginx-app-template-source': { args: ['APP', 'TEMPLATE_TYPE'], status: 'n/a', note: 'proxy' },
+  'nginx-app-template-source': { args: ['APP', 'TEMPLATE_TYPE'], status: 'fired', note: "each nginx.conf written for an app of proxy type nginx with web listeners, TEMPLATE_TYPE app-config; the answer is the path of a sigil template used in place of Slipway's own (an app's own nginx.conf.sigil still comes first); non-zero, or a path that cannot be read, fails that build of the config", cwd: 'root' },
   'nginx-dokku-template-source': { args: [], status: 'n/a', note: 'proxy' },
   'nginx-hostname': { args: ['APP', 'SUBDOMAIN', 'VHOST'], status: 'n/a', note: 'proxy' },
-  'nginx-pre-reload': { args: ['APP', 'INTERNAL_PORT', 'INTERNAL_IP_ADDRESS'], status: 'n/a', note: 'proxy' },
+  'nginx-pre-reload': { args: ['APP', 'INTERNAL_PORT', 'INTERNAL_IP_ADDRESS'], status: 'fired', note: "each nginx.conf written for an app of proxy type nginx, once the file is in place and before nginx -t and the reload; INTERNAL_PORT and INTERNAL_IP_ADDRESS are empty, as Dokku passes them; non-zero takes the file back and fails that build of the config", cwd: 'root' },
   'openresty-template-source': { args: ['APP'], status: 'n/a', note: 'proxy' },
   'ports-clear': { args: ['APP'], status: 'n/a', note: 'proxy' },
   'ports-configure': { args: ['APP'], status: 'n/a', note: 'proxy' },

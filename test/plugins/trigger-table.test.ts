@@ -44,6 +44,8 @@ describe('trigger table', () => {
     assert.deepEqual(triggerArgv('user-auth', { SSH_USER: 'dokku', SSH_NAME: 'admin', DOKKU_COMMAND: 'config:set', ARGS: ['web', 'A=1'] }), ['dokku', 'admin', 'config:set', 'web', 'A=1']);
     assert.deepEqual(triggerArgv('receive-app', { APP: 'web' }), ['web']);
     assert.deepEqual(triggerArgv('receive-app', { APP: 'web', REV: 'abc' }), ['web', 'abc']);
+    assert.deepEqual(triggerArgv('nginx-pre-reload', { APP: 'web', INTERNAL_PORT: '', INTERNAL_IP_ADDRESS: '' }), ['web', '', '']);
+    assert.deepEqual(triggerArgv('nginx-app-template-source', { APP: 'web', TEMPLATE_TYPE: 'app-config' }), ['web', 'app-config']);
     assert.deepEqual(argCount(table['receive-app']), [1, 2]);
     assert.deepEqual(argCount(table['post-domains-update']), [2, Infinity]);
   });

@@ -13,6 +13,16 @@ export { renderSite, type SiteInput, type SiteMap, type SiteTarget, type NginxLi
 export { renderCustom, templateVariables, templateDeprecations, http2Support, parseNginxVersion, certificateNames, type CustomTemplate } from './custom.js';
 export { NGINX_PROPERTIES, computeValues, findProperty, refuseValue, type NginxValues } from './properties.js';
 
+/** What one app's nginx.conf is built from: the site, and the templates that may replace Slipway's own. */
+export type SiteSource = Omit<SiteInput, 'listen'> & {
+  /** The app's own nginx.conf.sigil (from its last deploy). */
+  custom?: CustomTemplate;
+  /** A plugin's template (nginx-app-template-source app-config), used when the app has none of its own. */
+  plugin?: CustomTemplate;
+  /** The app's config, for the templates' env. */
+  env?: Record<string, string>;
+};
+
 export class NginxProxy {
   constructor(readonly server: NginxServer, private readonly files: NginxFiles) {}
 
@@ -21,20 +31,35 @@ export class NginxProxy {
    * throws. `site` is read inside the queue: two changes at once (a restore and an nginx:set) never
    * let the one that read the older properties write last.
    */
-  apply(app: AppName, site: () => Promise<Omit<SiteInput, 'listen'> & { custom?: CustomTemplate; env?: Record<string, string> }>): Promise<void> {
+  apply(app: AppName, site: () => Promise<SiteSource>, options: { beforeReload?: () => Promise<void> } = {}): Promise<void> {
     return this.server.serial(async () => {
       const previous = await this.files.readAppConfig(app);
-      const { custom, env, ...input } = await site();
+      const { custom, plugin, env, ...input } = await site();
       const full = { ...input, listen: this.server.listen };
-      // The app's own nginx.conf.sigil, unless disable-custom-config, as Dokku only while the app has
-      // web listeners (a stopped app, or a static site that nginx serves itself, gets Slipway's own).
-      const own = custom && input.values['disable-custom-config'] !== 'true' && input.target.kind === 'upstreams' && input.target.upstreams.length > 0;
-      const text = own ? renderCustom({ ...full, nginxVersion: await this.server.version() }, custom, this.files.libRoot(), env ?? {}) : renderSite(full);
+      // A template only while the app has web listeners (a stopped app, or a static site that nginx
+      // serves itself, gets Slipway's own): the app's nginx.conf.sigil unless disable-custom-config,
+      // else a plugin's (nginx-app-template-source), as Dokku's app-supplied one overrides the plugin's.
+      const listening = input.target.kind === 'upstreams' && input.target.upstreams.length > 0;
+      const own = custom && input.values['disable-custom-config'] !== 'true' ? custom : undefined;
+      const template = listening ? own ?? plugin : undefined;
+      const text = template ? renderCustom({ ...full, nginxVersion: await this.server.version() }, template, this.files.libRoot(), env ?? {}) : renderSite(full);
       await this.files.writeAppConfig(app, text);
-      const check = await this.server.test();
-      if (!check.ok) {
+      const takeBack = async () => {
         if (previous === undefined) await this.files.removeAppConfig(app);
         else await this.files.writeAppConfig(app, previous);
+      };
+      // Dokku's nginx-pre-reload: the new file is in place, not yet checked or served.
+      if (options.beforeReload) {
+        try {
+          await options.beforeReload();
+        } catch (error) {
+          await takeBack();
+          throw error;
+        }
+      }
+      const check = await this.server.test();
+      if (!check.ok) {
+        await takeBack();
         throw new SlipwayError('E_NGINX_INVALID', `nginx refused the configuration of ${app}: ${check.message}`, 1);
       }
       await this.server.apply();

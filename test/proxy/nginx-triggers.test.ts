@@ -1,0 +1,149 @@
+// Dokku's nginx triggers with proxy type nginx (real server, OpenSSH, git push, nginx): a plugin's
+// nginx-app-template-source answer replaces Slipway's own config (an app's own nginx.conf.sigil still
+// comes first, and disable-custom-config hands back to the plugin's, as in Dokku), nginx-pre-reload
+// fires with Dokku's arguments once the new file is in place, and a failing one keeps the old config.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { TestServer, repoRoot } from '../helpers/server.js';
+import { appWork, type AppWork } from '../helpers/app-work.js';
+import { freeLoopbackPort } from '../helpers/net.js';
+import { skipSuite } from '../helpers/swarm-skip.js';
+
+/** The app's own template: a header of its own, so the test tells which template is served. */
+const APP_TEMPLATE = `{{ range $port_map := .PROXY_PORT_MAP | split " " }}{{ $p := $port_map | split ":" }}
+server {
+  listen {{ $.NGINX_BIND_ADDRESS_IP4 }}:{{ index $p 1 }};
+  server_name {{ $.NOSSL_SERVER_NAME }};
+  location / {
+    proxy_pass http://{{ $.APP }}-{{ index $p 2 }};
+    add_header X-App-Template "{{ $.APP }}" always;
+  }
+}
+{{ end }}
+{{ range $up := $.PROXY_UPSTREAM_PORTS | split " " }}upstream {{ $.APP }}-{{ $up }} {
+{{ range $l := $.DOKKU_APP_WEB_LISTENERS | split " " }}  server {{ $l }};
+{{ end }}}
+{{ end }}
+`;
+
+describe('nginx triggers: nginx-app-template-source, nginx-pre-reload (proxy type nginx)', function () {
+  this.timeout(300_000);
+  let server: TestServer;
+  let work: AppWork;
+  let httpPort: number;
+  let plugin: string;
+
+  /** The plugin's calls.log lines since the last call. */
+  let seen = 0;
+  const recorded = (): string[] => {
+    const file = path.join(plugin, 'calls.log');
+    const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+    const fresh = lines.slice(seen);
+    seen = lines.length;
+    return fresh;
+  };
+  const ok = async (args: string[]) => {
+    const r = await server.ssh(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+  const get = async () => {
+    const r = await execa('curl', ['-sS', '-D', '-', '--resolve', `hooked.test:${httpPort}:127.0.0.1`, `http://hooked.test:${httpPort}/`], { reject: false });
+    const [headers, ...rest] = String(r.stdout).split('\r\n\r\n');
+    return { status: headers.split('\r\n')[0] ?? '', headers, body: rest.join('\r\n\r\n') };
+  };
+  const commit = async (message: string) => {
+    assert.equal((await work.git(['add', '-A'])).exitCode, 0);
+    assert.equal((await work.git(['commit', '-qm', message])).exitCode, 0);
+  };
+
+  before(async function () {
+    if (!(await execa('nginx', ['-v'], { reject: false }).then((r) => r.exitCode === 0, () => false))) {
+      skipSuite(this, 'nginx is not installed (.ci/run installs nginx-light)');
+    }
+    httpPort = await freeLoopbackPort();
+    const httpsPort = await freeLoopbackPort();
+    server = await TestServer.start({ env: { SLIPWAY_NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`, SLIPWAY_NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}` } });
+    plugin = path.join(server.home, 'lib', 'plugins', 'available', 'nginx-hooks');
+    fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'plugins', 'dokku-nginx-hooks'), plugin, { recursive: true, verbatimSymlinks: true });
+    fs.mkdirSync(path.join(server.home, 'lib', 'plugins', 'enabled'), { recursive: true });
+    fs.symlinkSync(plugin, path.join(server.home, 'lib', 'plugins', 'enabled', 'nginx-hooks'));
+    await ok(['apps:create', 'hooked']);
+    await ok(['domains:set', 'hooked', 'hooked.test']);
+    await ok(['proxy:set', 'hooked', 'nginx']);
+    work = await appWork(server);
+    recorded();
+    const push = await work.push('hooked');
+    assert.equal(push.exitCode, 0, String(push.stderr));
+  });
+
+  after(async () => { await server?.stop(); });
+
+  it('serves the plugin\'s template (app-config) once the app has web listeners; nginx -t passes', async () => {
+    const r = await get();
+    assert.match(r.status, / 200/);
+    assert.equal(r.body, 'v1 web.1');
+    assert.match(r.headers, /^x-plugin-template: hooked via nginx-hooks$/im);
+    const conf = (await ok(['nginx:show-config', 'hooked'])).stdout;
+    assert.match(conf, /add_header X-Plugin-Template "hooked via nginx-hooks" always;/);
+    assert.match(conf, /upstream hooked-5000 \{\n {2}server 127\.0\.0\.1:\d+;\n\}/);
+    assert.doesNotMatch(conf, /written by Slipway/);
+    assert.equal((await ok(['nginx:validate-config', 'hooked'])).code, 0);
+    const nginxT = await execa('nginx', ['-t', '-q', '-p', path.join(server.home, 'lib', 'data', 'nginx'), '-c', path.join(server.home, 'lib', 'data', 'nginx', 'nginx.conf')], { reject: false });
+    assert.equal(nginxT.exitCode, 0, String(nginxT.stderr));
+  });
+
+  it('fires nginx-app-template-source APP app-config, then nginx-pre-reload APP \'\' \'\' with the new file in place', async () => {
+    const calls = recorded();
+    assert.ok(calls.includes('nginx-app-template-source hooked app-config'), calls.join('\n'));
+    // Dokku's arguments: the app, then its DOKKU_APP_LISTEN_PORT and _IP, both empty.
+    assert.ok(calls.includes('nginx-pre-reload 3 [hooked] [] [] marker'), calls.join('\n'));
+    const last = calls.lastIndexOf('nginx-pre-reload 3 [hooked] [] [] marker');
+    assert.ok(calls.lastIndexOf('nginx-app-template-source hooked app-config') < last, calls.join('\n'));
+    await ok(['proxy:build-config', 'hooked']);
+    assert.deepEqual(recorded(), ['nginx-app-template-source hooked app-config', 'nginx-pre-reload 3 [hooked] [] [] marker']);
+  });
+
+  it('a failing nginx-pre-reload fails the build of the config with one line; the file is taken back and nginx keeps serving', async () => {
+    const before = (await ok(['nginx:show-config', 'hooked'])).stdout;
+    fs.writeFileSync(path.join(plugin, 'fail-pre-reload'), '');
+    try {
+      const r = await server.ssh(['proxy:build-config', 'hooked']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /nginx-pre-reload trigger of plugin nginx-hooks failed \(exit 5\)/);
+    } finally {
+      fs.rmSync(path.join(plugin, 'fail-pre-reload'));
+    }
+    assert.equal((await ok(['nginx:show-config', 'hooked'])).stdout, before);
+    assert.match((await get()).headers, /^x-plugin-template: /im);
+    assert.match(fs.readFileSync(path.join(server.home, 'home', 'hooked', 'nginx.conf'), 'utf8'), /X-Plugin-Template/);
+    recorded();
+  });
+
+  it('the app\'s own nginx.conf.sigil comes first; disable-custom-config hands back to the plugin\'s, as Dokku\'s', async () => {
+    fs.writeFileSync(path.join(work.work, 'nginx.conf.sigil'), APP_TEMPLATE);
+    await commit('own template');
+    const push = await work.push('hooked');
+    assert.equal(push.exitCode, 0, String(push.stderr));
+    let r = await get();
+    assert.match(r.headers, /^x-app-template: hooked$/im);
+    assert.doesNotMatch(r.headers, /x-plugin-template/i);
+    assert.ok(recorded().includes('nginx-pre-reload 3 [hooked] [] []'));
+    await ok(['nginx:set', 'hooked', 'disable-custom-config', 'true']);
+    await ok(['proxy:build-config', 'hooked']);
+    r = await get();
+    assert.match(r.headers, /^x-plugin-template: hooked via nginx-hooks$/im);
+    assert.doesNotMatch(r.headers, /x-app-template/i);
+  });
+
+  it('a stopped app gets Slipway\'s own config (no web listeners); nginx-pre-reload still fires', async () => {
+    recorded();
+    await ok(['ps:stop', 'hooked']);
+    const r = await get();
+    assert.match(r.status, / 503/);
+    assert.match((await ok(['nginx:show-config', 'hooked'])).stdout, /written by Slipway/);
+    assert.ok(recorded().includes('nginx-pre-reload 3 [hooked] [] []'));
+  });
+});
