@@ -40,7 +40,6 @@ export const NOT_APPLICABLE = {
   'certs': "TLS is terminated by the built-in proxy; certificates are not handed between plugins",
   'app-json': "app.json is read by the core itself (no app-json plugin)",
   'git-source': "git:from-archive and git:from-image are core commands with no plugin hooks",
-  'registry': "the registry plugin is built in: the deploy itself pushes the image (docker-local with push-on-release, docker-swarm always), with no trigger to hook",
 } as const;
 
 /** Dokku's catalogue, in the order of its documentation page. */
@@ -84,9 +83,9 @@ export const TRIGGERS = {
   'cron-entries': { args: ['DOKKU_SCHEDULER'], status: 'fired', note: "cron:list --global, and the server's cron runner every minute, with `docker-local` (the one scheduler whose cron Dokku writes; Slipway's runner does that job for every engine); each line `SCHEDULE;COMMAND[;LOGFILE]` is a task run by bash at its times, output appended to LOGFILE, else to the server log", cwd: 'root' },
   'dependencies': { args: [], status: 'fired', note: "plugin:install (the new plugin, in place, before install), plugin:install-dependencies and plugin:install without a source (every plugin); non-zero undoes the install", cwd: 'plugin' },
   'deploy': { args: ['APP', '[IMAGE_TAG]', '[PROC_TYPE]'], status: 'n/a', note: 'internal' },
-  'deployed-app-image-repo': { args: ['APP'], status: 'n/a', note: 'internal' },
-  'deployed-app-image-tag': { args: ['APP'], status: 'n/a', note: 'internal' },
-  'deployed-app-repository': { args: ['APP'], status: 'n/a', note: 'internal' },
+  'deployed-app-image-repo': { args: ['APP'], status: 'core', note: "the registry core: the app's image repository (image-repo, else the rendered image-repo-template, else dokku/APP); a template that fails to render exits 1" },
+  'deployed-app-image-tag': { args: ['APP'], status: 'core', note: "the registry core: with push-on-release true, the last tag pushed (tag-version, 1 before any push); nothing otherwise" },
+  'deployed-app-repository': { args: ['APP'], status: 'core', note: "the registry core: the registry server with a trailing slash (SERVER/), empty for Docker Hub" },
   'deploy-source-set': { args: ['APP', 'SOURCE_TYPE', 'METADATA'], status: 'n/a', note: 'git-source' },
   'docker-args-build': { args: ['APP', 'IMAGE_SOURCE_TYPE'], status: 'n/a', note: 'docker-args' },
   'docker-args-deploy': { args: ['APP', 'IMAGE_TAG', '[PROC_TYPE]', '[CONTAINER_INDEX]'], status: 'n/a', note: 'docker-args' },
@@ -151,7 +150,7 @@ export const TRIGGERS = {
   'post-domains-update': { args: ['APP', 'ACTION', '...DOMAINS'], status: 'fired', note: "domains:add, domains:remove, domains:set, domains:clear, domains:reset, domains:setup (reset), domains:disable (disable), domains:enable and an add or set that re-enables vhosts (enable)", cwd: 'root' },
   'post-extract': { args: ['APP', 'TMP_WORK_DIR', 'REV'], status: 'fired', note: "deploy, right after the pushed tree is extracted; non-zero fails the deploy", cwd: 'source' },
   'post-proxy-ports-update': { args: ['APP', 'ACTION'], status: 'fired', note: "ports:add, ports:remove, ports:set, ports:clear (ACTION add, remove, set or clear), after the change is stored", cwd: 'root' },
-  'post-registry-login': { args: ['DOCKER_REGISTRY_SERVER', 'DOCKER_REGISTRY_USER'], status: 'n/a', note: 'registry' },
+  'post-registry-login': { args: ['DOCKER_REGISTRY_SERVER', 'DOCKER_REGISTRY_USER'], status: 'fired', note: "registry:login, after the engine accepted the login and it is stored (the password in DOCKER_REGISTRY_PASS; docker.io for hub.docker.com); non-zero fails the command", cwd: 'root' },
   'post-release-builder': { args: ['BUILDER_TYPE', 'APP', 'IMAGE'], status: 'n/a', note: 'builder' },
   'post-stack-set': { args: ['APP', 'VALUE'], status: 'n/a', note: 'builder' },
   'post-stop': { args: ['APP'], status: 'fired', note: "ps:stop, after every process stopped", cwd: 'root' },

@@ -1,6 +1,7 @@
 // registry:set push-on-release for the engines that run a release's image on this host
-// (docker-local): after the build, the image goes to SERVER/REPO:VERSION and each push-extra-tags tag,
-// with registry:login's credentials; the local registry-format tags are dropped once pushed.
+// (docker-local): after the build, the image goes to SERVER/REPO:N (N: Dokku's push counter, tag-version
+// + 1) and each push-extra-tags tag, with registry:login's credentials; the local registry-format tags
+// are dropped once pushed.
 import type { Store } from '../store/index.js';
 import type { DockerClient } from '../docker/index.js';
 import { DockerError, ImageNotFound } from '../docker/index.js';
@@ -17,9 +18,18 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/** Dokku's counter: tag-version + 1, stored before the push (a failed push still uses its number up). */
+async function bumpTagVersion(store: Store, app: ReleaseArtifact['app']): Promise<number> {
+  const current = ((await store.properties.get(REGISTRY_PLUGIN, app, 'tag-version')) ?? '').trim() || '0';
+  if (!/^\d+$/.test(current)) throw new DeployFailed(`Unable to convert existing tag version (${current}) to integer`);
+  const next = Number(current) + 1;
+  await store.properties.set(REGISTRY_PLUGIN, app, 'tag-version', String(next));
+  return next;
+}
+
 /**
- * Push the release's image when push-on-release is true (a no-op otherwise). The tag is the release
- * version, as docker-swarm pushes it; the version pushed is kept as the app's `tag-version`.
+ * Push the release's image when push-on-release is true (a no-op otherwise). The tag is Dokku's push
+ * counter (`tag-version`, bumped by one for each push), not the release version.
  */
 export async function pushOnRelease(docker: DockerClient, store: Store, release: ReleaseArtifact, report: PublishReport): Promise<void> {
   const settings = await registrySettings(store, release.app);
@@ -35,9 +45,11 @@ export async function pushOnRelease(docker: DockerClient, store: Store, release:
     throw new DeployFailed(`push-on-release needs a registry: registry:set ${release.app} server HOST[:PORT] (or --global), or registry:set ${release.app} image-repo NAMESPACE/NAME for Docker Hub`);
   }
   report.info('Pushing image to registry');
+  const tag = await bumpTagVersion(store, release.app);
+  report.verbose(`Bumping tag to ${tag}`);
   const auth = await loginFor(store, release.app, settings.server);
-  // Dokku's order: the extra tags first, then the release's own.
-  const main = remoteRef(settings, String(release.version));
+  // Dokku's order: the extra tags first, then the counter's.
+  const main = remoteRef(settings, String(tag));
   const refs = [...new Set([...settings.pushExtraTags.map((tag) => remoteRef(settings, tag)), main])];
   const tagged: string[] = [];
   try {
@@ -60,6 +72,5 @@ export async function pushOnRelease(docker: DockerClient, store: Store, release:
       });
     }
   }
-  await store.properties.set(REGISTRY_PLUGIN, release.app, 'tag-version', String(release.version));
   report.verbose(`Image ${main} pushed`);
 }

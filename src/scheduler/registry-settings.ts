@@ -1,7 +1,10 @@
 // Dokku's `registry` properties, read where images are pushed: the server (app, then global),
 // the image repository (default `dokku/APP`), push-on-release and push-extra-tags (app, then
 // global), and the credentials registry:login stored per server (the app's own first, then the
-// global ones; files readable by their owner only).
+// global ones; files readable by their owner only). image-repo-template (app, then global) is a Go
+// template rendered with .AppName, as Dokku's text/template does, by Slipway's sigil engine.
+import { render, checkTemplate, isSigilError } from '../sigil/index.js';
+import { DeployFailed } from '../errors.js';
 import { GLOBAL, type Scope, type Store } from '../store/index.js';
 import type { AppName } from '../names.js';
 import type { RegistryAuth } from '../docker/index.js';
@@ -35,10 +38,38 @@ export function parseExtraTags(value: string): string[] | undefined {
   return tags.every((t) => IMAGE_TAG.test(t)) ? tags : undefined;
 }
 
-export async function registrySettings(store: Store, app: AppName): Promise<RegistrySettings> {
+/** Parse-checks an image-repo-template; throws SigilError with one line when it is not a template. */
+export function checkImageRepoTemplate(template: string): void {
+  checkTemplate(template, 'image-repo-template');
+}
+
+/** image-repo-template rendered for app ('' when neither the app nor --global sets one). */
+export async function templateImageRepo(store: Store, app: AppName): Promise<string> {
+  const template = (await store.properties.get(REGISTRY_PLUGIN, app, 'image-repo-template'))?.trim()
+    || (await store.properties.get(REGISTRY_PLUGIN, GLOBAL, 'image-repo-template')) || '';
+  if (template === '') return '';
+  try {
+    // No environment: only .AppName, as Dokku's template data holds.
+    return render(template, { AppName: app }, { name: 'image-repo-template', env: {} }).trim();
+  } catch (error) {
+    if (isSigilError(error)) throw new DeployFailed(`Unable to execute image-repo-template: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * image-repo, else the rendered image-repo-template, else dokku/APP (Dokku's computed image repo).
+ * A template that fails to render throws, or with `fallback` (reports) counts as none, as Dokku's report does.
+ */
+export async function computedImageRepo(store: Store, app: AppName, options: { fallback?: boolean } = {}): Promise<string> {
+  const rendered = options.fallback ? () => templateImageRepo(store, app).catch(() => '') : () => templateImageRepo(store, app);
+  return (await store.properties.get(REGISTRY_PLUGIN, app, 'image-repo'))?.trim() || (await rendered()) || defaultImageRepo(app);
+}
+
+export async function registrySettings(store: Store, app: AppName, options: { fallback?: boolean } = {}): Promise<RegistrySettings> {
   return {
     server: (await appOrGlobal(store, app, 'server')).replace(/\/+$/, ''),
-    imageRepo: (await store.properties.get(REGISTRY_PLUGIN, app, 'image-repo')) || defaultImageRepo(app),
+    imageRepo: await computedImageRepo(store, app, options),
     pushOnRelease: (await appOrGlobal(store, app, 'push-on-release')) === 'true',
     pushExtraTags: parseExtraTags(await appOrGlobal(store, app, 'push-extra-tags')) ?? [],
   };
@@ -47,6 +78,11 @@ export async function registrySettings(store: Store, app: AppName): Promise<Regi
 /** Docker Hub: no server set, or one of its names (its references carry no server part). */
 export function isDockerHub(server: string): boolean {
   return server === '' || server === 'docker.io' || server === 'hub.docker.com';
+}
+
+/** Dokku's computed server: `SERVER/`, or '' for Docker Hub (deployed-app-repository's answer). */
+export function serverPrefix(server: string): string {
+  return isDockerHub(server) ? '' : `${server}/`;
 }
 
 /** `SERVER/REPO:TAG`; Docker Hub's names need no server part. */

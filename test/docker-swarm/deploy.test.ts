@@ -116,7 +116,7 @@ describe('docker-swarm scheduler on a real 3-node swarm (git push, registry, pro
     // The global form without --global: Dokku's deprecation warning, then the global login.
     assert.match(String(login.stderr), /^ ! {5}Deprecated: please use --global flag for global registry login$/m);
     const report = await ssh(['registry:report', APP]);
-    assert.match(report.stdout, new RegExp(`Registry computed server: +${c().registryAddress.replace(/\./g, '\\.')}$`, 'm'));
+    assert.match(report.stdout, new RegExp(`Registry computed server: +${c().registryAddress.replace(/\./g, '\\.')}/$`, 'm'));
     assert.match(report.stdout, new RegExp(`Registry computed image repo: +dokku/${APP}$`, 'm'));
     assert.equal((await ssh(['registry:report', APP, '--registry-server'])).stdout, '');
     const bad = await s().ssh(['registry:set', APP, 'colour', 'blue']);

@@ -1,7 +1,9 @@
 // registry:set push-on-release on docker-local (real server, OpenSSH, git, Docker Engine and Debian's
-// docker-registry on a loopback port): a push of a Dockerfile app lands SERVER/dokku/APP:VERSION
-// (and push-extra-tags) in the registry, false pushes nothing, a registry that is down fails the
-// deploy with one line while the old release serves. The process scheduler warns: no image to push.
+// docker-registry on a loopback port): a push of a Dockerfile app lands SERVER/dokku/APP:N (Dokku's
+// push counter) and the push-extra-tags in the registry, false pushes nothing, a registry that is down
+// fails the deploy with one line while the old release serves, image-repo-template names the
+// repository, registry:login fires post-registry-login. The process scheduler warns: no image to push;
+// there a fixture plugin asks the registry triggers (deployed-app-*) with plugn trigger.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +16,7 @@ import { ensureBaseImage } from '../helpers/docker-base.js';
 import { TEST_RUN, dockerOrSkip, freeLoopbackPort, getLoopback, testLabels } from '../helpers/docker.js';
 import { skipSuite } from '../helpers/swarm-skip.js';
 import { get } from '../deploy/helpers.js';
+import { makePluginRepo } from '../plugins/helpers.js';
 
 const APP = `regpush-${TEST_RUN}`.toLowerCase();
 const HOST = `${APP}.localhost`;
@@ -71,8 +74,8 @@ describe('registry push-on-release on docker-local (real server, ssh, git, Docke
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     return r;
   };
-  const tags = async (): Promise<string[]> => {
-    const answer = await getLoopback(port, `/v2/dokku/${APP}/tags/list`);
+  const tags = async (repo = `dokku/${APP}`): Promise<string[]> => {
+    const answer = await getLoopback(port, `/v2/${repo}/tags/list`);
     if (answer.status === 404) return [];
     assert.equal(answer.status, 200, answer.body);
     return ((JSON.parse(answer.body) as { tags: string[] | null }).tags ?? []).sort();
@@ -118,7 +121,7 @@ describe('registry push-on-release on docker-local (real server, ssh, git, Docke
     await docker.removeByLabels(testLabels());
   });
 
-  it('push-on-release true: a git push lands dokku/APP:VERSION and the push-extra-tags in the registry', async function () {
+  it('push-on-release true: a git push lands dokku/APP:N (Dokku\'s counter) and the push-extra-tags in the registry', async function () {
     await ssh(['registry:set', APP, 'server', `127.0.0.1:${port}`]);
     await ssh(['registry:set', APP, 'push-on-release', 'true']);
     await ssh(['registry:set', APP, 'push-extra-tags', 'latest,stable']);
@@ -126,6 +129,7 @@ describe('registry push-on-release on docker-local (real server, ssh, git, Docke
     assert.equal(pushed.exitCode, 0, String(pushed.stderr));
     const stderr = String(pushed.stderr);
     assert.match(stderr, /^remote: -----> Pushing image to registry\s*$/m);
+    assert.match(stderr, /^remote: {8}Bumping tag to 1\s*$/m);
     for (const tag of ['latest', 'stable', '1']) {
       assert.match(stderr, new RegExp(`^remote: {8}Pushing 127\\.0\\.0\\.1:${port}/dokku/${APP}:${tag}\\s*$`, 'm'));
     }
@@ -162,19 +166,53 @@ describe('registry push-on-release on docker-local (real server, ssh, git, Docke
     assert.notEqual(pushed.exitCode, 0, stderr);
     const errors = stderr.split('\n').filter((line) => line.startsWith('remote:  !'));
     assert.equal(errors.length, 1, stderr);
-    assert.match(errors[0], new RegExp(`^remote:  ! {5}Pushing 127\\.0\\.0\\.1:${port}/dokku/${APP}:3 to the registry failed: \\S`));
+    // Dokku bumps the counter before it pushes: the failed push used up 2.
+    assert.match(errors[0], new RegExp(`^remote:  ! {5}Pushing 127\\.0\\.0\\.1:${port}/dokku/${APP}:2 to the registry failed: \\S`));
     assert.match(stderr, /\[remote rejected\] main -> main/);
     assert.doesNotMatch(stderr, new RegExp(`Starting ${APP} v3`), 'the release never started');
     assert.equal(await page(), 'version v2\n');
     assert.deepEqual(await registryTagsOnEngine(), []);
-    assert.equal((await ssh(['registry:report', APP, '--registry-tag-version'])).stdout, '1');
+    assert.equal((await ssh(['registry:report', APP, '--registry-tag-version'])).stdout, '2');
 
     // Back up: the next push lands (the same storage, so the earlier tags are still there).
     registry = await startRegistry(registryDir, port);
     const again = await app.push(APP);
     assert.equal(again.exitCode, 0, String(again.stderr));
     assert.equal(await page(), 'version v3\n');
-    assert.deepEqual(await tags(), ['1', '4', 'latest', 'stable']);
+    assert.deepEqual(await tags(), ['1', '3', 'latest', 'stable']);
+    assert.equal((await ssh(['registry:report', APP, '--registry-tag-version'])).stdout, '3');
+  });
+
+  it('image-repo-template (a Go template with .AppName) names the repository pushed to', async function () {
+    // Over ssh the command line is split into words: a value with spaces is quoted, as with Dokku.
+    await ssh(['registry:set', '--global', 'image-repo-template', "'team/{{ .AppName }}-img'"]);
+    assert.equal((await ssh(['registry:report', APP, '--registry-computed-image-repo'])).stdout, `team/${APP}-img`);
+    await commit({ 'www/index.html': 'version v5\n' }, 'v5');
+    const pushed = await app.push(APP);
+    const stderr = String(pushed.stderr);
+    assert.equal(pushed.exitCode, 0, stderr);
+    assert.match(stderr, new RegExp(`^remote: {8}Image 127\\.0\\.0\\.1:${port}/team/${APP}-img:4 pushed\\s*$`, 'm'));
+    assert.deepEqual(await tags(`team/${APP}-img`), ['4']);
+    assert.equal(await page(), 'version v5\n');
+    // The app's own image-repo wins over the template.
+    await ssh(['registry:set', APP, 'image-repo', 'own/name']);
+    assert.equal((await ssh(['registry:report', APP, '--registry-computed-image-repo'])).stdout, 'own/name');
+    await ssh(['registry:set', APP, 'image-repo']);
+    await ssh(['registry:set', '--global', 'image-repo-template']);
+  });
+
+  it('registry:login fires post-registry-login with the server, the user and DOCKER_REGISTRY_PASS', async function () {
+    const repo = await makePluginRepo(path.join(running().dir, 'repos', 'dokku-registry-probe'), 'dokku-registry-probe');
+    await ssh(['plugin:install', `file://${repo}`, '--name', 'registry-probe']);
+    const login = await running().ssh(['registry:login', '--password-stdin', APP, `127.0.0.1:${port}`, 'tester'], { input: 'secret\n' });
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stdout, new RegExp(`Login Succeeded: 127\\.0\\.0\\.1:${port} as tester for ${APP}`));
+    const recorded = fs.readFileSync(path.join(running().home, 'lib', 'registry-logins'), 'utf8');
+    assert.equal(recorded, `server=127.0.0.1:${port} user=tester pass=secret args=2\n`);
+    const ask = await ssh(['registry-probe:ask', APP]);
+    assert.equal(ask.stdout, [
+      `deployed-app-repository=127.0.0.1:${port}/ exit=0`, `deployed-app-image-repo=dokku/${APP} exit=0`, 'deployed-app-image-tag=4 exit=0',
+    ].join('\n'));
   });
 });
 
@@ -214,6 +252,43 @@ describe('registry push-on-release on the process scheduler (real server, ssh, g
     assert.equal((await running().ssh(['registry:report', PROCESS_APP, '--registry-computed-push-extra-tags'])).stdout, 'shared');
     const global = await running().ssh(['registry:report', '--global']);
     assert.match(global.stdout, /^ +Registry global push extra tags: +shared$/m);
+  });
+
+  it('image-repo-template: validated when set, rendered with .AppName, reported (app and --global), answered to plugins', async function () {
+    const bad = await running().ssh(['registry:set', PROCESS_APP, 'image-repo-template', 'x/{{.AppName']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^ ! {5}Unable to parse image-repo-template: template: image-repo-template:1: /m);
+    const set = await running().ssh(['registry:set', '--global', 'image-repo-template', 'org/{{.AppName}}']);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /^-----> Setting image-repo-template to org\/\{\{\.AppName\}\}$/m);
+    const report = await running().ssh(['registry:report', PROCESS_APP]);
+    assert.match(report.stdout, new RegExp(`^ +Registry computed image repo: +org/${PROCESS_APP}$`, 'm'));
+    assert.match(report.stdout, /^ +Registry global image repo template: +org\/\{\{\.AppName\}\}$/m);
+    assert.match(report.stdout, /^ +Registry computed image repo template: +org\/\{\{\.AppName\}\}$/m);
+    assert.match(report.stdout, /^ +Registry image repo template: *$/m);
+    assert.equal((await running().ssh(['registry:set', PROCESS_APP, 'image-repo-template', 'mine/{{.AppName}}-x'])).code, 0);
+    assert.equal((await running().ssh(['registry:report', PROCESS_APP, '--registry-computed-image-repo'])).stdout, `mine/${PROCESS_APP}-x`);
+    const global = await running().ssh(['registry:report', '--global']);
+    assert.match(global.stdout, /^ +Registry computed image repo template: +org\/\{\{\.AppName\}\}$/m);
+    assert.match(global.stdout, /^ +Registry computed push on release: +false$/m);
+
+    // A plugin asks with plugn trigger, as Dokku's schedulers do.
+    const repo = await makePluginRepo(path.join(running().dir, 'repos', 'dokku-registry-probe'), 'dokku-registry-probe');
+    assert.equal((await running().ssh(['plugin:install', `file://${repo}`, '--name', 'registry-probe'])).code, 0);
+    assert.equal((await running().ssh(['registry:set', '--global', 'server', 'docker.io'])).code, 0);
+    const ask = await running().ssh(['registry-probe:ask', PROCESS_APP]);
+    assert.equal(ask.code, 0, ask.stderr);
+    // Docker Hub: no server part; push-on-release false: no tag.
+    assert.equal(ask.stdout, ['deployed-app-repository= exit=0', `deployed-app-image-repo=mine/${PROCESS_APP}-x exit=0`, 'deployed-app-image-tag= exit=0'].join('\n'));
+    assert.equal((await running().ssh(['registry:set', '--global', 'server'])).code, 0);
+    // A template that parses but fails to run: the trigger fails with Dokku's words, the report falls back.
+    assert.equal((await running().ssh(['registry:set', PROCESS_APP, 'image-repo-template', "'x/{{index .AppName 99}}'"])).code, 0);
+    const failing = await running().ssh(['registry-probe:ask', PROCESS_APP]);
+    assert.match(failing.stdout, /^deployed-app-image-repo= exit=1$/m);
+    assert.match(failing.stderr, /^ ! {5}Unable to determine image repo from template: template: image-repo-template:1:\d+: executing /m);
+    assert.equal((await running().ssh(['registry:report', PROCESS_APP, '--registry-computed-image-repo'])).stdout, `dokku/${PROCESS_APP}`);
+    assert.equal((await running().ssh(['registry:set', PROCESS_APP, 'image-repo-template'])).code, 0);
+    assert.equal((await running().ssh(['registry:set', '--global', 'image-repo-template'])).code, 0);
   });
 
   it('push-on-release true on a release without an image: one warning, the deploy goes on', async function () {

@@ -1,4 +1,4 @@
-// registry:* — Dokku's registry plugin: where a release's image is pushed (server, image-repo,
+// registry:* — Dokku's registry plugin: where a release's image is pushed (server, image-repo, image-repo-template,
 // push-on-release, push-extra-tags, app then global) and the credentials to push with
 // (registry:login checks them with the Docker engine, as `docker login` does, then keeps them for
 // the server). docker-local pushes after each build when push-on-release is true; the
@@ -14,13 +14,17 @@ import type { AppName } from '../../names.js';
 import { shown } from '../../names.js';
 import { UsageError } from '../../errors.js';
 import { DockerUnavailable, connect } from '../../docker/index.js';
-import { REGISTRY_PLUGIN, deleteLogin, parseExtraTags, registrySettings, saveLogin } from '../../scheduler/registry-settings.js';
+import type { RunContext } from '../../plugins/host.js';
+import { isSigilError } from '../../sigil/index.js';
+import {
+  REGISTRY_PLUGIN, checkImageRepoTemplate, deleteLogin, isDockerHub, parseExtraTags, registrySettings, saveLogin, serverPrefix,
+} from '../../scheduler/registry-settings.js';
 
 const LOGIN_USAGE = 'registry:login [--global|--password-stdin] [<app>] <server> <username> [<password>]';
 const LOGOUT_USAGE = 'registry:logout [--global] [<app>] <server>';
 const SET_USAGE = 'registry:set (<app>|--global) <key> [<value>]';
-const KEYS = ['server', 'image-repo', 'push-on-release', 'push-extra-tags'];
-const GLOBAL_KEYS = ['server', 'push-on-release', 'push-extra-tags'];
+const KEYS = ['server', 'image-repo', 'image-repo-template', 'push-on-release', 'push-extra-tags'];
+const GLOBAL_KEYS = ['server', 'image-repo-template', 'push-on-release', 'push-extra-tags'];
 
 /** `--global`, or the app named first when more words follow than the global form takes. */
 async function loginScope(inv: Invocation, services: Services, globalWords: number): Promise<{ scope: Scope; words: string[] }> {
@@ -29,7 +33,7 @@ async function loginScope(inv: Invocation, services: Services, globalWords: numb
   return { scope: await existingApp(services, positional[0]), words: positional.slice(1) };
 }
 
-async function login(inv: Invocation, services: Services): Promise<void> {
+async function login(inv: Invocation, services: Services, ctx: RunContext): Promise<void> {
   const stdin = inv.options.set.has('--password-stdin');
   const { scope, words } = await loginScope(inv, services, stdin ? 2 : 3);
   // Dokku still takes the global form without --global, and says so.
@@ -37,7 +41,9 @@ async function login(inv: Invocation, services: Services): Promise<void> {
     log.warn(out(inv), 'Deprecated: please use --global flag for global registry login');
   }
   requireArgs(words, stdin ? 2 : 3, LOGIN_USAGE);
-  const [server, username] = words;
+  const [given, username] = words;
+  // Dokku logs in to Docker Hub as docker.io whichever of its names is given.
+  const server = given === 'hub.docker.com' || given === 'docker.com' ? 'docker.io' : given;
   let password = words[2] ?? '';
   if (stdin) {
     const input = await readStdin(inv, 64 * 1024, () => new UsageError('The password on stdin is longer than 64 KiB'));
@@ -50,6 +56,9 @@ async function login(inv: Invocation, services: Services): Promise<void> {
   await docker.swarm.checkAuth(auth);
   await saveLogin(services.store, scope, auth);
   log.info1(out(inv), `Login Succeeded: ${server} as ${username}${scope === GLOBAL ? '' : ` for ${scope}`}`);
+  // Dokku's post-registry-login: server and user as arguments, the password in DOCKER_REGISTRY_PASS.
+  await services.plugins.fire('post-registry-login', { DOCKER_REGISTRY_SERVER: server, DOCKER_REGISTRY_USER: username },
+    { ...ctx, env: { ...ctx.env, DOCKER_REGISTRY_PASS: password } });
 }
 
 async function logout(inv: Invocation, services: Services): Promise<void> {
@@ -74,6 +83,14 @@ async function set(inv: Invocation, services: Services): Promise<void> {
   if (key === 'push-on-release' && value !== 'true' && value !== 'false') throw new UsageError(`Invalid push-on-release value ${shown(value)}: true or false`);
   if (key === 'server' && !/^[A-Za-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*\/?$/.test(value)) throw new UsageError(`Invalid registry server ${shown(value)}`);
   if (key === 'image-repo' && !/^[a-z0-9][a-z0-9._/-]*$/.test(value)) throw new UsageError(`Invalid image repository ${shown(value)}`);
+  if (key === 'image-repo-template') {
+    try {
+      checkImageRepoTemplate(value);
+    } catch (error) {
+      if (isSigilError(error)) throw new UsageError(`Unable to parse image-repo-template: ${error.message}`);
+      throw error;
+    }
+  }
   if (key === 'push-extra-tags' && parseExtraTags(value) === undefined) throw new UsageError(`Invalid push-extra-tags value ${shown(value)}: image tags separated by commas`);
   log.info1(out(inv), `Setting ${key} to ${value}`);
   await services.store.properties.set(REGISTRY_PLUGIN, scope, key, value);
@@ -81,10 +98,15 @@ async function set(inv: Invocation, services: Services): Promise<void> {
 
 async function reportRows(services: Services, app: AppName): Promise<ReportRows> {
   const get = async (scope: Scope, key: string) => (await services.store.properties.get(REGISTRY_PLUGIN, scope, key)) ?? '';
-  const computed = await registrySettings(services.store, app);
+  // A template that fails to render shows the default repository, as Dokku's report does.
+  const computed = await registrySettings(services.store, app, { fallback: true });
+  const template = (await get(app, 'image-repo-template')).trim() || await get(GLOBAL, 'image-repo-template');
   return [
     ['--registry-computed-image-repo', computed.imageRepo],
     ['--registry-image-repo', await get(app, 'image-repo')],
+    ['--registry-computed-image-repo-template', template],
+    ['--registry-global-image-repo-template', await get(GLOBAL, 'image-repo-template')],
+    ['--registry-image-repo-template', await get(app, 'image-repo-template')],
     ['--registry-computed-push-on-release', String(computed.pushOnRelease)],
     ['--registry-global-push-on-release', await get(GLOBAL, 'push-on-release')],
     ['--registry-push-on-release', await get(app, 'push-on-release')],
@@ -92,7 +114,7 @@ async function reportRows(services: Services, app: AppName): Promise<ReportRows>
     ['--registry-global-push-extra-tags', await get(GLOBAL, 'push-extra-tags')],
     ['--registry-push-extra-tags', await get(app, 'push-extra-tags')],
     ['--registry-tag-version', await get(app, 'tag-version')],
-    ['--registry-computed-server', computed.server],
+    ['--registry-computed-server', serverPrefix(computed.server)],
     ['--registry-global-server', await get(GLOBAL, 'server')],
     ['--registry-server', await get(app, 'server')],
   ];
@@ -104,9 +126,13 @@ function report(inv: Invocation, services: Services): Promise<void> {
     app: (app) => reportRows(services, app),
     async global() {
       const get = async (key: string) => (await services.store.properties.get(REGISTRY_PLUGIN, GLOBAL, key)) ?? '';
+      const server = (await get('server')).trim().replace(/\/+$/, '');
+      const pushOnRelease = await get('push-on-release');
       return [
-        ['--registry-global-push-on-release', await get('push-on-release')], ['--registry-global-server', await get('server')],
-        ['--registry-global-push-extra-tags', await get('push-extra-tags')],
+        ['--registry-computed-push-on-release', pushOnRelease.trim() || 'false'], ['--registry-global-push-on-release', pushOnRelease],
+        ['--registry-computed-server', isDockerHub(server) ? '' : `${server}/`], ['--registry-global-server', await get('server')],
+        ['--registry-computed-image-repo-template', await get('image-repo-template')], ['--registry-global-image-repo-template', await get('image-repo-template')],
+        ['--registry-computed-push-extra-tags', await get('push-extra-tags')], ['--registry-global-push-extra-tags', await get('push-extra-tags')],
       ];
     },
   });
@@ -117,9 +143,9 @@ export const registryCommands: CommandSet = {
   summary: 'Push release images to a Docker registry (push-on-release; the docker-swarm scheduler deploys from it)',
   access: { who: 'app' },
   commands: [
-    { name: 'registry:login', access: { who: 'admin' }, options: ['--global', '--password-stdin'], help: { usage: LOGIN_USAGE, description: 'Log in to a docker registry (checked with the engine), for all apps or one' }, run: login },
+    { name: 'registry:login', access: { who: 'admin' }, options: ['--global', '--password-stdin'], help: { usage: LOGIN_USAGE, description: 'Log in to a docker registry (checked with the engine), for all apps or one' }, run: (inv, services, ctx) => login(inv, services, ctx) },
     { name: 'registry:logout', access: { who: 'admin' }, options: ['--global'], help: { usage: LOGOUT_USAGE, description: 'Forget the login to a docker registry' }, run: logout },
-    { name: 'registry:set', help: { usage: SET_USAGE, description: 'Set or clear a registry property (server, image-repo, push-on-release, push-extra-tags)' }, run: set },
+    { name: 'registry:set', help: { usage: SET_USAGE, description: 'Set or clear a registry property (server, image-repo, image-repo-template, push-on-release, push-extra-tags)' }, run: set },
     { name: 'registry:report', help: { usage: 'registry:report [<app>] [<flag>]', description: 'Display the registry settings of an app, or all apps' }, run: report },
   ],
 };
