@@ -25,6 +25,7 @@ import { runCommands } from './core/run/commands.js';
 import { releasesCommands } from './core/releases/commands.js';
 import { domainsCommands, domainsTriggers } from './core/domains/commands.js';
 import { registryTriggers } from './core/registry/triggers.js';
+import { nginxHostnameHook } from './core/domains/hostname-hook.js';
 import { cleanupCommands } from './core/cleanup/commands.js';
 import { certsCommands } from './core/certs/commands.js';
 import { letsencryptCommands } from './core/letsencrypt/commands.js';
@@ -71,10 +72,13 @@ export function openServices(settings: Settings): CoreServices {
   const store = new Store(settings);
   // trace:on reaches every trigger, whoever fires it (deploys, restores, hooks included).
   const traceOn = () => store.trace.isOn();
-  return Object.freeze({ settings, store, plugins: new PluginHost(settings, undefined, traceOn, async (names) => {
+  const plugins = new PluginHost(settings, undefined, traceOn, async (names) => {
     await store.plugins.linkCore(settings.corePluginsDir, names);
     await store.plugins.prepareDokkuHome();
-  }), version: readVersion(settings) });
+  });
+  // What a plugin's nginx-hostname says on stderr goes where the server's own warnings go.
+  store.domains.nameDefaultsWith(nginxHostnameHook(plugins, (text) => process.stderr.write(text)));
+  return Object.freeze({ settings, store, plugins, version: readVersion(settings) });
 }
 
 /**

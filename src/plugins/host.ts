@@ -174,6 +174,11 @@ export class PluginHost {
     return [...this.coreTriggers.keys()].sort();
   }
 
+  /** Whether firing the trigger would run anything: a core answer or an enabled plugin's executable. */
+  async implements(name: FiredTrigger): Promise<boolean> {
+    return this.coreTriggers.has(name) || (await this.triggerOwners(name)).length > 0;
+  }
+
   registerCoreTrigger(name: string, fn: CoreTrigger): void {
     const list = this.coreTriggers.get(name) ?? [];
     list.push(fn);

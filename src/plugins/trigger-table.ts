@@ -122,7 +122,7 @@ export const TRIGGERS = {
   'network-write-port': { args: ['APP', 'PROC_TYPE', 'CONTAINER_INDEX', 'PORT'], status: 'n/a', note: 'proxy' },
   'nginx-app-template-source': { args: ['APP', 'TEMPLATE_TYPE'], status: 'fired', note: "each nginx.conf written for an app of proxy type nginx with web listeners, TEMPLATE_TYPE app-config; the answer is the path of a sigil template used in place of Slipway's own (an app's own nginx.conf.sigil still comes first); non-zero, or a path that cannot be read, fails that build of the config", cwd: 'root' },
   'nginx-dokku-template-source': { args: [], status: 'n/a', note: 'proxy' },
-  'nginx-hostname': { args: ['APP', 'SUBDOMAIN', 'VHOST'], status: 'n/a', note: 'proxy' },
+  'nginx-hostname': { args: ['APP', 'SUBDOMAIN', 'VHOST'], status: 'fired', note: "each time an app without a VHOST file of its own has its default hostnames read (it follows the global domains), once per global domain that is not an IP address, SUBDOMAIN being APP less `.VHOST`; each line of the answer is a hostname in place of APP.VHOST; no answer, or non-zero (a warning), keeps APP.VHOST", cwd: 'root' },
   'nginx-pre-reload': { args: ['APP', 'INTERNAL_PORT', 'INTERNAL_IP_ADDRESS'], status: 'fired', note: "each nginx.conf written for an app of proxy type nginx, once the file is in place and before nginx -t and the reload; INTERNAL_PORT and INTERNAL_IP_ADDRESS are empty, as Dokku passes them; non-zero takes the file back and fails that build of the config", cwd: 'root' },
   'openresty-template-source': { args: ['APP'], status: 'n/a', note: 'proxy' },
   'ports-clear': { args: ['APP'], status: 'n/a', note: 'proxy' },

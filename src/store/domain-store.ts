@@ -10,15 +10,31 @@ import { withLock } from './lock.js';
 
 export const DEFAULT_GLOBAL_DOMAIN = 'localhost';
 
-/** A global "domain" that is an IPv4 address gives apps no default hostname, as in Dokku. */
+/** A global "domain" that is an IPv4 (or IPv6) address gives apps no default hostname, as in Dokku. */
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+/** What a plugin's name may hold (the nginx config and URLs take it as it is). */
+const HOSTNAME = /^[a-z0-9*.-]+$/;
+
+/**
+ * Dokku's nginx-hostname, as the plugin host answers it: a plugin's hostname for the app under one
+ * global domain (APP, the app name less `.VHOST`, VHOST), or '' to keep the default name.
+ */
+export type HostnameHook = (app: AppName, subdomain: string, vhost: string) => Promise<string>;
 
 function parseLines(text: string): string[] {
   return [...new Set(text.split('\n').map((l) => l.trim().toLowerCase()).filter((l) => l && !l.startsWith('#')))];
 }
 
 export class DomainStore {
+  private hostnameHook?: HostnameHook;
+
   constructor(private readonly layout: Layout, private readonly config: ConfigStore) {}
+
+  /** Where default names are asked for (boot wires the plugin host's nginx-hostname). */
+  nameDefaultsWith(hook: HostnameHook): void {
+    this.hostnameHook = hook;
+  }
 
   /** Dokku's is_app_vhost_enabled: true unless the app's config says NO_VHOST=1. */
   async vhostEnabled(app: AppName): Promise<boolean> {
@@ -62,9 +78,21 @@ export class DomainStore {
     });
   }
 
-  /** The app's default vhosts: APP.DOMAIN for each global domain but IP addresses (Dokku's domains:setup). */
+  /**
+   * The app's default vhosts (Dokku's get_default_vhosts), one per global domain but IP addresses: a
+   * plugin's name (nginx-hostname) when one answers, else APP.DOMAIN, or APP itself when the app's
+   * name holds a dot.
+   */
   async defaults(app: AppName): Promise<string[]> {
-    return (await this.global()).filter((domain) => !IPV4.test(domain)).map((domain) => `${app}.${domain}`);
+    const names: string[] = [];
+    for (const domain of await this.global()) {
+      if (IPV4.test(domain) || domain.includes(':')) continue;
+      const subdomain = app.endsWith(`.${domain}`) ? app.slice(0, -domain.length - 1) : app;
+      // Each line of the answer is a name, as Dokku writes the answer into the VHOST file.
+      const named = this.hostnameHook ? parseLines(await this.hostnameHook(app, subdomain, domain)).filter((n) => HOSTNAME.test(n)) : [];
+      names.push(...(named.length ? named : [app.includes('.') ? app : `${app}.${domain}`]));
+    }
+    return [...new Set(names)];
   }
 
   /** domains:reset: drop the app's own hostnames, so it answers on the defaults again (and follows the global ones). */

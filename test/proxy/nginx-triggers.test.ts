@@ -1,7 +1,8 @@
 // Dokku's nginx triggers with proxy type nginx (real server, OpenSSH, git push, nginx): a plugin's
 // nginx-app-template-source answer replaces Slipway's own config (an app's own nginx.conf.sigil still
 // comes first, and disable-custom-config hands back to the plugin's, as in Dokku), nginx-pre-reload
-// fires with Dokku's arguments once the new file is in place, and a failing one keeps the old config.
+// fires with Dokku's arguments once the new file is in place, and a failing one keeps the old config;
+// nginx-hostname names an app's default hostnames (Dokku's documented example: the subdomain reversed).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,7 +29,7 @@ server {
 {{ end }}
 `;
 
-describe('nginx triggers: nginx-app-template-source, nginx-pre-reload (proxy type nginx)', function () {
+describe('nginx triggers: nginx-app-template-source, nginx-pre-reload, nginx-hostname (proxy type nginx)', function () {
   this.timeout(300_000);
   let server: TestServer;
   let work: AppWork;
@@ -136,6 +137,40 @@ describe('nginx triggers: nginx-app-template-source, nginx-pre-reload (proxy typ
     r = await get();
     assert.match(r.headers, /^x-plugin-template: hooked via nginx-hooks$/im);
     assert.doesNotMatch(r.headers, /x-app-template/i);
+  });
+
+  it('nginx-hostname APP SUBDOMAIN VHOST names the default hostnames; served there through nginx', async () => {
+    await ok(['apps:create', 'reverse']);
+    await ok(['proxy:set', 'reverse', 'nginx']);
+    recorded();
+    assert.equal((await ok(['domains:report', 'reverse', '--domains-app-vhosts'])).stdout, 'esrever.localhost');
+    assert.deepEqual(recorded(), ['nginx-hostname reverse reverse localhost']);
+    assert.equal((await ok(['urls', 'reverse'])).stdout, `http://esrever.localhost:${server.httpPort}`);
+    const push = await work.push('reverse');
+    assert.equal(push.exitCode, 0, String(push.stderr));
+    const r = await execa('curl', ['-sS', '-D', '-', '--resolve', `esrever.localhost:${httpPort}:127.0.0.1`, `http://esrever.localhost:${httpPort}/`], { reject: false });
+    assert.match(String(r.stdout), /^HTTP\/1\.1 200/);
+    // The work tree carries its own nginx.conf.sigil since the test above: NOSSL_SERVER_NAME holds the plugin's name.
+    assert.match(String(r.stdout), /^x-app-template: reverse\r?$/im);
+    assert.match((await ok(['nginx:show-config', 'reverse'])).stdout, /server_name esrever\.localhost;/);
+  });
+
+  it('nginx-hostname: SUBDOMAIN is the app name less .VHOST; no answer keeps APP.VHOST (APP when it holds a dot); a failing plugin keeps the default with a warning', async () => {
+    await ok(['domains:add-global', 'example.test']);
+    await ok(['apps:create', 'rev.example.test']);
+    recorded();
+    assert.equal((await ok(['domains:report', 'rev.example.test', '--domains-app-vhosts'])).stdout, 'tset.elpmaxe.ver.localhost ver.example.test');
+    assert.deepEqual(recorded(), ['nginx-hostname rev.example.test rev.example.test localhost', 'nginx-hostname rev.example.test rev example.test']);
+    await ok(['apps:create', 'plain']);
+    assert.equal((await ok(['domains:report', 'plain', '--domains-app-vhosts'])).stdout, 'plain.localhost plain.example.test');
+    // Dokku's default for an app whose name holds a dot: the name itself, under every global domain.
+    await ok(['apps:create', 'dotted.example.test']);
+    assert.equal((await ok(['domains:report', 'dotted.example.test', '--domains-app-vhosts'])).stdout, 'dotted.example.test');
+    await ok(['apps:create', 'rev-broken']);
+    assert.equal((await ok(['domains:report', 'rev-broken', '--domains-app-vhosts'])).stdout, 'rev-broken.localhost rev-broken.example.test');
+    assert.match(server.output, /nginx-hooks cannot name rev-broken\n/);
+    assert.match(server.output, / ! {5}nginx-hostname trigger of plugin nginx-hooks failed \(exit 3\); rev-broken keeps its default name under localhost\n/);
+    await ok(['domains:remove-global', 'example.test']);
   });
 
   it('a stopped app gets Slipway\'s own config (no web listeners); nginx-pre-reload still fires', async () => {
