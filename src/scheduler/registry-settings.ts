@@ -105,6 +105,11 @@ export async function deleteLogin(store: Store, scope: Scope, server: string): P
   return had;
 }
 
+/** Whether registry:login stored any server's credentials for scope. */
+export async function hasLogins(store: Store, scope: Scope): Promise<boolean> {
+  return [...(await store.properties.list(REGISTRY_PLUGIN, scope)).keys()].some((key) => key.startsWith('login.'));
+}
+
 /** Credentials for a server: the app's login, else the global one, else none (Docker Hub: a login to any of its names). */
 export async function loginFor(store: Store, app: AppName, server: string): Promise<RegistryAuth | undefined> {
   const names = isDockerHub(server) ? ['docker.io', 'hub.docker.com', 'index.docker.io'] : [server];

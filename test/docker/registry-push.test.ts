@@ -201,18 +201,30 @@ describe('registry push-on-release on docker-local (real server, ssh, git, Docke
     await ssh(['registry:set', '--global', 'image-repo-template']);
   });
 
-  it('registry:login fires post-registry-login with the server, the user and DOCKER_REGISTRY_PASS', async function () {
+  it('registry:login fires post-registry-login with the server, the user and DOCKER_REGISTRY_PASS; registry:logout as Dokku', async function () {
     const repo = await makePluginRepo(path.join(running().dir, 'repos', 'dokku-registry-probe'), 'dokku-registry-probe');
     await ssh(['plugin:install', `file://${repo}`, '--name', 'registry-probe']);
     const login = await running().ssh(['registry:login', '--password-stdin', APP, `127.0.0.1:${port}`, 'tester'], { input: 'secret\n' });
     assert.equal(login.code, 0, login.stderr);
-    assert.match(login.stdout, new RegExp(`Login Succeeded: 127\\.0\\.0\\.1:${port} as tester for ${APP}`));
+    // Dokku's words, as a warning on stderr; nothing on stdout.
+    assert.match(login.stderr, new RegExp(`^ ! {5}Login Succeeded for ${APP}$`, 'm'));
+    assert.equal(login.stdout, '');
     const recorded = fs.readFileSync(path.join(running().home, 'lib', 'registry-logins'), 'utf8');
     assert.equal(recorded, `server=127.0.0.1:${port} user=tester pass=secret args=2\n`);
     const ask = await ssh(['registry-probe:ask', APP]);
     assert.equal(ask.stdout, [
       `deployed-app-repository=127.0.0.1:${port}/ exit=0`, `deployed-app-image-repo=dokku/${APP} exit=0`, 'deployed-app-image-tag=4 exit=0',
     ].join('\n'));
+
+    const missing = await running().ssh(['registry:login', '--global', `127.0.0.1:${port}`, 'tester']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^ ! {5}Missing password argument$/m);
+    const logout = await running().ssh(['registry:logout', APP, `127.0.0.1:${port}`]);
+    assert.equal(logout.code, 0, logout.stderr);
+    assert.equal(logout.stdout + logout.stderr, '', 'Dokku prints nothing once logged out');
+    const again = await running().ssh(['registry:logout', APP, `127.0.0.1:${port}`]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, new RegExp(`^ ! {5}No registry credentials found for app ${APP}$`, 'm'));
   });
 });
 

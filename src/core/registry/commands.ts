@@ -12,12 +12,12 @@ import { log } from '../../log.js';
 import { GLOBAL, type Scope } from '../../store/index.js';
 import type { AppName } from '../../names.js';
 import { shown } from '../../names.js';
-import { UsageError } from '../../errors.js';
-import { DockerUnavailable, connect } from '../../docker/index.js';
+import { SlipwayError, UsageError } from '../../errors.js';
+import { DockerError, DockerUnavailable, connect } from '../../docker/index.js';
 import type { RunContext } from '../../plugins/host.js';
 import { isSigilError } from '../../sigil/index.js';
 import {
-  REGISTRY_PLUGIN, checkImageRepoTemplate, deleteLogin, isDockerHub, parseExtraTags, registrySettings, saveLogin, serverPrefix,
+  REGISTRY_PLUGIN, checkImageRepoTemplate, deleteLogin, hasLogins, isDockerHub, parseExtraTags, registrySettings, saveLogin, serverPrefix,
 } from '../../scheduler/registry-settings.js';
 
 const LOGIN_USAGE = 'registry:login [--global|--password-stdin] [<app>] <server> <username> [<password>]';
@@ -33,6 +33,11 @@ async function loginScope(inv: Invocation, services: Services, globalWords: numb
   return { scope: await existingApp(services, positional[0]), words: positional.slice(1) };
 }
 
+/** Dokku logs in to (and out of) Docker Hub as docker.io whichever of its names is given. */
+function hubAsDockerIo(server: string): string {
+  return server === 'hub.docker.com' || server === 'docker.com' ? 'docker.io' : server;
+}
+
 async function login(inv: Invocation, services: Services, ctx: RunContext): Promise<void> {
   const stdin = inv.options.set.has('--password-stdin');
   const { scope, words } = await loginScope(inv, services, stdin ? 2 : 3);
@@ -40,32 +45,40 @@ async function login(inv: Invocation, services: Services, ctx: RunContext): Prom
   if (scope === GLOBAL && !inv.options.set.has('--global') && words.length === (stdin ? 2 : 3)) {
     log.warn(out(inv), 'Deprecated: please use --global flag for global registry login');
   }
-  requireArgs(words, stdin ? 2 : 3, LOGIN_USAGE);
-  const [given, username] = words;
-  // Dokku logs in to Docker Hub as docker.io whichever of its names is given.
-  const server = given === 'hub.docker.com' || given === 'docker.com' ? 'docker.io' : given;
   let password = words[2] ?? '';
   if (stdin) {
     const input = await readStdin(inv, 64 * 1024, () => new UsageError('The password on stdin is longer than 64 KiB'));
-    password = input.toString('utf8').replace(/\r?\n$/, '');
+    password = input.toString('utf8').trim();
   }
-  if (password === '') throw new UsageError('A password is required (as the last argument, or on stdin with --password-stdin)');
+  // Dokku's checks, in its order and words.
+  if (!words[0]) throw new UsageError('Missing server argument');
+  if (!words[1]) throw new UsageError('Missing username argument');
+  if (password === '') throw new UsageError('Missing password argument');
+  const server = hubAsDockerIo(words[0]);
+  const username = words[1];
   const auth = { serveraddress: server, username, password };
   const docker = connect();
   if (!(await docker.ping(5_000))) throw new DockerUnavailable(docker.host);
-  await docker.swarm.checkAuth(auth);
+  try {
+    await docker.swarm.checkAuth(auth);
+  } catch (error) {
+    if (error instanceof DockerError) throw new SlipwayError('E_DOCKER', `Unable to run docker login: ${error.reason}`, 1, { cause: error });
+    throw error;
+  }
   await saveLogin(services.store, scope, auth);
-  log.info1(out(inv), `Login Succeeded: ${server} as ${username}${scope === GLOBAL ? '' : ` for ${scope}`}`);
+  // Dokku says it as a warning (stderr), naming the app or the global registry.
+  log.warn(out(inv), `Login Succeeded for ${scope === GLOBAL ? 'global registry' : scope}`);
   // Dokku's post-registry-login: server and user as arguments, the password in DOCKER_REGISTRY_PASS.
   await services.plugins.fire('post-registry-login', { DOCKER_REGISTRY_SERVER: server, DOCKER_REGISTRY_USER: username },
     { ...ctx, env: { ...ctx.env, DOCKER_REGISTRY_PASS: password } });
 }
 
+/** Dokku prints nothing once logged out; an app that never logged in is an error. */
 async function logout(inv: Invocation, services: Services): Promise<void> {
   const { scope, words } = await loginScope(inv, services, 1);
-  requireArgs(words, 1, LOGOUT_USAGE);
-  const had = await deleteLogin(services.store, scope, words[0]);
-  log.info1(out(inv), had ? `Removed login credentials for ${words[0]}` : `Not logged in to ${words[0]}`);
+  if (!words[0]) throw new UsageError('Missing server argument');
+  if (scope !== GLOBAL && !(await hasLogins(services.store, scope))) throw new UsageError(`No registry credentials found for app ${scope}`);
+  await deleteLogin(services.store, scope, hubAsDockerIo(words[0]));
 }
 
 async function set(inv: Invocation, services: Services): Promise<void> {
