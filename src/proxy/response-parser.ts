@@ -66,6 +66,10 @@ export class ResponseParser {
     return this.state !== State.Done && !(this.state === State.Head && this.pending === undefined);
   }
 
+  private get complete(): boolean {
+    return this.state === State.Done;
+  }
+
   /** Whether the connection may be reused after the response that just ended. */
   get reusable(): boolean {
     return this.state === State.Done && this.keepAlive;
@@ -81,27 +85,15 @@ export class ResponseParser {
         case State.Head:
           data = this.readHead(data);
           break;
-        case State.Length: {
-          const take = Math.min(this.remaining, data.length);
-          this.remaining -= take;
-          const body = take === data.length ? data : data.subarray(0, take);
-          data = data.subarray(take);
-          if (this.remaining === 0) this.state = State.Done;
-          this.events.onBody(body);
+        case State.Length:
+          data = this.readCounted(data, State.Done);
           break;
-        }
         case State.ChunkSize:
           data = this.readChunkSize(data);
           break;
-        case State.ChunkData: {
-          const take = Math.min(this.remaining, data.length);
-          this.remaining -= take;
-          const body = data.subarray(0, take);
-          data = data.subarray(take);
-          if (this.remaining === 0) this.state = State.ChunkEnd;
-          this.events.onBody(body);
+        case State.ChunkData:
+          data = this.readCounted(data, State.ChunkEnd);
           break;
-        }
         case State.ChunkEnd:
           data = this.readChunkEnd(data);
           break;
@@ -113,7 +105,8 @@ export class ResponseParser {
           data = data.subarray(data.length);
           break;
       }
-      if (this.state === State.Done) {
+      // (A read: the readers above may have moved the state on.)
+      if (this.complete) {
         // Bytes after a complete response answer no request: the connection is out of step.
         if (data.length > 0) this.keepAlive = false;
         this.events.onEnd();
@@ -132,6 +125,19 @@ export class ResponseParser {
     this.keepAlive = false;
     this.events.onEnd();
     return true;
+  }
+
+  /** Hands on up to `remaining` body bytes (the whole read when it fits, uncopied); `then` once they are all in. */
+  private readCounted(data: Buffer, then: State): Buffer {
+    const take = Math.min(this.remaining, data.length);
+    this.remaining -= take;
+    if (this.remaining === 0) this.state = then;
+    if (take === data.length) {
+      this.events.onBody(data);
+      return data.subarray(take);
+    }
+    this.events.onBody(data.subarray(0, take));
+    return data.subarray(take);
   }
 
   private join(data: Buffer): Buffer {
