@@ -50,8 +50,8 @@ export async function recordNginxTemplate(store: Store, app: AppName, text: stri
   return () => store.nginx.writeCustomTemplate(app, previous);
 }
 
-/** The template types Dokku asks nginx-app-template-source for that Slipway uses. */
-export type NginxTemplateType = 'app-config';
+/** The template types Dokku asks nginx-app-template-source for that Slipway uses (not hsts-config: HSTS is in the app's config). */
+export type NginxTemplateType = 'app-config' | 'validate-config';
 
 /** Dokku's nginx triggers around an app's nginx.conf, fired through the plugin host (platform.ts wires them). */
 export interface NginxTriggers {

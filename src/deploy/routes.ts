@@ -277,7 +277,7 @@ export class Routes {
     if ((await this.store.properties.effective('nginx', app, 'disable-custom-config')) === 'true') return false;
     starting();
     const site = await this.nginxSite(app, { kind: 'upstreams', upstreams: [{ host: '127.0.0.1', port: 5000 }] });
-    await this.nginx.prevalidate(site, { text, name: await this.templateName(app) }, await appConfig(this.store, app));
+    await this.nginx.prevalidate(site, { text, name: await this.templateName(app) }, await appConfig(this.store, app), await this.pluginTemplate(app, 'validate-config'));
     return true;
   }
 

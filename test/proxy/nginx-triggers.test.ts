@@ -1,6 +1,7 @@
 // Dokku's nginx triggers with proxy type nginx (real server, OpenSSH, git push, nginx): a plugin's
 // nginx-app-template-source answer replaces Slipway's own config (an app's own nginx.conf.sigil still
-// comes first, and disable-custom-config hands back to the plugin's, as in Dokku), nginx-pre-reload
+// comes first, and disable-custom-config hands back to the plugin's, as in Dokku), its validate-config
+// answer is the wrapper a pushed template is pre-validated in, nginx-pre-reload
 // fires with Dokku's arguments once the new file is in place, and a failing one keeps the old config;
 // nginx-hostname names an app's default hostnames (Dokku's documented example: the subdomain reversed).
 import assert from 'node:assert/strict';
@@ -29,7 +30,7 @@ server {
 {{ end }}
 `;
 
-describe('nginx triggers: nginx-app-template-source, nginx-pre-reload, nginx-hostname (proxy type nginx)', function () {
+describe('nginx triggers: nginx-app-template-source (app-config, validate-config), nginx-pre-reload, nginx-hostname (proxy type nginx)', function () {
   this.timeout(300_000);
   let server: TestServer;
   let work: AppWork;
@@ -128,15 +129,37 @@ describe('nginx triggers: nginx-app-template-source, nginx-pre-reload, nginx-hos
     await commit('own template');
     const push = await work.push('hooked');
     assert.equal(push.exitCode, 0, String(push.stderr));
+    assert.match(String(push.stderr), /-----> Pre-validating custom nginx\.conf\.sigil/);
     let r = await get();
     assert.match(r.headers, /^x-app-template: hooked$/im);
     assert.doesNotMatch(r.headers, /x-plugin-template/i);
-    assert.ok(recorded().includes('nginx-pre-reload 3 [hooked] [] []'));
+    const calls = recorded();
+    assert.ok(calls.includes('nginx-pre-reload 3 [hooked] [] []'), calls.join('\n'));
+    // The pre-validation asked for the plugin's wrapper (validate.conf.sigil), which nginx -t passed.
+    assert.ok(calls.includes('nginx-app-template-source hooked validate-config'), calls.join('\n'));
     await ok(['nginx:set', 'hooked', 'disable-custom-config', 'true']);
     await ok(['proxy:build-config', 'hooked']);
     r = await get();
     assert.match(r.headers, /^x-plugin-template: hooked via nginx-hooks$/im);
     assert.doesNotMatch(r.headers, /x-app-template/i);
+  });
+
+  it('validate-config: the pre-validation checks the pushed template inside the plugin\'s wrapper; a refusal fails the push, the release keeps serving', async () => {
+    await ok(['nginx:set', 'hooked', 'disable-custom-config']);
+    fs.writeFileSync(path.join(plugin, 'strict-validate'), '');
+    try {
+      fs.writeFileSync(path.join(work.work, 'version.txt'), 'v3\n');
+      await commit('checked in the strict wrapper');
+      const push = await work.push('hooked');
+      assert.notEqual(push.exitCode, 0);
+      assert.match(String(push.stderr), /nginx\.conf\.sigil of hooked failed nginx -t validation: \[emerg\] unknown directive "hooks_strict_check"/);
+      assert.doesNotMatch(String(push.stderr), /Building hooked/);
+    } finally {
+      fs.rmSync(path.join(plugin, 'strict-validate'));
+    }
+    const r = await get();
+    assert.equal(r.body, 'v1 web.1');
+    assert.match(r.headers, /^x-plugin-template: hooked via nginx-hooks$/im);
   });
 
   it('nginx-hostname APP SUBDOMAIN VHOST names the default hostnames; served there through nginx', async () => {

@@ -206,3 +206,15 @@ export function renderCustom(site: SiteInput, template: CustomTemplate, libRoot:
   const squeezed = text.split('\n').filter((line, i, all) => !(line === '' && i > 0 && all[i - 1] === '')).join('\n');
   return fillUpstreams(squeezed, site);
 }
+
+/** A validate-config template (Dokku's validate.conf.sigil): sigil with NGINX_CONF, blank runs squeezed as `cat -s`. */
+export function renderWrapper(template: CustomTemplate, appConf: string, app: string): string {
+  let text: string;
+  try {
+    text = renderSigil(template.text, { NGINX_CONF: appConf }, { name: template.name, env: {} });
+  } catch (error) {
+    if (error instanceof SigilError) throw new SlipwayError('E_NGINX_INVALID', `${template.name} (validate-config of ${app}) did not render: ${error.message}`, 1, { cause: error });
+    throw error;
+  }
+  return text.split('\n').filter((line, i, all) => !(line === '' && i > 0 && all[i - 1] === '')).join('\n');
+}

@@ -5,7 +5,7 @@ import type { NginxFiles } from '../../store/nginx-files.js';
 import type { AppName } from '../../names.js';
 import { SlipwayError } from '../../errors.js';
 import { renderSite, type SiteInput } from './render.js';
-import { renderCustom, type CustomTemplate } from './custom.js';
+import { renderCustom, renderWrapper, type CustomTemplate } from './custom.js';
 import { NginxServer } from './server.js';
 
 export { NginxServer, oneLine } from './server.js';
@@ -68,11 +68,12 @@ export class NginxProxy {
 
   /**
    * Dokku's pre-validation of an app's own template before the build: rendered (with a stand-in web
-   * listener) and checked alone with `nginx -t`; a refusal throws E_NGINX_INVALID with nginx's line.
+   * listener) and checked alone with `nginx -t`, inside `wrapper` when a plugin supplies one
+   * (validate-config); a refusal throws E_NGINX_INVALID with nginx's line.
    */
-  async prevalidate(site: Omit<SiteInput, 'listen'>, custom: CustomTemplate, env: Record<string, string>): Promise<void> {
+  async prevalidate(site: Omit<SiteInput, 'listen'>, custom: CustomTemplate, env: Record<string, string>, wrapper?: CustomTemplate): Promise<void> {
     const full = { ...site, listen: this.server.listen, nginxVersion: await this.server.version() };
-    const check = await this.server.testAlone(renderCustom(full, custom, this.files.libRoot(), env));
+    const check = await this.server.testAlone(renderCustom(full, custom, this.files.libRoot(), env), wrapper && ((conf) => renderWrapper(wrapper, conf, site.app)));
     if (!check.ok) throw new SlipwayError('E_NGINX_INVALID', `${custom.name} of ${site.app} failed nginx -t validation: ${check.message}`, 1);
   }
 

@@ -141,16 +141,18 @@ export class NginxServer {
   /**
    * `nginx -t` on one app's configuration alone, inside a minimal wrapper as Dokku's pre-validation
    * writes it (events, and an http block that includes the file), in a scratch prefix of its own
-   * (temp and pid paths there, so it runs as any user).
+   * (temp and pid paths there, so it runs as any user). `wrapper` replaces that wrapper: given the
+   * app file's path, the main configuration to check.
    */
-  async testAlone(config: string): Promise<NginxCheck> {
+  async testAlone(config: string, wrapper?: (appConf: string) => string): Promise<NginxCheck> {
     // The app's logs go to the managed prefix's logs/ by default, which nginx -t opens.
     if (this.mode === 'managed') await this.files.preparePrefix();
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-nginx-validate-'));
     try {
       const conf = path.join(dir, 'nginx.conf');
       await fs.writeFile(path.join(dir, 'app.conf'), config);
-      await fs.writeFile(conf, [
+      // A plugin's validate-config template is the whole wrapper, as in Dokku (its own pid and temp paths).
+      await fs.writeFile(conf, wrapper ? wrapper(path.join(dir, 'app.conf')) : [
         `pid ${path.join(dir, 'nginx.pid')};`,
         'error_log /dev/null;',
         'events { worker_connections 768; }',
