@@ -26,6 +26,7 @@ import { releasesCommands } from './core/releases/commands.js';
 import { domainsCommands, domainsTriggers } from './core/domains/commands.js';
 import { registryTriggers } from './core/registry/triggers.js';
 import { nginxHostnameHook } from './core/domains/hostname-hook.js';
+import { dokkuConfTriggers } from './core/nginx/dokku-conf.js';
 import { cleanupCommands } from './core/cleanup/commands.js';
 import { certsCommands } from './core/certs/commands.js';
 import { letsencryptCommands } from './core/letsencrypt/commands.js';
@@ -108,6 +109,7 @@ export function boot(from: CoreServices | Settings, platform?: AppPlatform, dash
   for (const [name, fn] of Object.entries(pluginTriggers(services))) plugins.registerCoreTrigger(name, fn);
   for (const [name, fn] of Object.entries(schedulerTriggers(services))) plugins.registerCoreTrigger(name, fn);
   for (const [name, fn] of Object.entries(domainsTriggers(services))) plugins.registerCoreTrigger(name, fn);
+  for (const [name, fn] of Object.entries(dokkuConfTriggers(services))) plugins.registerCoreTrigger(name, fn);
   for (const [name, fn] of Object.entries(registryTriggers(services))) plugins.registerCoreTrigger(name, fn);
   plugins.onTrigger(triggerLogger(services));
   return { services, registry, router: new Router(registry, services) };

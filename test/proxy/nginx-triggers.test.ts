@@ -3,7 +3,8 @@
 // comes first, and disable-custom-config hands back to the plugin's, as in Dokku), its validate-config
 // answer is the wrapper a pushed template is pre-validated in, nginx-pre-reload
 // fires with Dokku's arguments once the new file is in place, and a failing one keeps the old config;
-// nginx-hostname names an app's default hostnames (Dokku's documented example: the subdomain reversed).
+// nginx-hostname names an app's default hostnames (Dokku's documented example: the subdomain reversed);
+// nginx-dokku-template-source's dokku.conf is used from the next install (plugin:install).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,7 +31,7 @@ server {
 {{ end }}
 `;
 
-describe('nginx triggers: nginx-app-template-source (app-config, validate-config), nginx-pre-reload, nginx-hostname (proxy type nginx)', function () {
+describe('nginx triggers: nginx-app-template-source (app-config, validate-config), nginx-pre-reload, nginx-hostname, nginx-dokku-template-source (proxy type nginx)', function () {
   this.timeout(300_000);
   let server: TestServer;
   let work: AppWork;
@@ -194,6 +195,23 @@ describe('nginx triggers: nginx-app-template-source (app-config, validate-config
     assert.match(server.output, /nginx-hooks cannot name rev-broken\n/);
     assert.match(server.output, / ! {5}nginx-hostname trigger of plugin nginx-hooks failed \(exit 3\); rev-broken keeps its default name under localhost\n/);
     await ok(['domains:remove-global', 'example.test']);
+  });
+
+  it('nginx-dokku-template-source at plugin:install: the plugin\'s dokku.conf takes the place of Slipway\'s shared settings; nginx reloads with it', async () => {
+    recorded();
+    const install = await ok(['plugin:install']);
+    assert.doesNotMatch(install.stderr, / ! /);
+    assert.deepEqual(recorded().filter((l) => l.startsWith('nginx-dokku-template-source')), ['nginx-dokku-template-source 0']);
+    const main = fs.readFileSync(path.join(server.home, 'lib', 'data', 'nginx', 'nginx.conf'), 'utf8');
+    assert.ok(main.includes(`  include ${path.join(server.home, 'home')}/*/nginx.conf;\n\n  server_tokens off;\n  # nginx-hooks dokku.conf: NGINX_ROOT=/etc/nginx\n`), main);
+    assert.equal(main.split('\n').filter((l) => l.includes('/*/nginx.conf;')).length, 1, main);
+    assert.doesNotMatch(main, /ssl_session_cache/);
+    // No app for the name: the default server's 404 now carries the header the plugin's dokku.conf adds.
+    const r = await execa('curl', ['-sS', '-D', '-', '-o', '/dev/null', '--resolve', `nobody.test:${httpPort}:127.0.0.1`, `http://nobody.test:${httpPort}/`], { reject: false });
+    assert.match(String(r.stdout), /^HTTP\/1\.1 404/);
+    assert.match(String(r.stdout), /^x-dokku-conf: nginx-hooks\r?$/im);
+    assert.match((await get()).status, / 200/);
+    assert.equal((await ok(['nginx:validate-config'])).code, 0);
   });
 
   it('a stopped app gets Slipway\'s own config (no web listeners); nginx-pre-reload still fires', async () => {

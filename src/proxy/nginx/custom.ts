@@ -218,3 +218,18 @@ export function renderWrapper(template: CustomTemplate, appConf: string, app: st
   }
   return text.split('\n').filter((line, i, all) => !(line === '' && i > 0 && all[i - 1] === '')).join('\n');
 }
+
+/** Dokku's NGINX_ROOT, which a dokku.conf template may name (its dhparam.pem lives there in Dokku). */
+export const NGINX_ROOT = '/etc/nginx';
+
+/** A plugin's dokku.conf template (Dokku's dokku.conf.sigil): sigil with DOKKU_ROOT and NGINX_ROOT, blank runs squeezed. */
+export function renderDokkuConf(template: CustomTemplate, dokkuRoot: string): string {
+  let text: string;
+  try {
+    text = renderSigil(template.text, { DOKKU_ROOT: dokkuRoot, NGINX_ROOT }, { name: template.name, env: {} });
+  } catch (error) {
+    if (error instanceof SigilError) throw new SlipwayError('E_NGINX_INVALID', `${template.name} (nginx-dokku-template-source) did not render: ${error.message}`, 1, { cause: error });
+    throw error;
+  }
+  return text.split('\n').filter((line, i, all) => !(line === '' && i > 0 && all[i - 1] === '')).join('\n').trimEnd();
+}

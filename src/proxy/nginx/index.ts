@@ -10,7 +10,7 @@ import { NginxServer } from './server.js';
 
 export { NginxServer, oneLine } from './server.js';
 export { renderSite, type SiteInput, type SiteMap, type SiteTarget, type NginxListen } from './render.js';
-export { renderCustom, templateVariables, templateDeprecations, http2Support, parseNginxVersion, certificateNames, type CustomTemplate } from './custom.js';
+export { renderCustom, renderDokkuConf, templateVariables, templateDeprecations, http2Support, parseNginxVersion, certificateNames, type CustomTemplate } from './custom.js';
 export { NGINX_PROPERTIES, computeValues, findProperty, refuseValue, type NginxValues } from './properties.js';
 
 /** What one app's nginx.conf is built from: the site, and the templates that may replace Slipway's own. */

@@ -38,6 +38,8 @@ function nginxAlive(pid: number): boolean {
 export class NginxServer {
   /** One change at a time: a config written, checked and reloaded is never mixed with another's. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** A plugin's dokku.conf (nginx-dokku-template-source, rendered), in place of Slipway's shared http settings. */
+  private dokkuConf?: string;
 
   constructor(private readonly settings: NginxSettings, private readonly files: NginxFiles) {}
 
@@ -68,6 +70,28 @@ export class NginxServer {
     return next;
   }
 
+  /**
+   * Dokku's dokku.conf from a plugin's template (undefined: Slipway's own). True when it changed, so
+   * the caller checks and reloads.
+   */
+  setDokkuConf(text: string | undefined): boolean {
+    if (text === this.dokkuConf) return false;
+    this.dokkuConf = text;
+    return true;
+  }
+
+  /** What Dokku's dokku.conf holds: the apps' nginx.conf files included, and settings shared by them. */
+  private sharedLines(): string[] {
+    if (this.dokkuConf !== undefined) return ['# dokku.conf: from a plugin (nginx-dokku-template-source)', ...this.dokkuConf.split('\n')];
+    return [
+      'server_tokens off;',
+      'ssl_session_cache shared:SLIPWAY_TLS:10m;',
+      'ssl_session_timeout 1d;',
+      'ssl_session_tickets off;',
+      `include ${this.files.allAppConfigs()};`,
+    ];
+  }
+
   private managedConfig(): string {
     const prefix = this.files.prefix();
     const tmp = path.join(prefix, 'tmp');
@@ -85,7 +109,6 @@ export class NginxServer {
       '  default_type application/octet-stream;',
       '  sendfile on;',
       '  tcp_nopush on;',
-      '  server_tokens off;',
       '  types_hash_max_size 2048;',
       // Clients that keep a connection (load balancers, HTTP/1.1 agents) are not cut every 1000 requests.
       '  keepalive_requests 10000;',
@@ -99,13 +122,10 @@ export class NginxServer {
       // The version is settled by the listen socket's default server, before SNI picks the app's
       // block: without this nginx < 1.23.4 offers TLS 1.0-1.2 only, and never negotiates TLS 1.3.
       '  ssl_protocols TLSv1.2 TLSv1.3;',
-      '  ssl_session_cache shared:SLIPWAY_TLS:10m;',
-      '  ssl_session_timeout 1d;',
-      '  ssl_session_tickets off;',
       // No app for the name: 404 on HTTP, and no TLS handshake (as the built-in proxy does).
       `  server { listen ${listenAddress(httpListen.host, httpListen.port)} default_server; server_name _; access_log off; return 404; }`,
       `  server { listen ${listenAddress(httpsListen.host, httpsListen.port)} ssl default_server; server_name _; access_log off; ssl_reject_handshake on; }`,
-      `  include ${this.files.allAppConfigs()};`,
+      ...this.sharedLines().map((line) => (line ? `  ${line}` : line)),
       '}',
       '',
     ];
@@ -115,7 +135,7 @@ export class NginxServer {
   private systemConfig(): string {
     return [
       '# Written by Slipway (SLIPWAY_NGINX=system): included from the http block of the system nginx.',
-      `include ${this.files.allAppConfigs()};`,
+      ...(this.dokkuConf === undefined ? [`include ${this.files.allAppConfigs()};`] : this.sharedLines()),
       '',
     ].join('\n');
   }
