@@ -121,7 +121,7 @@ describe('docker-swarm scheduler on a real 3-node swarm (git push, registry, pro
     assert.equal((await ssh(['registry:report', APP, '--registry-server'])).stdout, '');
     const bad = await s().ssh(['registry:set', APP, 'colour', 'blue']);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /Invalid key 'colour'/);
+    assert.match(bad.stderr, /Invalid property specified, valid properties include: image-repo, image-repo-template, push-extra-tags, push-on-release, server/);
   });
 
   it('a git push builds, pushes to the registry and runs the app as a swarm service behind the proxy', async function () {

@@ -250,7 +250,7 @@ describe('registry push-on-release on the process scheduler (real server, ssh, g
     assert.equal((await running().ssh(['apps:create', PROCESS_APP])).code, 0);
     const set = await running().ssh(['registry:set', PROCESS_APP, 'push-extra-tags', 'latest,edge']);
     assert.equal(set.code, 0, set.stderr);
-    assert.match(set.stdout, /^-----> Setting push-extra-tags to latest,edge$/m);
+    assert.match(set.stdout, /^=====> Setting push-extra-tags to latest,edge$/m);
     const bad = await running().ssh(['registry:set', PROCESS_APP, 'push-extra-tags', 'ok,bad/tag']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^ ! {5}Invalid push-extra-tags value ok,bad\/tag: image tags separated by commas$/m);
@@ -264,6 +264,16 @@ describe('registry push-on-release on the process scheduler (real server, ssh, g
     assert.equal((await running().ssh(['registry:report', PROCESS_APP, '--registry-computed-push-extra-tags'])).stdout, 'shared');
     const global = await running().ssh(['registry:report', '--global']);
     assert.match(global.stdout, /^ +Registry global push extra tags: +shared$/m);
+    // Dokku's common.CommandPropertySet words for a wrong property or scope.
+    const unknown = await running().ssh(['registry:set', PROCESS_APP, 'colour', 'blue']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^ ! {5}Invalid property specified, valid properties include: image-repo, image-repo-template, push-extra-tags, push-on-release, server$/m);
+    const globalRepo = await running().ssh(['registry:set', '--global', 'image-repo', 'team/x']);
+    assert.equal(globalRepo.code, 1);
+    assert.match(globalRepo.stderr, /^ ! {5}Property cannot be specified globally$/m);
+    const unset = await running().ssh(['registry:set', '--global', 'push-extra-tags']);
+    assert.match(unset.stdout, /^=====> Unsetting push-extra-tags$/m);
+    assert.equal((await running().ssh(['registry:set', '--global', 'push-extra-tags', 'shared'])).code, 0);
   });
 
   it('image-repo-template: validated when set, rendered with .AppName, reported (app and --global), answered to plugins', async function () {
@@ -272,7 +282,7 @@ describe('registry push-on-release on the process scheduler (real server, ssh, g
     assert.match(bad.stderr, /^ ! {5}Unable to parse image-repo-template: template: image-repo-template:1: /m);
     const set = await running().ssh(['registry:set', '--global', 'image-repo-template', 'org/{{.AppName}}']);
     assert.equal(set.code, 0, set.stderr);
-    assert.match(set.stdout, /^-----> Setting image-repo-template to org\/\{\{\.AppName\}\}$/m);
+    assert.match(set.stdout, /^=====> Setting image-repo-template to org\/\{\{\.AppName\}\}$/m);
     const report = await running().ssh(['registry:report', PROCESS_APP]);
     assert.match(report.stdout, new RegExp(`^ +Registry computed image repo: +org/${PROCESS_APP}$`, 'm'));
     assert.match(report.stdout, /^ +Registry global image repo template: +org\/\{\{\.AppName\}\}$/m);

@@ -7,7 +7,8 @@ import { runReport, type ReportRows } from '../report/run-report.js';
 import type { CommandSet } from '../../commands/registry.js';
 import type { Invocation } from '../../commands/types.js';
 import type { Services } from '../../services.js';
-import { existingApp, out, readStdin, requireArgs, scopeArg } from '../shared/invocation.js';
+import { existingApp, out, readStdin } from '../shared/invocation.js';
+import { setProperty } from '../shared/property-set.js';
 import { log } from '../../log.js';
 import { GLOBAL, type Scope } from '../../store/index.js';
 import type { AppName } from '../../names.js';
@@ -81,18 +82,8 @@ async function logout(inv: Invocation, services: Services): Promise<void> {
   await deleteLogin(services.store, scope, hubAsDockerIo(words[0]));
 }
 
-async function set(inv: Invocation, services: Services): Promise<void> {
-  requireArgs(inv.args, 2, SET_USAGE);
-  const scope = await scopeArg(services, inv.args[0]);
-  const key = inv.args[1];
-  const allowed = scope === GLOBAL ? GLOBAL_KEYS : KEYS;
-  if (!allowed.includes(key)) throw new UsageError(`Invalid key '${shown(key)}'; valid keys: ${allowed.join(', ')}`);
-  const value = inv.args[2] ?? '';
-  if (value === '') {
-    log.info1(out(inv), `Unsetting ${key}`);
-    await services.store.properties.delete(REGISTRY_PLUGIN, scope, key);
-    return;
-  }
+/** Slipway's value checks (Dokku stores any value), before Dokku's own checks and messages. */
+function checkValue(key: string, value: string): void {
   if (key === 'push-on-release' && value !== 'true' && value !== 'false') throw new UsageError(`Invalid push-on-release value ${shown(value)}: true or false`);
   if (key === 'server' && !/^[A-Za-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*\/?$/.test(value)) throw new UsageError(`Invalid registry server ${shown(value)}`);
   if (key === 'image-repo' && !/^[a-z0-9][a-z0-9._/-]*$/.test(value)) throw new UsageError(`Invalid image repository ${shown(value)}`);
@@ -105,8 +96,11 @@ async function set(inv: Invocation, services: Services): Promise<void> {
     }
   }
   if (key === 'push-extra-tags' && parseExtraTags(value) === undefined) throw new UsageError(`Invalid push-extra-tags value ${shown(value)}: image tags separated by commas`);
-  log.info1(out(inv), `Setting ${key} to ${value}`);
-  await services.store.properties.set(REGISTRY_PLUGIN, scope, key, value);
+}
+
+/** Dokku's common.CommandPropertySet: its checks and words (`=====> Setting KEY to VALUE`). */
+async function set(inv: Invocation, services: Services): Promise<void> {
+  await setProperty(inv, services, { plugin: REGISTRY_PLUGIN, app: KEYS, global: GLOBAL_KEYS, check: checkValue });
 }
 
 async function reportRows(services: Services, app: AppName): Promise<ReportRows> {
