@@ -3,7 +3,8 @@
 // push counter) and the push-extra-tags in the registry, false pushes nothing, a registry that is down
 // fails the deploy with one line while the old release serves, image-repo-template names the
 // repository, registry:login fires post-registry-login. The process scheduler warns: no image to push;
-// there a fixture plugin asks the registry triggers (deployed-app-*) with plugn trigger.
+// there a fixture plugin asks the registry triggers (deployed-app-*) with plugn trigger. On docker-local
+// the same plugin calls common/functions' image helpers, which answer the running release's local image.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -215,6 +216,25 @@ describe('registry push-on-release on docker-local (real server, ssh, git, Docke
     assert.equal(ask.stdout, [
       `deployed-app-repository=127.0.0.1:${port}/ exit=0`, `deployed-app-image-repo=dokku/${APP} exit=0`, 'deployed-app-image-tag=4 exit=0',
     ].join('\n'));
+    // The helpers of common/functions: 127.0.0.1:PORT/dokku/APP:4 is not on the engine (Slipway drops
+    // the registry-format tags once pushed), so they answer the running release's local image.
+    const inspect = async (ref: string) => (await execa('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], { reject: false })).stdout.trim();
+    const helpers = await ssh(['registry-probe:image', APP]);
+    const [, tag] = /^tag=(\S+)$/m.exec(helpers.stdout) ?? [];
+    const [, image] = /^image=(\S+)$/m.exec(helpers.stdout) ?? [];
+    assert.match(tag ?? '', /^\d+$/, helpers.stdout);
+    assert.equal(image, `dokku/${APP}:${tag}`, helpers.stdout);
+    const deployedId = await inspect(`dokku/${APP}:latest`);
+    assert.notEqual(deployedId, '');
+    assert.equal(await inspect(image), deployedId, 'the printed image exists and is the deployed release\'s');
+    // An image that is on the engine under Dokku's registry-format name is the one answered.
+    await engine().tagImage(`dokku/${APP}:latest`, `127.0.0.1:${port}/dokku/${APP}:4`);
+    try {
+      const dokkuNames = await ssh(['registry-probe:image', APP]);
+      assert.equal(dokkuNames.stdout, `tag=4\nimage=127.0.0.1:${port}/dokku/${APP}:4`);
+    } finally {
+      await engine().removeImage(`127.0.0.1:${port}/dokku/${APP}:4`);
+    }
 
     const missing = await running().ssh(['registry:login', '--global', `127.0.0.1:${port}`, 'tester']);
     assert.equal(missing.code, 1);
