@@ -91,6 +91,7 @@ export async function startPlatform(services: CoreServices, log: (line: string) 
     cancelBuild: (app) => pipeline.builds.cancel(app),
     runChecks: (app, selectors, out, request) => controller.runChecks(app, selectors, out, request),
     nginx,
+    nginxCheckApp: (app) => routes.checkNginxConfig(app),
     onActivity: (listener) => controller.activity.listen(listener),
   };
 

@@ -281,6 +281,12 @@ export class Routes {
     return true;
   }
 
+  /** nginx:validate-config of one app: its nginx.conf alone, in the validate-config wrapper a plugin may supply. */
+  async checkNginxConfig(app: AppName) {
+    if (!this.nginx) return undefined;
+    return this.nginx.checkApp(app, await this.pluginTemplate(app, 'validate-config'));
+  }
+
   /** nginx's mappings: without vhosts, Dokku's (server blocks without server_name on the app's own ports). */
   private async nginxMaps(app: AppName, hasCert: boolean): Promise<SiteMap[]> {
     if (await this.store.domains.vhostEnabled(app)) return nginxPortMaps(this.store, app, hasCert);

@@ -151,6 +151,8 @@ export interface AppPlatform {
   cancelBuild(app: AppName): Promise<CancelOutcome>;
   /** checks:run: the deploy checks against the app's serving processes (all, or TYPE / TYPE.N). */
   runChecks(app: AppName, selectors: string[] | undefined, out: Out, request: RequestContext): Promise<void>;
+  /** nginx:validate-config APP: the app's nginx.conf checked alone (in a plugin's validate-config wrapper if one answers); undefined without one. */
+  nginxCheckApp(app: AppName): Promise<{ text: string; check: { ok: boolean; message: string } } | undefined>;
   /** The nginx behind proxy type nginx (nginx:* commands: check, reload, paths). */
   readonly nginx: NginxProxy;
   /** Hear every app's build starts and ends and process/release changes (src/deploy/activity.ts); returns the stop function. */

@@ -163,6 +163,32 @@ describe('nginx triggers: nginx-app-template-source (app-config, validate-config
     assert.match(r.headers, /^x-plugin-template: hooked via nginx-hooks$/im);
   });
 
+  it('nginx:validate-config APP checks the app\'s nginx.conf in the plugin\'s validate-config wrapper when nginx refuses; --clean removes it, nginx keeps serving', async () => {
+    const conf = path.join(server.home, 'home', 'hooked', 'nginx.conf');
+    const good = fs.readFileSync(conf, 'utf8');
+    fs.appendFileSync(conf, 'hooks_broken_directive on;\n');
+    try {
+      recorded();
+      const failed = await server.ssh(['nginx:validate-config', 'hooked']);
+      assert.equal(failed.code, 1, failed.stderr);
+      assert.match(failed.stderr, /^ ! {5}Failed to validate nginx config for hooked\. Contents below\.\.\.$/m);
+      assert.match(failed.stdout, /hooks_broken_directive on;/);
+      assert.match(failed.stderr, /nginx refused the configuration: \[emerg\] unknown directive "hooks_broken_directive"/);
+      assert.deepEqual(recorded().filter((l) => l.includes('validate-config')), ['nginx-app-template-source hooked validate-config']);
+      const cleaned = await server.ssh(['nginx:validate-config', '--clean']);
+      assert.equal(cleaned.code, 0, cleaned.stderr);
+      assert.match(cleaned.stderr, /Failed to validate nginx config for hooked\. Contents below\.\.\.\n ! {5}Removing invalid nginx file/);
+      assert.equal(fs.existsSync(conf), false);
+      const r = await get();
+      assert.equal(r.body, 'v1 web.1');
+    } finally {
+      if (!fs.existsSync(conf) || fs.readFileSync(conf, 'utf8') !== good) fs.writeFileSync(conf, good);
+    }
+    await ok(['proxy:build-config', 'hooked']);
+    assert.equal((await ok(['nginx:validate-config', 'hooked'])).stdout, '');
+    assert.equal((await get()).body, 'v1 web.1');
+  });
+
   it('nginx-hostname APP SUBDOMAIN VHOST names the default hostnames; served there through nginx', async () => {
     await ok(['apps:create', 'reverse']);
     await ok(['proxy:set', 'reverse', 'nginx']);

@@ -173,10 +173,12 @@ describe('proxy type nginx (real server, git push, managed nginx on loopback)', 
     const before = fs.readFileSync(path.join(server.home, 'home', 'web', 'nginx.conf'), 'utf8');
     const bad = await ssh(['frag:bad', 'web']);
     assert.equal(bad.code, 1);
-    assert.equal(bad.stdout, '');
+    // As Dokku's validate_nginx: the app whose config fails alone is named and shown, then nginx's refusal.
+    assert.equal(bad.stdout, `${before.trimEnd()}\n`);
     const lines = bad.stderr.split('\n');
-    assert.equal(lines.length, 1, bad.stderr);
-    assert.match(lines[0], /^ !     nginx refused the configuration: \[emerg\] unknown directive "not_a_directive" in .*frag\.conf:1$/);
+    assert.equal(lines.length, 2, bad.stderr);
+    assert.equal(lines[0], ' !     Failed to validate nginx config for web. Contents below...');
+    assert.match(lines[1], /^ !     nginx refused the configuration: \[emerg\] unknown directive "not_a_directive" in .*frag\.conf:1$/);
     const still = await httpsGet('/');
     assert.deepEqual([still.status, still.body], [200, 'v2 web.1']);
     // A rebuild is refused the same way, and leaves the app's nginx.conf as it was.
@@ -217,6 +219,46 @@ describe('proxy type nginx (real server, git push, managed nginx on loopback)', 
     }, 250);
     assert.ok(logs.length <= 20, `${logs.length} lines`);
     assert.match(logs[logs.length - 1], /"GET \/logged\?x=1 HTTP\/2\.0" 200 .*"curl\//);
+  });
+
+  it('nginx:validate-config: a valid config passes quietly; an app made invalid is shown with nginx\'s line and exit 1; --clean (APP, or alone) removes it and nginx keeps serving', async () => {
+    const valid = await ok(['nginx:validate-config', 'web']);
+    assert.deepEqual([valid.stdout, valid.stderr], ['', '']);
+    const appDir = path.join(server.home, 'home', 'web');
+    const bad = path.join(appDir, 'nginx.conf.d', 'bad.conf');
+    const breakIt = () => {
+      fs.mkdirSync(path.dirname(bad), { recursive: true });
+      fs.writeFileSync(bad, 'not_a_directive on;\n');
+    };
+    breakIt();
+    try {
+      for (const args of [['nginx:validate-config'], ['nginx:validate-config', 'web']]) {
+        const r = await ssh(args);
+        assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, /Failed to validate nginx config for web\. Contents below\.\.\./);
+        assert.match(r.stdout, /server_name web\.test;/);
+        assert.match(r.stderr, /unknown directive "not_a_directive"/);
+        assert.ok(fs.existsSync(path.join(appDir, 'nginx.conf')), 'without --clean the file stays');
+      }
+      for (const args of [['nginx:validate-config', 'web', '--clean'], ['nginx:validate-config', '--clean']]) {
+        const r = await ssh(args);
+        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, /Failed to validate nginx config for web\.[\s\S]*Removing invalid nginx file/);
+        assert.equal(fs.existsSync(path.join(appDir, 'nginx.conf')), false, `${args.join(' ')} removed nginx.conf`);
+        // Nothing reloaded: the running nginx keeps serving what it had.
+        const still = await httpsGet('/');
+        assert.equal(still.status, 200);
+        assert.equal((await ok(['nginx:validate-config'])).code, 0);
+        fs.rmSync(bad);
+        await ok(['proxy:build-config', 'web']);
+        breakIt();
+      }
+    } finally {
+      fs.rmSync(bad, { force: true });
+    }
+    await ok(['proxy:build-config', 'web']);
+    assert.equal((await httpsGet('/')).status, 200);
+    await ok(['nginx:validate-config', 'web']);
   });
 
   it('domains:disable: a server block without server_name on the app\'s random port; enable brings the names back; Dokku\'s old aliases answer', async () => {

@@ -46,10 +46,33 @@ async function showConfig(inv: Invocation, services: Services): Promise<void> {
   inv.io.stdout.write(text);
 }
 
+/**
+ * Dokku's nginx:validate-config [APP] [--clean]: nothing to do when the whole configuration passes
+ * nginx -t; else each app's nginx.conf (or APP's) is checked alone, an invalid one is shown (and with
+ * --clean removed), and the whole configuration is checked again: still refused, nginx's message and
+ * its exit code.
+ */
 async function validateConfig(inv: Invocation, services: Services): Promise<void> {
   const platform = requirePlatform(services);
-  const app = inv.args.find((a) => !a.startsWith('--'));
-  if (app !== undefined) await existingApp(services, app);
+  const o = out(inv);
+  let [app, flag] = inv.args;
+  if (app === '--clean') [app, flag] = [undefined as unknown as string, '--clean'];
+  if ((await platform.nginx.server.test()).ok) return;
+  const apps = app !== undefined ? [await existingApp(services, app)] : await services.store.apps.list();
+  for (const name of apps) {
+    const result = await platform.nginxCheckApp(name);
+    if (result === undefined) {
+      if (!o.quiet) log.warn(o, `No nginx config found for ${name}`);
+      continue;
+    }
+    if (result.check.ok) continue;
+    log.warn(o, `Failed to validate nginx config for ${name}. Contents below...`);
+    inv.io.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+    if (flag === '--clean') {
+      log.warn(o, 'Removing invalid nginx file');
+      await platform.nginx.removeConfig(name);
+    }
+  }
   const check = await platform.nginx.server.test();
   if (!check.ok) throw new SlipwayError('E_NGINX_INVALID', `nginx refused the configuration: ${check.message}`, 1);
 }
@@ -159,7 +182,7 @@ export const nginxCommands: CommandSet = {
   commands: [
     { name: 'nginx:build-config', help: { usage: 'nginx:build-config (<app>|--all)', description: 'Write, check and apply the nginx config of an app' }, run: buildConfig },
     { name: 'nginx:show-config', help: { usage: 'nginx:show-config <app>', description: 'Display the nginx config of an app' }, run: showConfig },
-    { name: 'nginx:validate-config', help: { usage: 'nginx:validate-config [<app>]', description: 'Check the whole nginx configuration with nginx -t' }, run: validateConfig },
+    { name: 'nginx:validate-config', help: { usage: 'nginx:validate-config [<app>] [--clean]', description: 'Check the nginx configuration; on failure show the invalid app configs (--clean removes them)' }, run: validateConfig },
     // Dokku's older names, still answered by its subcommands/ (its help lists only the new ones).
     { name: 'nginx:show-conf', run: showConfig },
     { name: 'nginx:validate', run: validateConfig },

@@ -6,7 +6,7 @@ import type { AppName } from '../../names.js';
 import { SlipwayError } from '../../errors.js';
 import { renderSite, type SiteInput } from './render.js';
 import { renderCustom, renderWrapper, type CustomTemplate } from './custom.js';
-import { NginxServer } from './server.js';
+import { NginxServer, type NginxCheck } from './server.js';
 
 export { NginxServer, oneLine } from './server.js';
 export { renderSite, type SiteInput, type SiteMap, type SiteTarget, type NginxListen } from './render.js';
@@ -75,6 +75,21 @@ export class NginxProxy {
     const full = { ...site, listen: this.server.listen, nginxVersion: await this.server.version() };
     const check = await this.server.testAlone(renderCustom(full, custom, this.files.libRoot(), env), wrapper && ((conf) => renderWrapper(wrapper, conf, site.app)));
     if (!check.ok) throw new SlipwayError('E_NGINX_INVALID', `${custom.name} of ${site.app} failed nginx -t validation: ${check.message}`, 1);
+  }
+
+  /**
+   * nginx:validate-config of one app: its nginx.conf on disk checked alone with `nginx -t`, inside
+   * `wrapper` when a plugin supplies one (validate-config). Undefined when the app has no nginx.conf.
+   */
+  async checkApp(app: AppName, wrapper?: CustomTemplate): Promise<{ text: string; check: NginxCheck } | undefined> {
+    const text = await this.files.readAppConfig(app);
+    if (text === undefined) return undefined;
+    return { text, check: await this.server.testAlone(text, wrapper && ((conf) => renderWrapper(wrapper, conf, app))) };
+  }
+
+  /** nginx:validate-config --clean: the app's invalid nginx.conf goes, nothing reloads (as in Dokku). */
+  removeConfig(app: AppName): Promise<boolean> {
+    return this.server.serial(() => this.files.removeAppConfig(app));
   }
 
   /** Stops serving the app through nginx (its nginx.conf goes; nginx reloads if it runs). */
