@@ -193,7 +193,7 @@ export class AppController {
   /** Switch the proxy, fire post-deploy; if that fails, switch back and rethrow. */
   private async switchTo(app: AppName, next: Live, previous: Live | undefined, scope: TriggerScope, portHost: [string, string]): Promise<void> {
     log.info1(scope.out, `Switching traffic to v${next.release.version}`);
-    await this.routes.apply(app, next.target);
+    await this.routes.apply(app, next.target, (line) => log.info1(scope.out, line));
     this.setLive(app, next);
     try {
       await fire(scope, 'post-deploy', { APP: app, INTERNAL_PORT: portHost[0], INTERNAL_IP_ADDRESS: portHost[1], IMAGE_TAG: imageTag(next.release) });

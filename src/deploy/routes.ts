@@ -181,14 +181,14 @@ export class Routes {
    * other; throws if a hostname belongs to another app, or nginx refuses the configuration
    * (nginx then keeps serving the previous one).
    */
-  async apply(app: AppName, target: RouteTarget): Promise<void> {
+  async apply(app: AppName, target: RouteTarget, say?: (line: string) => void): Promise<void> {
     const selection = await this.store.proxy.get(app);
     if (!selection.enabled) {
       await this.remove(app);
       return;
     }
     if (selection.type === 'nginx') {
-      await this.applyNginx(app, target);
+      await this.applyNginx(app, target, say);
       this.proxy.removeApp(app);
       await this.ports?.proxies.remove(app);
       return;
@@ -221,7 +221,8 @@ export class Routes {
     await this.ports.proxies.set(app, targets);
   }
 
-  private async applyNginx(app: AppName, target: RouteTarget): Promise<void> {
+  /** `say`: where the deploy's output goes (Dokku's "Configuring NAME...(using plugin-supplied template)" lines). */
+  private async applyNginx(app: AppName, target: RouteTarget, say?: (line: string) => void): Promise<void> {
     if (!this.nginx) throw new SlipwayError('E_NGINX_UNAVAILABLE', 'nginx is not available to this server', 1);
     const files = this.store.nginx;
     const triggers = this.nginxTriggers;
@@ -231,7 +232,7 @@ export class Routes {
       const plugin = await this.pluginTemplate(app, 'app-config');
       const custom = template === undefined ? undefined : { text: template, name: await this.templateName(app) };
       return { ...site, custom, plugin, ...(custom || plugin ? { env: await appConfig(this.store, app) } : {}) };
-    }, { beforeReload: triggers && (() => triggers.preReload(app)) });
+    }, { beforeReload: triggers && (() => triggers.preReload(app)), say });
   }
 
   /** The template a plugin supplies for the app (nginx-app-template-source), or none when no plugin answers. */

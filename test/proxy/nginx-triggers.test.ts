@@ -80,6 +80,8 @@ describe('nginx triggers: nginx-app-template-source (app-config, validate-config
     recorded();
     const push = await work.push('hooked');
     assert.equal(push.exitCode, 0, String(push.stderr));
+    // Dokku's line, to the pusher, for each name of an app whose nginx.conf a plugin's template builds.
+    assert.match(String(push.stderr), /^remote: -----> Configuring hooked\.test\.\.\.\(using plugin-supplied template\)\s*$/m);
   });
 
   after(async () => { await server?.stop(); });
@@ -131,6 +133,7 @@ describe('nginx triggers: nginx-app-template-source (app-config, validate-config
     const push = await work.push('hooked');
     assert.equal(push.exitCode, 0, String(push.stderr));
     assert.match(String(push.stderr), /-----> Pre-validating custom nginx\.conf\.sigil/);
+    assert.doesNotMatch(String(push.stderr), /plugin-supplied template/);
     let r = await get();
     assert.match(r.headers, /^x-app-template: hooked$/im);
     assert.doesNotMatch(r.headers, /x-plugin-template/i);

@@ -31,7 +31,7 @@ export class NginxProxy {
    * throws. `site` is read inside the queue: two changes at once (a restore and an nginx:set) never
    * let the one that read the older properties write last.
    */
-  apply(app: AppName, site: () => Promise<SiteSource>, options: { beforeReload?: () => Promise<void> } = {}): Promise<void> {
+  apply(app: AppName, site: () => Promise<SiteSource>, options: { beforeReload?: () => Promise<void>; say?: (line: string) => void } = {}): Promise<void> {
     return this.server.serial(async () => {
       const previous = await this.files.readAppConfig(app);
       const { custom, plugin, env, ...input } = await site();
@@ -42,6 +42,10 @@ export class NginxProxy {
       const listening = input.target.kind === 'upstreams' && input.target.upstreams.length > 0;
       const own = custom && input.values['disable-custom-config'] !== 'true' ? custom : undefined;
       const template = listening ? own ?? plugin : undefined;
+      // Dokku's line for each of the app's names when a plugin's template builds the file.
+      if (template && template === plugin && options.say) {
+        for (const name of [...new Set(input.hostnames)].sort()) options.say(`Configuring ${name}...(using plugin-supplied template)`);
+      }
       const text = template ? renderCustom({ ...full, nginxVersion: await this.server.version() }, template, this.files.libRoot(), env ?? {}) : renderSite(full);
       await this.files.writeAppConfig(app, text);
       const takeBack = async () => {
