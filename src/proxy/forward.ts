@@ -9,6 +9,8 @@ import type { UpstreamHandler } from './upstream-pool.js';
 import type { TrustedProxies } from './trusted.js';
 import type { ErrorSink, UpstreamRoute } from './types.js';
 
+/** Bodies up to this size are sent with their head as one string (copying beats a writev below it). */
+const ONE_WRITE_BYTES = 16 * 1024;
 /** One retry: enough to step over a dead upstream or a stale keep-alive socket without stampeding. */
 const MAX_ATTEMPTS = 2;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -92,8 +94,10 @@ class Forwarding implements UpstreamHandler {
   onData(chunk: Buffer): boolean {
     const { res } = this;
     if (chunk.length === this.expected) {
-      // The whole body in one chunk (small responses): headers and body leave in one write.
-      res.end(chunk);
+      // The whole body in one chunk: headers and body leave in one write. A small body goes as a
+      // latin1 string (byte for byte), which Node appends to the head: one write(2) instead of a writev.
+      if (chunk.length <= ONE_WRITE_BYTES) res.end(chunk.toString('latin1'), 'latin1');
+      else res.end(chunk);
       return true;
     }
     if (res.write(chunk)) return true;

@@ -6,8 +6,8 @@
 
 /** RFC 9110 §5.6.2 token characters: a field name is one token. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Control characters a head may not hold (tabs and the CRLF line ends aside): checked once per head. */
-const FORBIDDEN = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+/** Control characters a head may not hold besides CR and LF (tabs are allowed): checked once per head. */
+const CONTROL = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})[\t ]*(?:;.*)?$/;
 const CRLF = Buffer.from('\r\n');
@@ -162,9 +162,10 @@ export class ResponseParser {
   }
 
   private parseHead(text: string): void {
-    const forbidden = FORBIDDEN.exec(text);
-    if (forbidden !== null) throw new ResponseParseError(`invalid characters in the response head (byte ${forbidden.index})`);
     const lines = text.split('\r\n');
+    // Once split at CRLF, any CR or LF left is a bare one.
+    const control = CONTROL.exec(text);
+    if (control !== null) throw new ResponseParseError(`invalid characters in the response head (byte ${control.index})`);
     const status = STATUS_LINE.exec(lines[0]);
     if (status === null) throw new ResponseParseError(`unreadable status line: ${JSON.stringify(lines[0].slice(0, 80))}`);
     const code = Number(status[2]);
@@ -176,6 +177,7 @@ export class ResponseParser {
     let keepAliveSeconds: number | undefined;
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i];
+      if (line.indexOf('\n') !== -1 || line.indexOf('\r') !== -1) throw new ResponseParseError('invalid characters in the response head (a bare CR or LF)');
       const colon = line.indexOf(':');
       if (colon <= 0) throw new ResponseParseError(`unreadable header line: ${JSON.stringify(line.slice(0, 80))}`);
       const name = line.slice(0, colon);
@@ -186,12 +188,15 @@ export class ResponseParser {
         case 10: {
           const lower = name.toLowerCase();
           if (lower === 'connection') {
+            if (value === 'keep-alive' || value === 'Keep-Alive') {
+              if (status[1] === '0') close = false;
+              break;
+            }
             const tokens = value.toLowerCase().split(',').map((t) => t.trim());
             if (tokens.includes('close')) close = true;
             else if (status[1] === '0' && tokens.includes('keep-alive')) close = false;
           } else if (lower === 'keep-alive') {
-            const timeout = /(?:^|[,;\s])timeout=(\d{1,6})/i.exec(value);
-            if (timeout !== null) keepAliveSeconds = Number(timeout[1]);
+            keepAliveSeconds = keepAliveTimeout(value);
           }
           break;
         }
@@ -292,6 +297,18 @@ export class ResponseParser {
       if (read.line.indexOf(':') <= 0) throw new ResponseParseError('unreadable trailer line');
     }
   }
+}
+
+let lastKeepAlive = '';
+let lastKeepAliveSeconds: number | undefined;
+/** Seconds from a Keep-Alive value (`timeout=5, max=100`); an upstream sends the same value every time, so the last is kept. */
+function keepAliveTimeout(value: string): number | undefined {
+  if (value !== lastKeepAlive) {
+    const timeout = /(?:^|[,;\s])timeout=(\d{1,6})/i.exec(value);
+    lastKeepAlive = value;
+    lastKeepAliveSeconds = timeout === null ? undefined : Number(timeout[1]);
+  }
+  return lastKeepAliveSeconds;
 }
 
 /** The field value after `from`, without the spaces and tabs around it (only those: obs-text stays). */
