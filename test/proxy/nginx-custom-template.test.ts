@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { TestServer } from '../helpers/server.js';
 import { appWork, type AppWork } from '../helpers/app-work.js';
 import { freeLoopbackPort } from '../helpers/net.js';
-import { skipSuite } from '../helpers/swarm-skip.js';
+import { curlLoopback, skipWithoutNginx } from '../helpers/curl.js';
 import { http2Support, parseNginxVersion } from '../../src/proxy/nginx/custom.js';
 
 /** Written the way Dokku's templates are: a server per http mapping, upstreams from the listeners. */
@@ -87,20 +87,14 @@ describe('an app\'s own nginx.conf.sigil (proxy type nginx)', function () {
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     return r;
   };
-  const get = async () => {
-    const r = await execa('curl', ['-sS', '-D', '-', '--resolve', `web.test:${httpPort}:127.0.0.1`, `http://web.test:${httpPort}/`], { reject: false });
-    const [headers, ...rest] = String(r.stdout).split('\r\n\r\n');
-    return { status: headers.split('\r\n')[0] ?? '', headers, body: rest.join('\r\n\r\n') };
-  };
+  const get = () => curlLoopback(`http://web.test:${httpPort}/`, [`web.test:${httpPort}`]);
   const commit = async (message: string) => {
     assert.equal((await work.git(['add', '-A'])).exitCode, 0);
     assert.equal((await work.git(['commit', '-qm', message])).exitCode, 0);
   };
 
   before(async function () {
-    if (!(await execa('nginx', ['-v'], { reject: false }).then((r) => r.exitCode === 0, () => false))) {
-      skipSuite(this, 'nginx is not installed (.ci/run installs nginx-light)');
-    }
+    await skipWithoutNginx(this);
     httpPort = await freeLoopbackPort();
     httpsPort = await freeLoopbackPort();
     server = await TestServer.start({ env: { SLIPWAY_NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`, SLIPWAY_NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}` } });

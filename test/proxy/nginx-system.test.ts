@@ -12,7 +12,7 @@ import { TestServer } from '../helpers/server.js';
 import { appWork } from '../helpers/app-work.js';
 import { freeLoopbackPort } from '../helpers/net.js';
 import { eventually } from '../deploy/helpers.js';
-import { skipSuite } from '../helpers/swarm-skip.js';
+import { curlLoopback, skipWithoutNginx } from '../helpers/curl.js';
 import { childrenOf } from '../../src/os/process-group.js';
 
 describe('SLIPWAY_NGINX=system: Slipway configures and reloads an nginx it did not start', function () {
@@ -27,16 +27,10 @@ describe('SLIPWAY_NGINX=system: Slipway configures and reloads an nginx it did n
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     return r;
   };
-  const curl = async (): Promise<{ status: string; headers: string; body: string }> => {
-    const r = await execa('curl', ['-sS', '-D', '-', '--resolve', `web.test:${httpPort}:127.0.0.1`, `http://web.test:${httpPort}/`], { reject: false });
-    const [headers, ...rest] = String(r.stdout).split('\r\n\r\n');
-    return { status: headers.split('\r\n')[0] ?? '', headers, body: rest.join('\r\n\r\n') };
-  };
+  const curl = () => curlLoopback(`http://web.test:${httpPort}/`, [`web.test:${httpPort}`]);
 
   before(async function () {
-    if (!(await execa('nginx', ['-v'], { reject: false }).then((r) => r.exitCode === 0, () => false))) {
-      skipSuite(this, 'nginx is not installed (.ci/run installs nginx-light)');
-    }
+    await skipWithoutNginx(this);
     sys = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-system-nginx-'));
     fs.mkdirSync(path.join(sys, 'conf.d'));
     fs.mkdirSync(path.join(sys, 'logs'));

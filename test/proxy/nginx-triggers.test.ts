@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { TestServer, repoRoot } from '../helpers/server.js';
 import { appWork, type AppWork } from '../helpers/app-work.js';
 import { freeLoopbackPort } from '../helpers/net.js';
-import { skipSuite } from '../helpers/swarm-skip.js';
+import { curlLoopback, skipWithoutNginx } from '../helpers/curl.js';
 
 /** The app's own template: a header of its own, so the test tells which template is served. */
 const APP_TEMPLATE = `{{ range $port_map := .PROXY_PORT_MAP | split " " }}{{ $p := $port_map | split ":" }}
@@ -52,20 +52,14 @@ describe('nginx triggers: nginx-app-template-source (app-config, validate-config
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     return r;
   };
-  const get = async () => {
-    const r = await execa('curl', ['-sS', '-D', '-', '--resolve', `hooked.test:${httpPort}:127.0.0.1`, `http://hooked.test:${httpPort}/`], { reject: false });
-    const [headers, ...rest] = String(r.stdout).split('\r\n\r\n');
-    return { status: headers.split('\r\n')[0] ?? '', headers, body: rest.join('\r\n\r\n') };
-  };
+  const get = () => curlLoopback(`http://hooked.test:${httpPort}/`, [`hooked.test:${httpPort}`]);
   const commit = async (message: string) => {
     assert.equal((await work.git(['add', '-A'])).exitCode, 0);
     assert.equal((await work.git(['commit', '-qm', message])).exitCode, 0);
   };
 
   before(async function () {
-    if (!(await execa('nginx', ['-v'], { reject: false }).then((r) => r.exitCode === 0, () => false))) {
-      skipSuite(this, 'nginx is not installed (.ci/run installs nginx-light)');
-    }
+    await skipWithoutNginx(this);
     httpPort = await freeLoopbackPort();
     const httpsPort = await freeLoopbackPort();
     server = await TestServer.start({ env: { SLIPWAY_NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`, SLIPWAY_NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}` } });

@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { TestServer } from '../helpers/server.js';
 import { appWork, type AppWork } from '../helpers/app-work.js';
 import { installPlugin } from '../helpers/fixtures.js';
+import { curlLoopback, type CurlReply } from '../helpers/curl.js';
 import { freeLoopbackPort } from '../helpers/net.js';
 import { eventually, get } from '../deploy/helpers.js';
 
@@ -48,13 +49,10 @@ describe('proxy type nginx (real server, git push, managed nginx on loopback)', 
   };
 
   /** curl through nginx, the name resolved to loopback, the app's certificate as the only CA. */
-  const curl = async (url: string, extra: string[] = []): Promise<{ code: number; status: string; body: string; headers: string }> => {
+  const curl = async (url: string, extra: string[] = []): Promise<CurlReply> => {
     const caFile = path.join(server.dir, 'ca.pem');
     if (ca) fs.writeFileSync(caFile, ca);
-    const r = await execa('curl', ['-sS', '-D', '-', '--resolve', `web.test:${httpPort}:127.0.0.1`, '--resolve', `web.test:${httpsPort}:127.0.0.1`,
-      ...(ca ? ['--cacert', caFile] : []), ...extra, url], { reject: false });
-    const [headers, ...rest] = String(r.stdout).split('\r\n\r\n');
-    return { code: r.exitCode ?? -1, status: headers.split('\r\n')[0] ?? '', body: rest.join('\r\n\r\n'), headers };
+    return curlLoopback(url, [`web.test:${httpPort}`, `web.test:${httpsPort}`], [...(ca ? ['--cacert', caFile] : []), ...extra]);
   };
 
   const httpsGet = (urlPath = '/'): Promise<Reply> => new Promise((resolve, reject) => {
