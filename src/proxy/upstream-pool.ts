@@ -230,12 +230,18 @@ export class UpstreamPool {
   private readonly queue: Array<{ request: UpstreamRequest; handler: UpstreamHandler }> = [];
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Destroyed with the proxy: new requests fail at once instead of opening connections. */
+  private destroyed = false;
 
   constructor(private readonly host: string, private readonly port: number, private readonly options: UpstreamPoolOptions) {
     this.authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   }
 
   dispatch(request: UpstreamRequest, handler: UpstreamHandler): void {
+    if (this.destroyed) {
+      handler.onError(failure('the proxy is closing', 'ECONNABORTED'));
+      return;
+    }
     const connection = this.take();
     if (connection !== undefined) connection.send(request, handler);
     else this.queue.push({ request, handler });
@@ -301,6 +307,7 @@ export class UpstreamPool {
   /** Cuts every connection, busy or idle; queued requests fail. */
   destroy(): void {
     this.closing = true;
+    this.destroyed = true;
     const queued = this.queue.splice(0);
     for (const connection of [...this.all]) connection.fail(failure('the proxy is closing', 'ECONNABORTED'));
     for (const { handler } of queued) handler.onError(failure('the proxy is closing', 'ECONNABORTED'));
