@@ -111,7 +111,9 @@ export class TestServer {
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${this.output}`)), 90_000);
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
-        const match = /ssh: \S+@[\d.]+:(\d+)/.exec(this.output);
+        // The banner's last line is `data:`; the lines before it (proxy, dashboard …) may arrive in
+        // separate reads, so the start is complete only once it is in.
+        const match = /ssh: \S+@[\d.]+:(\d+)[\s\S]*\n\s+data: \S.*\n/.exec(this.output);
         if (match) {
           this.sshPort = Number(match[1]);
           clearTimeout(timer);
