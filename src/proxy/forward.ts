@@ -37,7 +37,7 @@ class Forwarding implements UpstreamHandler {
   private abort: (() => void) | undefined = undefined;
   private responded = false;
   private resume: (() => void) | undefined = undefined;
-  /** Body bytes the upstream announced (Content-Length), or -1: lets a one-chunk body end the response at once. */
+  /** Body bytes the upstream's Content-Length frames (the parser's reading), or -1: lets a one-chunk body end the response at once. */
   private expected = -1;
 
   constructor(
@@ -75,14 +75,14 @@ class Forwarding implements UpstreamHandler {
     if (this.res.destroyed) abort();
   }
 
-  onHeaders(statusCode: number, fields: string[], resume: () => void, statusText: string): void {
+  onHeaders(statusCode: number, fields: string[], resume: () => void, statusText: string, bodyLength: number): void {
     this.responded = true;
     this.resume = resume;
     const { res, route } = this;
     try {
       const headers = clientResponseHeadersFromFields(fields);
       res.writeHead(statusCode, statusText, headers);
-      this.expected = contentLength(headers);
+      this.expected = bodyLength;
     } catch (error) {
       const upstream = route.upstreams[this.index];
       this.ctx.onError(error as Error, `${route.app}: unusable response headers from ${upstream.host}:${upstream.port}`);
@@ -128,20 +128,6 @@ class Forwarding implements UpstreamHandler {
     this.ctx.onError(error, `${route.app}: upstream ${upstream.host}:${upstream.port} failed`);
     sendPage(res, 502, messages.badGateway(route.app));
   }
-}
-
-/** The Content-Length among filtered response headers, or -1 (absent, repeated or odd). */
-function contentLength(headers: readonly string[]): number {
-  let found = -1;
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i];
-    if (name.length !== 14 || name.toLowerCase() !== 'content-length') continue;
-    if (found !== -1) return -1;
-    const value = headers[i + 1];
-    found = /^\d{1,15}$/.test(value) ? Number(value) : -1;
-    if (found === -1) return -1;
-  }
-  return found;
 }
 
 export function forward(req: IncomingMessage, res: ServerResponse, route: UpstreamRoute, ctx: ForwardContext): void {

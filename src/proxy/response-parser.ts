@@ -27,6 +27,8 @@ export interface ResponseHead {
   readonly keepAlive: boolean;
   /** Seconds from `Keep-Alive: timeout=N`, if the upstream announced it. */
   readonly keepAliveSeconds: number | undefined;
+  /** Body bytes when Content-Length frames the body, else -1 (chunked, until the close, or none). */
+  readonly bodyLength: number;
 }
 
 export interface ResponseEvents {
@@ -225,8 +227,10 @@ export class ResponseParser {
     // RFC 9112 §6.3: a message with both is a smuggling attempt or a broken sender: never reused.
     if (encoded && length !== -1) close = true;
     this.keepAlive = !close;
-    this.events.onHead({ status: code, statusText: status[3] ?? '', headers, keepAlive: !close, keepAliveSeconds });
-    if (this.noBody || code === 204 || code === 304) {
+    const noBody = this.noBody || code === 204 || code === 304;
+    const bodyLength = noBody || encoded ? -1 : length;
+    this.events.onHead({ status: code, statusText: status[3] ?? '', headers, keepAlive: !close, keepAliveSeconds, bodyLength });
+    if (noBody) {
       this.state = State.Done;
     } else if (encoded) {
       if (chunked) this.state = State.ChunkSize;

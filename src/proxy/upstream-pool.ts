@@ -21,7 +21,8 @@ export interface UpstreamRequest {
 export interface UpstreamHandler {
   /** A connection is up and the request is being written; `abort` drops it. */
   onConnect(abort: () => void): void;
-  onHeaders(status: number, headers: string[], resume: () => void, statusText: string): void;
+  /** `bodyLength`: the body's bytes when Content-Length frames it, else -1. */
+  onHeaders(status: number, headers: string[], resume: () => void, statusText: string, bodyLength: number): void;
   /** false: stop reading until `resume` (from onHeaders) is called. */
   onData(chunk: Buffer): boolean;
   onComplete(): void;
@@ -166,7 +167,7 @@ class Connection implements ResponseEvents {
     if (head.keepAliveSeconds !== undefined) {
       this.idleMs = Math.max(0, Math.min(MAX_IDLE_MS, head.keepAliveSeconds * 1000 - IDLE_MARGIN_MS));
     }
-    this.handler?.onHeaders(head.status, head.headers, this.resume, head.statusText);
+    this.handler?.onHeaders(head.status, head.headers, this.resume, head.statusText, head.bodyLength);
   }
 
   onBody(chunk: Buffer): void {

@@ -45,6 +45,7 @@ describe('proxy: upstream response parser', () => {
       assert.deepEqual(seen.heads[0].headers, ['Content-Type', 'text/plain', 'Content-Length', '5']);
       assert.equal(seen.heads[0].status, 200);
       assert.equal(seen.heads[0].statusText, 'OK');
+      assert.equal(seen.heads[0].bodyLength, 5);
       assert.equal(seen.body, 'hello');
       assert.equal(seen.ends, 1);
       assert.equal(seen.parser.reusable, true);
@@ -55,6 +56,7 @@ describe('proxy: upstream response parser', () => {
     const wire = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n'
       + '5;name=value\r\nhello\r\n1A\r\n abcdefghijklmnopqrstuvwxy\r\n0\r\nX-Trailer: 1\r\n\r\n';
     eachSplit(wire, 'GET', (seen) => {
+      assert.equal(seen.heads[0].bodyLength, -1, 'chunked: no length to end on');
       assert.equal(seen.body, 'hello abcdefghijklmnopqrstuvwxy');
       assert.equal(seen.ends, 1);
       assert.equal(seen.parser.reusable, true);
@@ -87,6 +89,7 @@ describe('proxy: upstream response parser', () => {
       const seen = parserFor(method);
       seen.parser.execute(Buffer.from(wire));
       assert.equal(seen.ends, 1, wire);
+      assert.equal(seen.heads[0].bodyLength, wire.includes('Content-Length: 0') ? 0 : -1, wire);
       assert.equal(seen.body, '');
       assert.equal(seen.parser.reusable, true);
     }
